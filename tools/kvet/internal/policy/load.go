@@ -1,0 +1,245 @@
+package policy
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/example/gitops-go-stack/policy"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+)
+
+// defaultPrefix names the embedded library's files in errors and RuleInfo.
+const defaultPrefix = "policy/"
+
+// moduleSet is the parsed policy modules, keyed by file name.
+type moduleSet struct {
+	modules  map[string]*ast.Module
+	defaults map[string]bool // file name -> embedded library
+}
+
+// loadModules parses the default library (when withDefaults) and every
+// .rego file under dirs. Test files (*_test.rego) are loaded only when
+// withTests. A package defined in dirs replaces the default library's
+// modules of the same package, so pointing --policy at a copy of policy/
+// (or overriding one default package) never defines a rule twice.
+func loadModules(dirs []string, withDefaults, withTests bool) (*moduleSet, error) {
+	set := &moduleSet{modules: map[string]*ast.Module{}, defaults: map[string]bool{}}
+	userPkgs := map[string]bool{}
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !isPolicyFile(d.Name(), withTests) {
+				return nil
+			}
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			name := filepath.ToSlash(p)
+			m, err := parseModule(name, src)
+			if err != nil {
+				return err
+			}
+			set.modules[name] = m
+			userPkgs[m.Package.Path.String()] = true
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("load policies from %s: %w", dir, err)
+		}
+	}
+	if !withDefaults {
+		return set, nil
+	}
+	lib := policy.FS()
+	entries, err := fs.ReadDir(lib, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read default policies: %w", err)
+	}
+	for _, ent := range entries {
+		if ent.IsDir() || !isPolicyFile(ent.Name(), withTests) {
+			continue
+		}
+		src, err := fs.ReadFile(lib, ent.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read default policy %s: %w", ent.Name(), err)
+		}
+		name := defaultPrefix + ent.Name()
+		m, err := parseModule(name, src)
+		if err != nil {
+			return nil, err
+		}
+		if userPkgs[m.Package.Path.String()] || userPkgs[strings.TrimSuffix(m.Package.Path.String(), "_test")] {
+			continue
+		}
+		set.modules[name] = m
+		set.defaults[name] = true
+	}
+	return set, nil
+}
+
+func isPolicyFile(name string, withTests bool) bool {
+	if !strings.HasSuffix(name, ".rego") {
+		return false
+	}
+	return withTests || !strings.HasSuffix(name, "_test.rego")
+}
+
+// parseModule parses Rego v1 with METADATA annotations; the error carries
+// file:line.
+func parseModule(name string, src []byte) (*ast.Module, error) {
+	m, err := ast.ParseModuleWithOpts(name, string(src), ast.ParserOptions{
+		ProcessAnnotation: true,
+		RegoVersion:       ast.RegoV1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("parse policy (Rego v1): %w", err)
+	}
+	return m, nil
+}
+
+// compile type-checks the modules together.
+func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
+	c := ast.NewCompiler().
+		WithEnablePrintStatements(false).
+		WithDefaultRegoVersion(ast.RegoV1)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", c.Errors)
+	}
+	return c, nil
+}
+
+// ruleKind returns the conftest kind of a rule name: deny, deny_x -> deny.
+// warn rules produce warnings unless their metadata says otherwise.
+func ruleKind(name string) (kind, suffix string, ok bool) {
+	for _, k := range [...]string{"deny", "violation", "warn"} {
+		if name == k {
+			return k, "", true
+		}
+		if s, found := strings.CutPrefix(name, k+"_"); found && s != "" {
+			return k, s, true
+		}
+	}
+	return "", "", false
+}
+
+// collectOutputs finds every rule the engine reports on, in file order,
+// with its metadata.
+func collectOutputs(c *ast.Compiler, mods *moduleSet) ([]output, error) {
+	names := make([]string, 0, len(mods.modules))
+	for name := range mods.modules {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	annotations := c.GetAnnotationSet()
+	seen := map[string]int{} // rule ref -> index in outs
+	var outs []output
+	for _, name := range names {
+		m := c.Modules[name]
+		for _, r := range m.Rules {
+			head := r.Head.Ref()
+			if len(head) != 1 || len(r.Head.Args) > 0 || r.Head.RuleKind() != ast.MultiValue {
+				continue
+			}
+			ruleName := r.Head.Name.String()
+			if ruleName == "" {
+				ruleName = head[0].Value.String()
+			}
+			kind, suffix, ok := ruleKind(ruleName)
+			if !ok {
+				continue
+			}
+			ref := r.Ref().String()
+			idx, dup := seen[ref]
+			if !dup {
+				idx = len(outs)
+				seen[ref] = idx
+				pkg := strings.TrimPrefix(m.Package.Path.String(), "data.")
+				info := RuleInfo{
+					ID:       derivedID(pkg, suffix),
+					Severity: report.SeverityError,
+					Source:   name,
+					Line:     r.Location.Row,
+					Ref:      ref,
+					Default:  mods.defaults[name],
+				}
+				if kind == "warn" {
+					info.Severity = report.SeverityWarning
+				}
+				outs = append(outs, output{binding: fmt.Sprintf("out%d", idx), info: info})
+			}
+			applyAnnotations(&outs[idx].info, annotations.Chain(r))
+		}
+	}
+	for _, o := range outs {
+		if o.info.Severity != report.SeverityError && o.info.Severity != report.SeverityWarning {
+			return nil, fmt.Errorf("%s:%d: rule %s: custom.severity %q must be error or warning",
+				o.info.Source, o.info.Line, o.info.ID, o.info.Severity)
+		}
+	}
+	slices.SortStableFunc(outs, func(a, b output) int {
+		return strings.Compare(a.info.ID+"\x00"+a.info.Ref, b.info.ID+"\x00"+b.info.Ref)
+	})
+	return outs, nil
+}
+
+// applyAnnotations fills info from the most specific annotation that
+// carries custom.id (rule, document, package, subpackages). Titles and
+// descriptions without an id are ignored: a package title describes the
+// file, not each rule.
+func applyAnnotations(info *RuleInfo, chain ast.AnnotationsRefSet) {
+	for _, ar := range chain {
+		a := ar.Annotations
+		if a == nil {
+			continue
+		}
+		id, _ := a.Custom["id"].(string)
+		if id == "" {
+			continue
+		}
+		info.ID = id
+		info.Title = a.Title
+		info.Description = strings.TrimSpace(a.Description)
+		if sev, ok := a.Custom["severity"].(string); ok && sev != "" {
+			info.Severity = report.Severity(strings.ToLower(sev))
+		}
+		if rem, ok := a.Custom["remediation"].(string); ok {
+			info.Remediation = strings.TrimSpace(rem)
+		}
+		return
+	}
+}
+
+// derivedID makes a kebab-case id from a package and rule suffix.
+func derivedID(pkg, suffix string) string {
+	s := pkg
+	if suffix != "" {
+		s += "-" + suffix
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case unicode.IsUpper(r):
+			b.WriteRune(unicode.ToLower(r))
+		case unicode.IsLower(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	id := b.String()
+	for strings.Contains(id, "--") {
+		id = strings.ReplaceAll(id, "--", "-")
+	}
+	return strings.Trim(id, "-")
+}
