@@ -1,0 +1,225 @@
+// Package bundled gives kvet the schemas it ships, so that validation never
+// needs the network.
+//
+// The data is produced by tools/schemagen (`make schemas`) from pinned Go
+// modules and committed compressed under data/:
+//
+//   - kubernetes-<minor>.json.gz: one strict, standalone Draft-04 JSON schema
+//     per built-in kind of that Kubernetes release, keyed by
+//     apiVersion + "/" + kind ("apps/v1/Deployment", "v1/Pod"). Objects are
+//     closed, required fields and the exact apiVersion/kind are enforced,
+//     optional fields accept null, int-or-string and quantities accept both
+//     JSON types. List kinds are not included: kvet expands them.
+//   - catalog.json.gz: trimmed CustomResourceDefinitions of Flux, Argo CD,
+//     Istio, the Prometheus Operator, Sealed Secrets and External Secrets, not
+//     converted: kvet converts them at runtime with the same code as the CRDs
+//     found in users' trees.
+//
+// # Layout for kubeconform
+//
+// kubeconform's validator reads schemas from files named by a path template.
+// Write each schema to the path [SchemaFile] returns under a directory dir and
+// pass dir + "/" + [SchemaLocationTemplate] as the only schema location
+// (see [KubernetesSchemas.WriteFiles]):
+//
+//	apps/v1/deployment.json        apps/v1 Deployment
+//	v1/v1/pod.json                 v1 Pod (core group: kubeconform's Group is "v1")
+//	networking.k8s.io/v1/ingress.json
+//	networking.istio.io/v1/gateway.json
+//
+// kubeconform derives {{ .Group }} from the part of apiVersion before "/"
+// (the whole apiVersion for the core group) and lower-cases
+// {{ .ResourceKind }}, so the group stays in the path and kinds of
+// networking.k8s.io and networking.istio.io never collide. Schemas converted
+// from CRDs belong in the same tree.
+//
+// Nothing is decompressed until a function asks for it.
+package bundled
+
+import (
+	"bytes"
+	"compress/gzip"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+//go:embed data/*.json.gz
+var data embed.FS
+
+// SchemaLocationTemplate is the kubeconform schema location, relative to the
+// directory the schemas were written to, that matches [SchemaFile].
+const SchemaLocationTemplate = "{{ .Group }}/{{ .ResourceAPIVersion }}/{{ .ResourceKind }}.json"
+
+const (
+	kubernetesPrefix = "kubernetes-"
+	bundleSuffix     = ".json.gz"
+	catalogFile      = "catalog.json.gz"
+)
+
+// KubernetesVersions returns the bundled minors, oldest first:
+// ["1.35","1.36","1.37"].
+func KubernetesVersions() []string {
+	entries, err := data.ReadDir("data")
+	if err != nil {
+		// The directory is embedded at build time; it cannot be missing.
+		panic(fmt.Sprintf("bundled schemas: %v", err))
+	}
+	var versions []string
+	for _, e := range entries {
+		name := e.Name()
+		if v, ok := strings.CutPrefix(name, kubernetesPrefix); ok {
+			versions = append(versions, strings.TrimSuffix(v, bundleSuffix))
+		}
+	}
+	// Sort numerically: "1.100" comes after "1.99".
+	slices.SortFunc(versions, compareMinor)
+	return versions
+}
+
+func compareMinor(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) && i < len(pb); i++ {
+		na, errA := strconv.Atoi(pa[i])
+		nb, errB := strconv.Atoi(pb[i])
+		if errA != nil || errB != nil {
+			if c := strings.Compare(pa[i], pb[i]); c != 0 {
+				return c
+			}
+			continue
+		}
+		if na != nb {
+			return na - nb
+		}
+	}
+	return len(pa) - len(pb)
+}
+
+// DefaultKubernetesVersion returns the newest minor.
+func DefaultKubernetesVersion() string {
+	versions := KubernetesVersions()
+	return versions[len(versions)-1]
+}
+
+// KubernetesSchemas are the schemas of every built-in kind of one release.
+type KubernetesSchemas struct {
+	// Version is the exact release the schemas come from, e.g. "1.37.2".
+	Version string `json:"kubernetesVersion"`
+	// Source names the input: module@version and the path inside it.
+	Source string `json:"source"`
+	// Schemas maps apiVersion + "/" + kind, e.g. "apps/v1/Deployment", to a
+	// standalone Draft-04 JSON schema.
+	Schemas map[string]json.RawMessage `json:"schemas"`
+}
+
+// Kubernetes returns the schemas of a bundled minor. It accepts "1.37",
+// "v1.37" and a patch release such as "1.37.2" (which maps to its minor; the
+// bundle holds one patch release per minor).
+func Kubernetes(version string) (*KubernetesSchemas, error) {
+	minor, ok := minorOf(version)
+	supported := KubernetesVersions()
+	if !ok || !slices.Contains(supported, minor) {
+		return nil, fmt.Errorf("kubernetes version %q is not bundled: supported versions are %s",
+			version, strings.Join(supported, ", "))
+	}
+	var s KubernetesSchemas
+	if err := readBundle(kubernetesPrefix+minor+bundleSuffix, &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// minorOf reduces "1.37", "v1.37" or "1.37.2" to "1.37".
+func minorOf(version string) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(version, "v"), ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return "", false
+	}
+	for _, p := range parts {
+		if _, err := strconv.ParseUint(p, 10, 32); err != nil {
+			return "", false
+		}
+	}
+	return parts[0] + "." + parts[1], true
+}
+
+// SchemaFile is the path, relative to the schema directory, where kubeconform
+// looks for the schema of apiVersion/kind when given [SchemaLocationTemplate].
+func SchemaFile(apiVersion, kind string) string {
+	group, version, found := strings.Cut(apiVersion, "/")
+	if !found {
+		version = apiVersion // core group: kubeconform's Group is the version
+	}
+	return path.Join(group, version, strings.ToLower(kind)+".json")
+}
+
+// WriteFiles writes every schema into dir in the layout [SchemaFile]
+// describes, for kubeconform's file loader.
+func (s *KubernetesSchemas) WriteFiles(dir string) error {
+	for _, key := range slices.Sorted(maps.Keys(s.Schemas)) {
+		i := strings.LastIndex(key, "/")
+		if i <= 0 {
+			return fmt.Errorf("malformed schema key %q", key)
+		}
+		p := filepath.Join(dir, filepath.FromSlash(SchemaFile(key[:i], key[i+1:])))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("write schema %s: %w", key, err)
+		}
+		if err := os.WriteFile(p, s.Schemas[key], 0o644); err != nil {
+			return fmt.Errorf("write schema %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// CatalogSource is one pinned Go module the catalog's CRDs come from.
+type CatalogSource struct {
+	Module  string   `json:"module"`
+	Version string   `json:"version"`
+	Paths   []string `json:"paths"`
+}
+
+// Catalog holds the bundled CustomResourceDefinitions, trimmed to
+// apiVersion, kind, metadata.name, spec.group, spec.names, spec.scope and
+// spec.versions[].{name, served, deprecated, deprecationWarning,
+// schema.openAPIV3Schema}, sorted by name.
+type Catalog struct {
+	Sources []CatalogSource   `json:"sources"`
+	CRDs    []json.RawMessage `json:"crds"`
+}
+
+// LoadCatalog decompresses the CRD catalog.
+func LoadCatalog() (*Catalog, error) {
+	var c Catalog
+	if err := readBundle(catalogFile, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func readBundle(name string, v any) error {
+	compressed, err := data.ReadFile("data/" + name)
+	if err != nil {
+		return fmt.Errorf("bundled schemas: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		return fmt.Errorf("bundled schemas: decompress %s: %w", name, err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return fmt.Errorf("bundled schemas: decompress %s: %w", name, err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("bundled schemas: decode %s: %w", name, err)
+	}
+	return nil
+}
