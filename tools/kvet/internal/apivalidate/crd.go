@@ -1,0 +1,230 @@
+package apivalidate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	structuraldefaulting "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	schemaobjectmeta "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
+	structuralpruning "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// CRDValidator evaluates, for objects of the custom resource kinds it
+// knows, what the API server checks beyond the OpenAPI schema: the CEL
+// x-kubernetes-validations rules of the served CRD version, the
+// x-kubernetes-list-type set/map uniqueness invariants, and the metadata of
+// x-kubernetes-embedded-resource fields. It uses the API server's own code
+// (k8s.io/apiextensions-apiserver structural schemas, defaulting, pruning
+// and CEL validator). Rules are compiled once in NewCRDValidator; Validate
+// is safe for concurrent use.
+type CRDValidator struct {
+	versions map[schema.GroupVersionKind]*crdVersion
+	// Skipped lists CRD versions whose schema could not be used, with why.
+	Skipped []string
+}
+
+type crdVersion struct {
+	structural *structuralschema.Structural
+	cel        *cel.Validator // nil when the version has no CEL rules
+}
+
+// NewCRDValidator compiles the schemas of the given CRD objects (as decoded
+// from YAML or JSON). A CRD version whose schema is not structural is
+// skipped and listed in Skipped; an error is returned only for input that
+// is not a CRD at all.
+func NewCRDValidator(crds []map[string]any) (*CRDValidator, error) {
+	v := &CRDValidator{versions: map[schema.GroupVersionKind]*crdVersion{}}
+	for i, raw := range crds {
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(normalize(raw).(map[string]any), &crd); err != nil {
+			return nil, fmt.Errorf("CRD %d: %w", i, err)
+		}
+		if crd.Spec.Group == "" || crd.Spec.Names.Kind == "" {
+			return nil, fmt.Errorf("CRD %d (%s): spec.group and spec.names.kind are required", i, crd.Name)
+		}
+		for _, ver := range crd.Spec.Versions {
+			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind}
+			if ver.Schema == nil || ver.Schema.OpenAPIV3Schema == nil {
+				continue
+			}
+			var internal apiextensions.JSONSchemaProps
+			if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(ver.Schema.OpenAPIV3Schema, &internal, nil); err != nil {
+				v.Skipped = append(v.Skipped, fmt.Sprintf("%s: %v", gvk, err))
+				continue
+			}
+			s, err := structuralschema.NewStructural(&internal)
+			if err != nil {
+				v.Skipped = append(v.Skipped, fmt.Sprintf("%s: schema is not structural: %v", gvk, err))
+				continue
+			}
+			if errs := structuralschema.ValidateStructural(nil, s); len(errs) > 0 {
+				v.Skipped = append(v.Skipped, fmt.Sprintf("%s: schema is not structural: %v", gvk, errs.ToAggregate()))
+				continue
+			}
+			cv := &crdVersion{structural: s}
+			if hasCELRules(s) {
+				cv.cel = cel.NewValidator(s, true, celconfig.PerCallLimit)
+			}
+			v.versions[gvk] = cv
+		}
+	}
+	return v, nil
+}
+
+// Knows reports whether v has a schema for apiVersion and kind.
+func (v *CRDValidator) Knows(apiVersion, kind string) bool {
+	if v == nil {
+		return false
+	}
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return false
+	}
+	_, ok := v.versions[gv.WithKind(kind)]
+	return ok
+}
+
+// Validate checks obj against the CRD version of its apiVersion and kind;
+// objects of other kinds give no issues.
+func (v *CRDValidator) Validate(obj map[string]any) []Issue {
+	if v == nil || obj == nil {
+		return nil
+	}
+	apiVersion, _ := getString(obj, "apiVersion")
+	kind, _ := getString(obj, "kind")
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return nil
+	}
+	cv, ok := v.versions[gv.WithKind(kind)]
+	if !ok {
+		return nil
+	}
+	// Work on a JSON-normalised copy, defaulted and pruned as the API server
+	// does before it validates.
+	u, ok := normalize(obj).(map[string]any)
+	if !ok {
+		return nil
+	}
+	structuralpruning.Prune(u, cv.structural, true)
+	structuraldefaulting.Default(u, cv.structural)
+
+	c := &collector{}
+	ctx := context.Background()
+	for _, e := range schemaobjectmeta.Validate(ctx, nil, u, cv.structural, false) {
+		c.add(RuleInvalidMetadata, e.Field, "embedded object "+e.ErrorBody())
+	}
+	listErrs := structurallisttype.ValidateListSetsAndMaps(nil, cv.structural, u)
+	for _, e := range listErrs {
+		c.add(RuleListUniqueness, e.Field, e.ErrorBody())
+	}
+	if cv.cel != nil && len(c.issues) == 0 {
+		errs, _ := cv.cel.Validate(ctx, nil, cv.structural, u, nil, celconfig.RuntimeCELCostBudget)
+		for _, e := range errs {
+			msg := e.ErrorBody()
+			if e.Type == field.ErrorTypeInvalid || e.Type == field.ErrorTypeRequired || e.Type == field.ErrorTypeForbidden {
+				msg = fmt.Sprintf("%s (x-kubernetes-validations of %s)", msg, gv.WithKind(kind))
+			}
+			c.add(RuleCELValidation, strings.TrimPrefix(e.Field, "<nil>."), msg)
+		}
+	}
+	return sorted(c.issues)
+}
+
+func hasCELRules(s *structuralschema.Structural) bool {
+	if s == nil {
+		return false
+	}
+	if len(s.XValidations) > 0 {
+		return true
+	}
+	for _, p := range s.Properties {
+		if hasCELRules(&p) {
+			return true
+		}
+	}
+	if s.Items != nil && hasCELRules(s.Items) {
+		return true
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil && hasCELRules(s.AdditionalProperties.Structural) {
+		return true
+	}
+	return false
+}
+
+// normalize deep-copies a decoded YAML/JSON value into the types the API
+// server's unstructured decoder produces: map[string]any, []any, string,
+// bool, int64 for whole numbers, float64 otherwise, nil.
+func normalize(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = normalize(e)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[fmt.Sprint(k)] = normalize(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	case []map[string]any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = normalize(e)
+		}
+		return out
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case int64:
+		return x
+	case uint64:
+		return int64(x)
+	case float32:
+		return normalize(float64(x))
+	case float64:
+		if x == float64(int64(x)) && x < 1<<53 && x > -(1<<53) {
+			return int64(x)
+		}
+		return x
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case string, bool, nil:
+		return x
+	default:
+		// Anything else: round-trip through JSON.
+		b, err := json.Marshal(x)
+		if err != nil {
+			return nil
+		}
+		var out any
+		if err := json.Unmarshal(b, &out); err != nil {
+			return nil
+		}
+		return normalize(out)
+	}
+}
