@@ -2,7 +2,10 @@ module github.com/example/gitops-go-stack/tools/schemagen
 
 go 1.26.0
 
-require sigs.k8s.io/yaml v1.6.0
+require (
+	github.com/stretchr/testify v1.12.1
+	sigs.k8s.io/yaml v1.6.0
+)
 
 require (
 	go.yaml.in/yaml/v2 v2.4.2 // indirect

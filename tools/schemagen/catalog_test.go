@@ -1,0 +1,104 @@
+package main
+
+import (
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestReadCRDs(t *testing.T) {
+	const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+  labels: {app: widgets}
+  annotations: {controller-gen.kubebuilder.io/version: v0.19.0}
+spec:
+  group: example.com
+  names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
+  scope: Namespaced
+  conversion: {strategy: None}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    deprecated: true
+    deprecationWarning: use v2
+    additionalPrinterColumns: [{name: Age, type: date, jsonPath: .metadata.creationTimestamp}]
+    subresources: {status: {}}
+    schema:
+      openAPIV3Schema:
+        description: Widget is a widget.
+        type: object
+        properties:
+          spec:
+            description: The spec.
+            type: object
+            properties:
+              description: {type: string, description: a field named description}
+              max: {type: integer, maximum: 9223372036854775807}
+              list: {type: array, items: {type: string, description: item}}
+              any: {anyOf: [{type: integer, description: i}, {type: string}]}
+              extra: {type: object, additionalProperties: {type: string, description: v}}
+              flag: {type: object, additionalProperties: true}
+              example: {type: string, default: "keep: description", example: {description: kept}}
+`
+	fsys := fstest.MapFS{
+		"crds/a.yaml":             {Data: []byte(crd)},
+		"crds/kustomization.yaml": {Data: []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n")},
+		"crds/notes.txt":          {Data: []byte("not yaml: [")},
+		"install.yaml":            {Data: []byte("---\napiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n--- # the CRD\n" + crd + "---\n")},
+	}
+
+	want := `{
+	  "apiVersion": "apiextensions.k8s.io/v1",
+	  "kind": "CustomResourceDefinition",
+	  "metadata": {"name": "widgets.example.com"},
+	  "spec": {
+	    "group": "example.com",
+	    "names": {"kind": "Widget", "listKind": "WidgetList", "plural": "widgets", "singular": "widget"},
+	    "scope": "Namespaced",
+	    "versions": [{
+	      "name": "v1", "served": true, "deprecated": true, "deprecationWarning": "use v2",
+	      "schema": {"openAPIV3Schema": {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+	        "description": {"type": "string"},
+	        "max": {"type": "integer", "maximum": 9223372036854775807},
+	        "list": {"type": "array", "items": {"type": "string"}},
+	        "any": {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+	        "extra": {"type": "object", "additionalProperties": {"type": "string"}},
+	        "flag": {"type": "object", "additionalProperties": true},
+	        "example": {"type": "string", "default": "keep: description", "example": {"description": "kept"}}
+	      }}}}}
+	    }]
+	  }
+	}`
+	for _, path := range []string{"crds", "install.yaml"} {
+		t.Run(path, func(t *testing.T) {
+			crds, err := readCRDs(fsys, path)
+			require.NoError(t, err)
+			require.Len(t, crds, 1)
+			// Encoded exactly as the bundle is, so json.Number must round-trip.
+			assert.JSONEq(t, want, toJSON(t, crds[0]))
+		})
+	}
+}
+
+func TestSplitYAMLDocuments(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{in: "a: 1\n", want: []string{"a: 1\n"}},
+		{in: "---\na: 1\n---\n\n---\nb: 2\n", want: []string{"a: 1\n", "b: 2\n"}},
+		{in: "a: |\n  ---x\n--- # c\nb: 2", want: []string{"a: |\n  ---x\n", "b: 2\n"}},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, d := range splitYAMLDocuments([]byte(tt.in)) {
+			got = append(got, string(d))
+		}
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+}
