@@ -1,0 +1,344 @@
+// Package build renders kustomize targets in-process with krusty, the same
+// code the kustomize CLI runs, under kvet's safety rules: no network unless
+// allowed, no plugin or function execution unless enabled, files loaded only
+// from inside the kustomization root. It also reports what kustomize keeps
+// quiet about: patches and replacements that select nothing.
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	"sigs.k8s.io/kustomize/api/resource"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+)
+
+// Options are the explicit opt-ins that relax kvet's safety rules.
+type Options struct {
+	// AllowRemote lets kustomize fetch remote bases and resources.
+	AllowRemote bool
+	// EnablePlugins runs exec and container KRM functions and legacy plugins.
+	EnablePlugins bool
+	// EnableHelm runs helm to inflate helmCharts.
+	EnableHelm bool
+	// HelmCommand is the helm binary used when EnableHelm is set.
+	HelmCommand string
+}
+
+// Builder builds targets. It is safe for concurrent use.
+type Builder struct {
+	opts Options
+	fs   filesys.FileSystem
+}
+
+// New returns a Builder reading from the real disk.
+func New(opts Options) *Builder {
+	if opts.HelmCommand == "" {
+		opts.HelmCommand = "helm"
+	}
+	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk()}
+}
+
+// Object is one rendered object.
+type Object struct {
+	// Index is the object's position in the rendered output.
+	Index    int
+	Resource report.Resource
+	// Node is the rendered object, kvet's build annotations removed.
+	Node *kyaml.RNode
+	// Source is where the object is written in the repository: the file
+	// (absolute path) and the line its document starts on, when known.
+	Source report.Source
+}
+
+// Result is what building one target gives.
+type Result struct {
+	Dir     string
+	Objects []Object
+	// Findings are build findings; their Source.File is absolute.
+	Findings []report.Finding
+	// Err is the build error, nil when kustomize built the target.
+	Err error
+}
+
+func (b *Builder) kustomizer() *krusty.Kustomizer {
+	o := krusty.MakeDefaultOptions()
+	o.Reorder = krusty.ReorderOptionUnspecified // what the CLI does
+	o.LoadRestrictions = types.LoadRestrictionsRootOnly
+	if b.opts.EnablePlugins {
+		c := types.EnabledPluginConfig(types.BploUseStaticallyLinked)
+		c.FnpLoadingOptions.EnableExec = true
+		c.HelmConfig.Enabled = b.opts.EnableHelm
+		o.PluginConfig = c
+	} else {
+		o.PluginConfig = types.DisabledPluginConfig()
+		o.PluginConfig.HelmConfig.Enabled = b.opts.EnableHelm
+	}
+	o.PluginConfig.HelmConfig.Command = b.opts.HelmCommand
+	return krusty.MakeKustomizer(o)
+}
+
+// Spec says what to build.
+type Spec struct {
+	// Dir is the target directory.
+	Dir string
+	// Generate builds a directory without a kustomization file the way a
+	// GitOps controller would: with a kustomization listing its manifests.
+	Generate bool
+	// Recurse makes the generated kustomization include subdirectories.
+	Recurse bool
+}
+
+// Render returns exactly what `kustomize build dir` prints.
+func (b *Builder) Render(ctx context.Context, spec Spec) ([]byte, error) {
+	dir, err := filepath.Abs(spec.Dir)
+	if err != nil {
+		return nil, err
+	}
+	ofs := newOverlayFS(b.fs)
+	root, err := b.rootFile(ofs, dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	if _, findings := b.preflight(dir, root); len(findings) > 0 {
+		return nil, errors.New(findings[0].Message)
+	}
+	m, err := b.run(ctx, ofs, dir)
+	if err != nil {
+		return nil, err
+	}
+	return m.AsYaml()
+}
+
+// Build renders dir and reports build findings. It never panics: a panic
+// inside kustomize becomes an internal-error finding.
+func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
+	res = &Result{Dir: spec.Dir}
+	abs, err := filepath.Abs(spec.Dir)
+	if err != nil {
+		res.Err = err
+		res.Findings = append(res.Findings, finding("build-failed", err.Error(), "", 0))
+		return res
+	}
+	res.Dir = abs
+	ofs := newOverlayFS(b.fs)
+	root, err := b.rootFile(ofs, abs, spec)
+	if err != nil {
+		res.Err = err
+		res.Findings = append(res.Findings, finding("build-failed", err.Error(), abs, 0))
+		return res
+	}
+	files, findings := b.preflight(abs, root)
+	if len(findings) > 0 {
+		res.Findings = findings
+		res.Err = errors.New(findings[0].Message)
+		return res
+	}
+	var probes []probe
+	addedOrigin := false
+	n := 0
+	next := func() int { n++; return n }
+	for i, f := range files {
+		content, ps, origin, err := instrument(f, i == 0, next)
+		if err != nil {
+			res.Err = err
+			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
+			return res
+		}
+		if content != nil {
+			ofs.set(f.Path, content)
+			probes = append(probes, ps...)
+			addedOrigin = addedOrigin || origin
+		}
+	}
+
+	m, err := b.run(ctx, ofs, abs)
+	if err != nil {
+		res.Err = err
+		res.Findings = append(res.Findings, explain(err, files)...)
+		return res
+	}
+	hits := map[string]bool{}
+	var lines lineIndex
+	for i, r := range m.Resources() {
+		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
+		if err != nil {
+			res.Err = err
+			res.Findings = append(res.Findings, finding("build-failed", err.Error(), files[0].Path, 0))
+			return res
+		}
+		res.Objects = append(res.Objects, obj)
+	}
+	for _, p := range probes {
+		if hits[p.key] {
+			continue
+		}
+		msg := fmt.Sprintf("%s in %s selects no object, so kustomize silently skips it: fix the target selector (kind, name, namespace, labels) to match an object of this build, or remove the entry",
+			p.what, p.field)
+		if p.rule == "replacement-no-match" {
+			msg = fmt.Sprintf("%s in %s selects no object, so kustomize silently skips it: fix the selector or remove the target", p.what, p.field)
+		}
+		res.Findings = append(res.Findings, finding(p.rule, msg, p.file, p.line))
+	}
+	return res
+}
+
+// run calls krusty with a panic guard and honours ctx: kustomize cannot be
+// interrupted, so on cancellation the build is abandoned.
+func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string) (resmap.ResMap, error) {
+	type out struct {
+		m   resmap.ResMap
+		err error
+	}
+	ch := make(chan out, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				ch <- out{err: &PanicError{Value: r, Stack: string(debug.Stack())}}
+			}
+		}()
+		m, err := b.kustomizer().Run(fs, dir)
+		ch <- out{m, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.m, o.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("build abandoned: %w", ctx.Err())
+	}
+}
+
+// PanicError is a panic inside kustomize, turned into an error.
+type PanicError struct {
+	Value any
+	Stack string
+}
+
+func (e *PanicError) Error() string { return fmt.Sprintf("kustomize panicked: %v", e.Value) }
+
+func (b *Builder) object(i int, r *resource.Resource, root string, addedOrigin bool, hits map[string]bool, lines *lineIndex) (Object, error) {
+	obj := Object{Index: i}
+	annos := r.GetAnnotations()
+	changed := false
+	for k := range annos {
+		if strings.HasPrefix(k, patchMarkerPrefix) || strings.HasPrefix(k, replacementMarkerPrefix) {
+			hits[k] = true
+			delete(annos, k)
+			changed = true
+		}
+	}
+	if o, err := r.GetOrigin(); err == nil && o != nil && o.Repo == "" {
+		file := o.Path
+		if file == "" {
+			file = o.ConfiguredIn
+		}
+		if file != "" {
+			obj.Source.File = filepath.Join(root, file)
+		}
+	}
+	if addedOrigin {
+		delete(annos, originAnnotation)
+		changed = true
+	}
+	if changed {
+		if err := r.SetAnnotations(annos); err != nil {
+			return obj, fmt.Errorf("strip kvet annotations: %w", err)
+		}
+	}
+	obj.Resource = report.Resource{
+		APIVersion: r.GetApiVersion(),
+		Kind:       r.GetKind(),
+		Namespace:  r.GetNamespace(),
+		Name:       r.GetName(),
+	}
+	obj.Node = &r.RNode
+	if obj.Source.File != "" {
+		obj.Source.Line = lines.line(obj.Source.File, r.OrgId().Kind, r.OrgId().Name)
+	}
+	return obj, nil
+}
+
+func finding(rule, msg, file string, line int) report.Finding {
+	return report.Finding{
+		Severity: report.SeverityError,
+		Check:    report.CheckBuild,
+		Rule:     rule,
+		Message:  msg,
+		Source:   report.Source{File: file, Line: line},
+	}
+}
+
+// preflight reads the kustomization graph of dir (the target first) and
+// refuses what the safety rules forbid before kustomize can act on it.
+func (b *Builder) preflight(dir string, root *kustfile.File) ([]*kustfile.File, []report.Finding) {
+	var files []*kustfile.File
+	var findings []report.Finding
+	seen := map[string]bool{}
+	var walk func(d string)
+	walk = func(d string) {
+		if seen[d] {
+			return
+		}
+		seen[d] = true
+		f, err := root, error(nil)
+		if d != dir || root == nil {
+			f, err = kustfile.Load(d)
+		}
+		if err != nil {
+			if d == dir {
+				findings = append(findings, finding("build-failed", err.Error()+" in "+d, d, 0))
+			}
+			return // kustomize will report a missing or broken included kustomization
+		}
+		files = append(files, f)
+		if !b.opts.AllowRemote {
+			for _, r := range f.Remotes() {
+				findings = append(findings, finding("remote-resource",
+					fmt.Sprintf("%s entry %q is remote: kvet never fetches over the network by default; vendor it into the repository, or pass --allow-remote to accept the risk", r.Field, r.Value),
+					f.Path, r.Line))
+			}
+		}
+		if !b.opts.EnableHelm && len(f.K.HelmCharts) > 0 {
+			findings = append(findings, finding("helm-disabled",
+				"helmCharts needs helm to run: kvet does not execute programs by default; render the chart into the repository or pass --enable-helm",
+				f.Path, f.Line("helmCharts", -1)))
+		}
+		for _, sub := range f.LocalDirs() {
+			walk(sub)
+		}
+	}
+	walk(dir)
+	return files, findings
+}
+
+// rootFile returns the generated kustomization of a plain directory (and
+// puts it into ofs), or nil when the directory has its own.
+func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.File, error) {
+	if !spec.Generate {
+		return nil, nil
+	}
+	if _, err := kustfile.Find(dir); err == nil {
+		return nil, nil
+	}
+	if !isDir(dir) {
+		return nil, fmt.Errorf("%s is not a directory", dir)
+	}
+	content, err := generatedKustomization(dir, spec.Recurse)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "kustomization.yaml")
+	ofs.set(path, content)
+	return kustfile.Parse(dir, path, content)
+}

@@ -1,0 +1,260 @@
+package build
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+)
+
+// explain turns a kustomize build error into findings that name the file
+// and line to edit. kustomize's own message is always kept.
+func explain(err error, files []*kustfile.File) []report.Finding {
+	var pe *PanicError
+	if errors.As(err, &pe) {
+		return []report.Finding{finding("internal-error",
+			fmt.Sprintf("kustomize crashed while building this target (%v); the input is probably malformed: %s", pe.Value, firstLine(pe.Stack)),
+			files[0].Path, 0)}
+	}
+	msg := err.Error()
+	var out []report.Finding
+	if f, line, ok := locateUnmatchedPatch(msg, files); ok {
+		out = append(out, finding("patch-no-match",
+			"strategic-merge patch selects no object: "+msg+"; fix the patch's apiVersion/kind/metadata.name (and namespace) to match an object of this build, or remove it",
+			f, line))
+		return out
+	}
+	// YAML problems: find the file and line ourselves, kustomize's messages
+	// rarely name the file.
+	for _, f := range files {
+		for _, p := range yamlInputs(f) {
+			if lf, ok := lintYAML(p); ok {
+				out = append(out, lf)
+			}
+		}
+	}
+	if len(out) > 0 {
+		for i := range out {
+			out[i].Message += " (kustomize: " + msg + ")"
+		}
+		return out
+	}
+	rule := "build-failed"
+	switch {
+	case strings.Contains(msg, "external plugins disabled"), strings.Contains(msg, "plugins disabled"),
+		strings.Contains(msg, "is not allowed: exec"), strings.Contains(msg, "function"):
+		if strings.Contains(msg, "plugin") || strings.Contains(msg, "function") || strings.Contains(msg, "exec") {
+			rule = "plugin-disabled"
+			msg += ": kvet does not run plugins or KRM functions by default; pass --enable-plugins to accept the risk"
+		}
+	case strings.Contains(msg, "security; file") && strings.Contains(msg, "is not in or below"):
+		rule = "root-escape"
+		msg += ": kustomize only loads files inside the kustomization root; move the file under it, or reference a kustomization directory as a resource"
+	}
+	return []report.Finding{finding(rule, msg, files[0].Path, 0)}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+// yamlInputs lists the local files a kustomization reads as YAML.
+func yamlInputs(f *kustfile.File) []string {
+	var out []string
+	add := func(p string) {
+		if p == "" || kustfile.IsURL(p) {
+			return
+		}
+		full := filepath.Join(f.Dir, p)
+		if fi, err := os.Stat(full); err == nil && fi.Mode().IsRegular() {
+			out = append(out, full)
+		}
+	}
+	add(filepath.Base(f.Path))
+	for _, r := range f.Refs() {
+		add(r.Value)
+	}
+	for _, p := range f.K.Patches {
+		add(p.Path)
+	}
+	for _, p := range f.K.PatchesStrategicMerge { //nolint:staticcheck
+		if !strings.Contains(string(p), "\n") {
+			add(string(p))
+		}
+	}
+	for _, p := range f.K.PatchesJson6902 { //nolint:staticcheck
+		add(p.Path)
+	}
+	return out
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+
+// lintYAML decodes every document of a file the strict way and reports
+// the first syntax problem (bad indentation, tabs, duplicate keys).
+func lintYAML(path string) (report.Finding, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return report.Finding{}, false
+	}
+	dec := yaml3.NewDecoder(bytes.NewReader(b))
+	for {
+		var v any
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return report.Finding{}, false
+		}
+		if err != nil {
+			line := 0
+			if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+				fmt.Sscan(m[1], &line)
+			}
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			hint := "fix the YAML syntax"
+			switch {
+			case strings.Contains(msg, "already defined"):
+				hint = "remove or rename the duplicate key"
+			case strings.Contains(msg, "found character that cannot start any token") || strings.Contains(msg, "tab"):
+				hint = "indent with spaces; YAML forbids tabs"
+			}
+			return finding("yaml-syntax", fmt.Sprintf("invalid YAML: %s: %s", msg, hint), path, line), true
+		}
+	}
+}
+
+var idRE = regexp.MustCompile(`no matches for Id ([^ ;]+)`)
+
+// locateUnmatchedPatch finds the strategic-merge patch kustomize could not
+// apply, from the resource id in its error message.
+func locateUnmatchedPatch(msg string, files []*kustfile.File) (string, int, bool) {
+	m := idRE.FindStringSubmatch(msg)
+	if m == nil || !strings.Contains(msg, "patch") {
+		return "", 0, false
+	}
+	// Id format: Kind.version.group/name.namespace
+	id := m[1]
+	gvk, nn, _ := strings.Cut(id, "/")
+	kind, _, _ := strings.Cut(gvk, ".")
+	name := nn
+	if i := strings.LastIndex(nn, "."); i >= 0 {
+		name = nn[:i]
+	}
+	for _, f := range files {
+		for i, p := range f.K.Patches {
+			if p.Target == nil && patchNames(f.Dir, p.Path, p.Patch, kind, name) {
+				return f.Path, f.Line("patches", i), true
+			}
+		}
+		for i, p := range f.K.PatchesStrategicMerge { //nolint:staticcheck
+			s := string(p)
+			path, inline := s, ""
+			if strings.Contains(s, "\n") {
+				path, inline = "", s
+			}
+			if patchNames(f.Dir, path, inline, kind, name) {
+				return f.Path, f.Line("patchesStrategicMerge", i), true
+			}
+		}
+	}
+	if len(files) > 0 {
+		return files[0].Path, 0, true
+	}
+	return "", 0, false
+}
+
+func patchNames(dir, path, inline, kind, name string) bool {
+	content := []byte(inline)
+	if path != "" {
+		b, err := os.ReadFile(filepath.Join(dir, path))
+		if err != nil {
+			return false
+		}
+		content = b
+	}
+	dec := yaml3.NewDecoder(bytes.NewReader(content))
+	for {
+		var doc struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			return false
+		}
+		if doc.Kind == kind && doc.Metadata.Name == name {
+			return true
+		}
+	}
+}
+
+// lineIndex finds the line where an object's document starts in a file.
+type lineIndex struct {
+	files map[string][]docStart
+}
+
+type docStart struct {
+	kind, name string
+	line       int
+}
+
+func (l *lineIndex) line(path, kind, name string) int {
+	if l.files == nil {
+		l.files = map[string][]docStart{}
+	}
+	docs, ok := l.files[path]
+	if !ok {
+		docs = scanDocs(path)
+		l.files[path] = docs
+	}
+	for _, d := range docs {
+		if d.kind == kind && d.name == name {
+			return d.line
+		}
+	}
+	return 0
+}
+
+func scanDocs(path string) []docStart {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var out []docStart
+	dec := yaml3.NewDecoder(bytes.NewReader(b))
+	for {
+		var n yaml3.Node
+		if err := dec.Decode(&n); err != nil {
+			return out
+		}
+		if len(n.Content) == 0 || n.Content[0].Kind != yaml3.MappingNode {
+			continue
+		}
+		m := n.Content[0]
+		d := docStart{line: m.Line}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			switch m.Content[i].Value {
+			case "kind":
+				d.kind = m.Content[i+1].Value
+			case "metadata":
+				md := m.Content[i+1]
+				for j := 0; j+1 < len(md.Content); j += 2 {
+					if md.Content[j].Value == "name" {
+						d.name = md.Content[j+1].Value
+					}
+				}
+			}
+		}
+		out = append(out, d)
+	}
+}

@@ -1,0 +1,252 @@
+// Package cli wires kvet's command line to its packages. Exit status is
+// 0 (no error finding), 1 (error findings) or 2 (kvet could not run).
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
+)
+
+// Exit statuses.
+const (
+	ExitOK       = 0
+	ExitFindings = 1
+	ExitUsage    = 2
+)
+
+const usage = `kvet: build and check every kustomize target of a GitOps repository
+
+Usage:
+  kvet validate [flags] [PATH...]   build every target under PATH (default ".") and check it
+  kvet render   [flags] PATH        print what "kustomize build PATH" prints
+  kvet version                      tool, kustomize API and bundled Kubernetes versions
+
+Run "kvet <command> --help" for the flags of a command.
+`
+
+// Main runs kvet with args (without the program name).
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return ExitUsage
+	}
+	var err error
+	code := ExitOK
+	switch args[0] {
+	case "validate":
+		code, err = validate(ctx, args[1:], stdout, stderr)
+	case "render":
+		code, err = render(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		err = version(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "kvet: unknown command %q\n\n%s", args[0], usage)
+		return ExitUsage
+	}
+	if err != nil {
+		if !errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprintf(stderr, "kvet: %v\n", err)
+		}
+		if errors.Is(err, pflag.ErrHelp) {
+			return ExitOK
+		}
+		return ExitUsage
+	}
+	return code
+}
+
+// common are the flags validate and render share.
+type common struct {
+	allowRemote   bool
+	enablePlugins bool
+	enableHelm    bool
+	helmCommand   string
+}
+
+func (c *common) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&c.allowRemote, "allow-remote", false, "let kustomize fetch remote bases and resources (git, HTTP): gives up the no-network guarantee")
+	fs.BoolVar(&c.enablePlugins, "enable-plugins", false, "run exec/container KRM functions and legacy plugins: gives up the no-execution guarantee")
+	fs.BoolVar(&c.enableHelm, "enable-helm", false, "run helm to inflate helmCharts: gives up the no-execution guarantee")
+	fs.StringVar(&c.helmCommand, "helm-command", "helm", "helm binary used with --enable-helm")
+}
+
+func (c *common) buildOptions() build.Options {
+	return build.Options{AllowRemote: c.allowRemote, EnablePlugins: c.enablePlugins, EnableHelm: c.enableHelm, HelmCommand: c.helmCommand}
+}
+
+func newFlagSet(name string, stderr io.Writer, help string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("validate", stderr, "Usage: kvet validate [flags] [PATH...]\n\nFlags:\n")
+	var c common
+	c.register(fs)
+	output := fs.StringP("output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	k8s := fs.String("kubernetes-version", "", "Kubernetes release whose schemas are used ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
+	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions to validate custom resources with (repeatable)")
+	jobs := fs.IntP("jobs", "j", 0, "targets built and checked at once (default: number of CPUs)")
+	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage, err
+	}
+	if !validFormat(*output) {
+		return ExitUsage, fmt.Errorf("unknown output format %q (want one of %s)", *output, strings.Join(report.Formats(), ", "))
+	}
+	if *k8s != "" {
+		if _, err := bundled.Kubernetes(*k8s); err != nil {
+			return ExitUsage, err
+		}
+	}
+	paths := fs.Args()
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return ExitUsage, fmt.Errorf("path %s does not exist", p)
+		}
+	}
+	root, err := repoRoot()
+	if err != nil {
+		return ExitUsage, err
+	}
+	cfg, err := loadConfig(root, *cfgPath)
+	if err != nil {
+		return ExitUsage, err
+	}
+	var crdDirs []string
+	for _, d := range *crds {
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return ExitUsage, err
+		}
+		if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+			return ExitUsage, fmt.Errorf("--crds %s is not a directory", d)
+		}
+		crdDirs = append(crdDirs, abs)
+	}
+	rep, err := runner.Run(ctx, runner.Options{
+		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
+		Build: c.buildOptions(), Jobs: *jobs,
+	})
+	if err != nil {
+		return ExitUsage, err
+	}
+	if err := report.Write(stdout, *output, rep); err != nil {
+		return ExitUsage, err
+	}
+	if rep.Failed() {
+		return ExitFindings, nil
+	}
+	return ExitOK, nil
+}
+
+func validFormat(f string) bool {
+	for _, k := range report.Formats() {
+		if k == f {
+			return true
+		}
+	}
+	return false
+}
+
+func loadConfig(root, path string) (*config.Config, error) {
+	if path == "" {
+		cfg, _, err := config.Load(root)
+		return cfg, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	cfg, err := config.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, nil
+}
+
+func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("render", stderr, "Usage: kvet render [flags] PATH\n\nPrints exactly what `kustomize build PATH` prints, under kvet's safety rules.\n\nFlags:\n")
+	var c common
+	c.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage, err
+	}
+	if fs.NArg() != 1 {
+		return ExitUsage, errors.New("render takes exactly one PATH")
+	}
+	p := fs.Arg(0)
+	if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
+		return ExitUsage, fmt.Errorf("path %s is not a directory", p)
+	}
+	out, err := build.New(c.buildOptions()).Render(ctx, build.Spec{Dir: p})
+	if err != nil {
+		fmt.Fprintf(stderr, "kvet: build %s: %v\n", p, err)
+		return ExitFindings, nil
+	}
+	_, err = stdout.Write(out)
+	return ExitOK, err
+}
+
+// Version is set at build time with -ldflags "-X ...cli.Version=...".
+var Version = "dev"
+
+func version(w io.Writer) error {
+	api, kyaml := "unknown", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			switch d.Path {
+			case "sigs.k8s.io/kustomize/api":
+				api = d.Version
+			case "sigs.k8s.io/kustomize/kyaml":
+				kyaml = d.Version
+			}
+		}
+	}
+	_, err := fmt.Fprintf(w, "kvet %s\nkustomize api %s, kyaml %s\nKubernetes schemas: %s (default %s)\n",
+		Version, api, kyaml, strings.Join(bundled.KubernetesVersions(), ", "), bundled.DefaultKubernetesVersion())
+	return err
+}
+
+// repoRoot is the nearest parent of the working directory holding .git,
+// else the working directory.
+func repoRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for d := wd; ; {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return wd, nil
+		}
+		d = parent
+	}
+}

@@ -1,0 +1,347 @@
+// Package runner is kvet's pipeline: discover the targets, build them in
+// parallel, collect the CRDs they render, then check every object against
+// its schema and the policies, and assemble one deterministic report.
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	yaml3 "go.yaml.in/yaml/v3"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
+)
+
+// Object is a rendered object as the checks see it.
+type Object struct {
+	Index    int
+	Resource report.Resource
+	JSON     []byte
+	Body     map[string]any
+	// Source is the repository-relative file and line of the object.
+	Source report.Source
+}
+
+// Target is a built target as the checks see it.
+type Target struct {
+	Path        string
+	Environment string
+}
+
+// Checker is an extra check run over each built target (the policies).
+type Checker interface {
+	Check(ctx context.Context, t Target, objs []Object) ([]report.Finding, error)
+}
+
+// Options configure a run.
+type Options struct {
+	// Root is the repository root, absolute.
+	Root string
+	// Paths to validate (absolute or relative to the working directory).
+	Paths  []string
+	Config *config.Config
+	// KubernetesVersion overrides the config.
+	KubernetesVersion string
+	// CRDDirs are extra CRD directories (absolute).
+	CRDDirs  []string
+	Build    build.Options
+	Jobs     int
+	Checkers []Checker
+	// SkipSchema turns the schema check off (render-only runs).
+	SkipSchema bool
+}
+
+type built struct {
+	target discover.Target
+	result *build.Result
+}
+
+// Run validates and returns the report. The error is for kvet itself
+// failing (bad path, unusable configuration), not for findings.
+func Run(ctx context.Context, opts Options) (*report.Report, error) {
+	if opts.Config == nil {
+		opts.Config = &config.Config{}
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.GOMAXPROCS(0)
+	}
+	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded}, opts.Paths)
+	if err != nil {
+		return nil, err
+	}
+
+	builder := build.New(opts.Build)
+	results := make([]built, len(targets))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for i, t := range targets {
+		g.Go(func() error {
+			results[i] = built{target: t, result: safeBuild(gctx, builder, t)}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+
+	var findings []report.Finding
+	var val *schema.Validator
+	if !opts.SkipSchema {
+		crds, crdFindings, err := collectCRDs(opts, results)
+		if err != nil {
+			return nil, err
+		}
+		findings = append(findings, crdFindings...)
+		version := opts.KubernetesVersion
+		if version == "" {
+			version = opts.Config.KubernetesVersion
+		}
+		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds})
+		if err != nil {
+			return nil, err
+		}
+		defer v.Close()
+		val = v
+		for _, f := range vf {
+			f.Target = "."
+			findings = append(findings, f)
+		}
+	}
+
+	perTarget := make([][]report.Finding, len(results))
+	reps := make([]report.Target, len(results))
+	g, gctx = errgroup.WithContext(ctx)
+	g.SetLimit(opts.Jobs)
+	for i, b := range results {
+		g.Go(func() error {
+			reps[i], perTarget[i] = check(gctx, opts, val, b)
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for _, fs := range perTarget {
+		findings = append(findings, fs...)
+	}
+	return report.New(reps, findings), nil
+}
+
+func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *build.Result) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = &build.Result{Dir: t.Dir, Err: fmt.Errorf("panic: %v", r), Findings: []report.Finding{{
+				Severity: report.SeverityError, Check: report.CheckBuild, Rule: "internal-error",
+				Message: fmt.Sprintf("kvet crashed while building this target: %v (please report it)\n%s", r, firstFrames(debug.Stack())),
+			}}}
+		}
+	}()
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse})
+}
+
+func firstFrames(stack []byte) string {
+	lines := strings.Split(string(stack), "\n")
+	if len(lines) > 12 {
+		lines = lines[:12]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rel makes a path repository-relative with "/" separators.
+func rel(root, p string) string {
+	if p == "" || !filepath.IsAbs(p) {
+		return filepath.ToSlash(p)
+	}
+	r, err := filepath.Rel(root, p)
+	if err != nil || strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+func check(ctx context.Context, opts Options, val *schema.Validator, b built) (rep report.Target, findings []report.Finding) {
+	t := b.target
+	rep = report.Target{Path: t.Path}
+	defer func() {
+		if r := recover(); r != nil {
+			findings = append(findings, report.Finding{
+				Target: t.Path, Severity: report.SeverityError, Check: report.CheckSchema, Rule: "internal-error",
+				Message: fmt.Sprintf("kvet crashed while checking this target: %v (please report it)\n%s", r, firstFrames(debug.Stack())),
+			}.WithOrder(-1))
+		}
+	}()
+	res := b.result
+	for _, f := range res.Findings {
+		f.Target = t.Path
+		f.Source.File = rel(opts.Root, f.Source.File)
+		findings = append(findings, f.WithOrder(-1))
+	}
+	if res.Err != nil {
+		rep.Error = res.Err.Error()
+		return rep, findings
+	}
+	rep.Resources = len(res.Objects)
+	objs := make([]Object, 0, len(res.Objects))
+	for _, o := range res.Objects {
+		js, err := o.Node.MarshalJSON()
+		if err != nil {
+			findings = append(findings, report.Finding{Target: t.Path, Severity: report.SeverityError, Check: report.CheckSchema,
+				Rule: "internal-error", Resource: o.Resource, Message: fmt.Sprintf("cannot encode object: %v", err)}.WithOrder(o.Index))
+			continue
+		}
+		var body map[string]any
+		if err := json.Unmarshal(js, &body); err != nil {
+			findings = append(findings, report.Finding{Target: t.Path, Severity: report.SeverityError, Check: report.CheckSchema,
+				Rule: "internal-error", Resource: o.Resource, Message: fmt.Sprintf("cannot decode object: %v", err)}.WithOrder(o.Index))
+			continue
+		}
+		objs = append(objs, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
+			Source: report.Source{File: rel(opts.Root, o.Source.File), Line: o.Source.Line}})
+	}
+	byIndex := map[int]Object{}
+	for _, o := range objs {
+		byIndex[o.Index] = o
+	}
+	place := func(f report.Finding, idx int) report.Finding {
+		f.Target = t.Path
+		if o, ok := byIndex[idx]; ok {
+			if f.Source.File == "" {
+				f.Source = o.Source
+			}
+		}
+		return f.WithOrder(idx)
+	}
+	if val != nil {
+		for _, o := range objs {
+			for _, f := range val.Validate(schema.Object{Resource: o.Resource, JSON: o.JSON, Body: o.Body}) {
+				findings = append(findings, place(f, o.Index))
+			}
+		}
+	}
+	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path)}
+	for _, c := range opts.Checkers {
+		fs, err := c.Check(ctx, tgt, objs)
+		if err != nil {
+			findings = append(findings, report.Finding{Target: t.Path, Severity: report.SeverityError, Check: report.CheckPolicy,
+				Rule: "internal-error", Message: err.Error()}.WithOrder(-1))
+			continue
+		}
+		for _, f := range fs {
+			idx := -1
+			for _, o := range objs {
+				if o.Resource == f.Resource {
+					idx = o.Index
+					break
+				}
+			}
+			findings = append(findings, place(f, idx))
+		}
+	}
+	return rep, findings
+}
+
+const crdKind = "CustomResourceDefinition"
+
+// collectCRDs gathers the CRDs every target renders and those in the
+// configured CRD directories.
+func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding, error) {
+	var crds []schema.CRD
+	for _, b := range results {
+		if b.result == nil || b.result.Err != nil {
+			continue
+		}
+		for _, o := range b.result.Objects {
+			if o.Resource.Kind != crdKind || o.Resource.APIVersion != "apiextensions.k8s.io/v1" {
+				continue
+			}
+			js, err := o.Node.MarshalJSON()
+			if err != nil {
+				continue
+			}
+			var m map[string]any
+			if json.Unmarshal(js, &m) == nil {
+				crds = append(crds, schema.CRD{Object: m, Origin: b.target.Path})
+			}
+		}
+	}
+	dirs := slices.Clone(opts.CRDDirs)
+	for _, d := range opts.Config.CRDs {
+		dirs = append(dirs, filepath.Join(opts.Root, filepath.FromSlash(d)))
+	}
+	var findings []report.Finding
+	for _, d := range dirs {
+		found, fs, err := crdsInDir(opts.Root, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		crds = append(crds, found...)
+		findings = append(findings, fs...)
+	}
+	return crds, findings, nil
+}
+
+func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
+	var out []schema.CRD
+	var findings []report.Finding
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !d.Type().IsRegular() {
+			return nil
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".yaml", ".yml", ".json":
+		default:
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		dec := yaml3.NewDecoder(bytes.NewReader(b))
+		for {
+			var m map[string]any
+			err := dec.Decode(&m)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckSchema,
+					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: rel(root, p)}}.WithOrder(-1))
+				break
+			}
+			if m["kind"] == crdKind {
+				// Round-trip through JSON so the types match decoded JSON.
+				js, err := json.Marshal(m)
+				if err != nil {
+					continue
+				}
+				var jm map[string]any
+				if json.Unmarshal(js, &jm) == nil {
+					out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read CRD directory %s: %w", dir, err)
+	}
+	return out, findings, nil
+}

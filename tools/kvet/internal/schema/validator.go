@@ -1,0 +1,359 @@
+// Package schema checks rendered objects against strict JSON schemas:
+// the bundled Kubernetes built-ins of the selected release, the bundled
+// CRD catalog and the CRDs the repository itself defines. Validation runs
+// through kubeconform's validator; kvet adds what it does not know about:
+// removed and deprecated API versions, objects with no schema, and field
+// paths a person can read.
+package schema
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/yannh/kubeconform/pkg/resource"
+	"github.com/yannh/kubeconform/pkg/validator"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
+)
+
+// CRD is a CustomResourceDefinition found outside the bundled catalog.
+type CRD struct {
+	Object map[string]any
+	// Origin names where it came from, for messages ("base/crds/x.yaml").
+	Origin string
+}
+
+// Options configure a Validator.
+type Options struct {
+	// KubernetesVersion selects the bundled release ("1.37"); empty is the newest.
+	KubernetesVersion string
+	// ExternalKinds are "apiVersion/Kind" patterns kvet must not ask a
+	// schema for ("group/*" and "apiVersion/*" allowed).
+	ExternalKinds []string
+	// CRDs from the repository; they override the catalog.
+	CRDs []CRD
+	// TempDir is where the schema tree is written ("" = os.TempDir()).
+	TempDir string
+}
+
+type known struct {
+	deprecated string
+	crd        string
+}
+
+// Validator validates objects. It is safe for concurrent use.
+type Validator struct {
+	minor, version string
+	dir            string
+	known          map[string]known
+	external       []string
+	kc             validator.Validator
+}
+
+// Object is what the validator needs of a rendered object.
+type Object struct {
+	Resource report.Resource
+	// JSON is the object encoded as JSON.
+	JSON []byte
+	// Body is the object decoded, for readable paths.
+	Body map[string]any
+}
+
+// New prepares the schemas: it writes them to a private temporary
+// directory that Close removes. Problems with individual CRDs come back
+// as findings; the error is for kvet itself failing.
+func New(opts Options) (*Validator, []report.Finding, error) {
+	minor := opts.KubernetesVersion
+	if minor == "" {
+		minor = bundled.DefaultKubernetesVersion()
+	}
+	ks, err := bundled.Kubernetes(minor)
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := os.MkdirTemp(opts.TempDir, "kvet-schemas-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("schema directory: %w", err)
+	}
+	v := &Validator{minor: minorOnly(ks.Version), version: ks.Version, dir: dir, known: map[string]known{}, external: opts.ExternalKinds}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = os.RemoveAll(dir)
+		}
+	}()
+	if err := ks.WriteFiles(dir); err != nil {
+		return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
+	}
+	for k := range ks.Schemas {
+		v.known[k] = known{}
+	}
+	objectMeta, err := metadataSchema(ks)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	cat, err := bundled.LoadCatalog()
+	if err != nil {
+		return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
+	}
+	var findings []report.Finding
+	for _, raw := range cat.CRDs {
+		var crd map[string]any
+		if err := json.Unmarshal(raw, &crd); err != nil {
+			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
+		}
+		if err := v.addCRD(crd, objectMeta); err != nil {
+			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
+		}
+	}
+	for _, c := range opts.CRDs {
+		if err := v.addCRD(c.Object, objectMeta); err != nil {
+			findings = append(findings, report.Finding{
+				Severity: report.SeverityError, Check: report.CheckSchema, Rule: "invalid-crd",
+				Resource: report.Resource{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: str(get(c.Object, "metadata", "name"))},
+				Message:  fmt.Sprintf("cannot use CustomResourceDefinition from %s: %v", c.Origin, err),
+			})
+		}
+	}
+	kc, err := validator.New([]string{filepath.ToSlash(dir) + "/" + bundled.SchemaLocationTemplate}, validator.Opts{
+		Strict:            true,
+		KubernetesVersion: ks.Version,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("kubeconform: %w", err)
+	}
+	v.kc = kc
+	ok = true
+	return v, findings, nil
+}
+
+// Close removes the schema directory.
+func (v *Validator) Close() error { return os.RemoveAll(v.dir) }
+
+// KubernetesVersion is the release the built-in schemas come from.
+func (v *Validator) KubernetesVersion() string { return v.version }
+
+func minorOnly(version string) string {
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return version
+	}
+	return parts[0] + "." + parts[1]
+}
+
+func metadataSchema(ks *bundled.KubernetesSchemas) (map[string]any, error) {
+	raw, ok := ks.Schemas["v1/ConfigMap"]
+	if !ok {
+		return nil, errors.New("bundled schemas lack v1/ConfigMap")
+	}
+	var cm map[string]any
+	if err := json.Unmarshal(raw, &cm); err != nil {
+		return nil, fmt.Errorf("bundled v1/ConfigMap: %w", err)
+	}
+	md, _ := get(cm, "properties", "metadata").(map[string]any)
+	if md == nil {
+		return nil, errors.New("bundled v1/ConfigMap has no metadata schema")
+	}
+	return md, nil
+}
+
+func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any) error {
+	versions, err := ConvertCRD(crd, objectMeta)
+	if err != nil {
+		return err
+	}
+	for _, cv := range versions {
+		b, err := json.Marshal(cv.Schema)
+		if err != nil {
+			return fmt.Errorf("encode schema of %s %s: %w", cv.APIVersion, cv.Kind, err)
+		}
+		p := filepath.Join(v.dir, filepath.FromSlash(bundled.SchemaFile(cv.APIVersion, cv.Kind)))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			return err
+		}
+		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD}
+	}
+	return nil
+}
+
+func (v *Validator) isExternal(apiVersion, kind string) bool {
+	key := apiVersion + "/" + kind
+	group, _, _ := strings.Cut(apiVersion, "/")
+	for _, p := range v.external {
+		if strings.HasSuffix(p, "/*") {
+			prefix := strings.TrimSuffix(p, "*")
+			if strings.HasPrefix(key, prefix) || group+"/" == prefix {
+				return true
+			}
+			continue
+		}
+		if ok, _ := path.Match(p, key); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func schemaFinding(obj Object, rule, p, msg string) report.Finding {
+	return report.Finding{
+		Severity: report.SeverityError,
+		Check:    report.CheckSchema,
+		Rule:     rule,
+		Resource: obj.Resource,
+		Path:     p,
+		Message:  msg,
+	}
+}
+
+// Validate checks one object.
+func (v *Validator) Validate(obj Object) []report.Finding {
+	av, kind := obj.Resource.APIVersion, obj.Resource.Kind
+	if av == "" || kind == "" {
+		return []report.Finding{schemaFinding(obj, "missing-type", "", "object has no apiVersion or kind: every Kubernetes object needs both")}
+	}
+	key := av + "/" + kind
+	if msg := removed(av, kind, v.minor); msg != "" {
+		return []report.Finding{schemaFinding(obj, "removed-api", "apiVersion", msg+"; the API server rejects this object")}
+	}
+	k, ok := v.known[key]
+	if !ok {
+		if v.isExternal(av, kind) {
+			return nil
+		}
+		group, _, hasGroup := strings.Cut(av, "/")
+		if !hasGroup {
+			group = ""
+		}
+		if builtinGroup(group) {
+			return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion",
+				fmt.Sprintf("Kubernetes %s does not serve %s %s: check the apiVersion and kind for typos, or select another release with --kubernetes-version", v.version, av, kind))}
+		}
+		return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion",
+			fmt.Sprintf("no schema for %s %s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, or declare the kind in kvet.yaml externalKinds", av, kind))}
+	}
+	var out []report.Finding
+	if msg := deprecated(av, kind, v.minor); msg != "" {
+		f := schemaFinding(obj, "deprecated-api", "apiVersion", msg)
+		f.Severity = report.SeverityWarning
+		out = append(out, f)
+	} else if k.deprecated != "" {
+		f := schemaFinding(obj, "deprecated-api", "apiVersion", k.deprecated)
+		f.Severity = report.SeverityWarning
+		out = append(out, f)
+	}
+	res := v.kc.ValidateResource(resource.Resource{Path: key, Bytes: obj.JSON})
+	switch res.Status {
+	case validator.Valid, validator.Skipped, validator.Empty:
+	case validator.Invalid:
+		if len(res.ValidationErrors) == 0 {
+			out = append(out, schemaFinding(obj, "schema-invalid", "", res.Err.Error()))
+		}
+		for _, ve := range res.ValidationErrors {
+			rule, msg := classify(ve.Msg)
+			p := readablePath(obj.Body, ve.Path)
+			out = append(out, schemaFinding(obj, rule, p, describe(rule, p, msg)))
+		}
+	case validator.Error:
+		msg := "schema validation failed"
+		if res.Err != nil {
+			msg = res.Err.Error()
+		}
+		out = append(out, schemaFinding(obj, "schema-invalid", "", msg))
+	}
+	return out
+}
+
+var quotedRE = regexp.MustCompile(`'([^']*)'`)
+
+// classify maps jsonschema error texts to stable rule ids.
+func classify(msg string) (string, string) {
+	switch {
+	case strings.Contains(msg, "additional propert"):
+		return "unknown-field", msg
+	case strings.HasPrefix(msg, "missing propert"):
+		return "missing-field", msg
+	case strings.HasPrefix(msg, "got ") && strings.Contains(msg, "want "):
+		return "invalid-type", msg
+	default:
+		return "invalid-value", msg
+	}
+}
+
+func describe(rule, p, msg string) string {
+	where := p
+	if where == "" {
+		where = "the object"
+	}
+	switch rule {
+	case "unknown-field":
+		names := quotedRE.FindAllStringSubmatch(msg, -1)
+		var fields []string
+		for _, n := range names {
+			fields = append(fields, n[1])
+		}
+		return fmt.Sprintf("unknown field %s in %s: the API server rejects fields its schema does not define; check the spelling and indentation", strings.Join(fields, ", "), where)
+	case "missing-field":
+		return fmt.Sprintf("%s in %s: add the required field", msg, where)
+	case "invalid-type":
+		return fmt.Sprintf("wrong type at %s: %s", where, msg)
+	}
+	return fmt.Sprintf("invalid value at %s: %s", where, msg)
+}
+
+// readablePath turns a JSON pointer into spec.containers[web].image,
+// naming list items by their name field when they have one.
+func readablePath(body map[string]any, pointer string) string {
+	var b strings.Builder
+	var cur any = body
+	for _, seg := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+		switch c := cur.(type) {
+		case []any:
+			i, err := strconv.Atoi(seg)
+			if err != nil || i < 0 || i >= len(c) {
+				fmt.Fprintf(&b, "[%s]", seg)
+				cur = nil
+				continue
+			}
+			if m, ok := c[i].(map[string]any); ok {
+				if n, ok := m["name"].(string); ok && n != "" {
+					fmt.Fprintf(&b, "[%s]", n)
+					cur = c[i]
+					continue
+				}
+			}
+			fmt.Fprintf(&b, "[%d]", i)
+			cur = c[i]
+		default:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			if strings.ContainsAny(seg, "./[]") {
+				fmt.Fprintf(&b, "[%q]", seg)
+			} else {
+				b.WriteString(seg)
+			}
+			if m, ok := c.(map[string]any); ok {
+				cur = m[seg]
+			} else {
+				cur = nil
+			}
+		}
+	}
+	return b.String()
+}
