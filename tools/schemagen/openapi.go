@@ -15,11 +15,14 @@ import (
 // 2019-09, so date-time values are really checked.
 const draft04 = "http://json-schema.org/draft-04/schema#"
 
-// quantityPattern is the grammar resource.ParseQuantity accepts: a signed
-// decimal number followed by an optional binary-SI suffix (Ki..Ei), a
-// decimal-SI suffix (n, u, m, k, M, G, T, P, E) or an integer decimal exponent.
-// It only applies to strings; plain JSON numbers are valid quantities too.
-const quantityPattern = `^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$`
+// quantityPattern is the language resource.ParseQuantity accepts (what the
+// API server decodes), which is looser than the grammar documented on
+// Quantity: an optional sign, optional digits with an optional fraction, then
+// an optional binary-SI suffix (Ki..Ei), decimal-SI suffix (n, u, m, k, M, G,
+// T, P, E) or integer decimal exponent. Only the empty string is refused
+// besides, hence minLength. It applies to strings; JSON numbers are valid
+// quantities too.
+const quantityPattern = `^[+-]?[0-9]*(\.[0-9]*)?(([KMGTPE]i)|[numkMGTPE]|([eE][+-]?[0-9]+))?$`
 
 // Definition names with a meaning the OpenAPI document does not spell out.
 const (
@@ -262,7 +265,7 @@ func (w *walk) object(name string, def map[string]any) (map[string]any, error) {
 	case defIntOrString:
 		return map[string]any{"type": []any{"integer", "string"}}, nil
 	case defQuantity:
-		return map[string]any{"type": []any{"number", "string"}, "pattern": quantityPattern}, nil
+		return map[string]any{"type": []any{"number", "string"}, "pattern": quantityPattern, "minLength": 1}, nil
 	}
 	if w.c.open[name] {
 		return w.node(def, true)

@@ -108,7 +108,7 @@ func TestKindSchema(t *testing.T) {
 			specDefs: `"Spec": {"type": "object", "properties": {
 			  "limits": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/io.k8s.apimachinery.pkg.api.resource.Quantity"}}}}`,
 			want: `{"type": "object", "additionalProperties": false, "properties": {
-			  "limits": {"type": ["object", "null"], "additionalProperties": {"type": ["number", "string"], "pattern": ` + toJSON(t, quantityPattern) + `}}}}`,
+			  "limits": {"type": ["object", "null"], "additionalProperties": {"type": ["number", "string"], "minLength": 1, "pattern": ` + toJSON(t, quantityPattern) + `}}}}`,
 		},
 		{
 			name: "references are inlined, bare and wrapped",
