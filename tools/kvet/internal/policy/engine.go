@@ -185,7 +185,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.repository = repositoryValue(opts.RepositoryDirs, opts.RepositoryURLs)
 
-	mods, err := loadModules(opts.Dirs, !opts.NoDefaults, false)
+	mode := defaultRules
+	if opts.NoDefaults {
+		mode = noDefaults
+	}
+	mods, err := loadModules(opts.Dirs, mode, false)
 	if err != nil {
 		return nil, err
 	}

@@ -24,12 +24,20 @@ type moduleSet struct {
 	defaults map[string]bool // file name -> embedded library
 }
 
-// loadModules parses the default library (when withDefaults) and every
-// .rego file under dirs. Test files (*_test.rego) are loaded only when
-// withTests. A package defined in dirs replaces the default library's
+// Which parts of the embedded library loadModules includes.
+type defaultsMode int
+
+const (
+	noDefaults        defaultsMode = iota
+	defaultRules                   // the library without its tests
+	defaultRulesTests              // the library and its *_test.rego files
+)
+
+// loadModules parses the default library (per mode) and every .rego file
+// under dirs (their *_test.rego files only when userTests). A package defined in dirs replaces the default library's
 // modules of the same package, so pointing --policy at a copy of policy/
 // (or overriding one default package) never defines a rule twice.
-func loadModules(dirs []string, withDefaults, withTests bool) (*moduleSet, error) {
+func loadModules(dirs []string, mode defaultsMode, userTests bool) (*moduleSet, error) {
 	set := &moduleSet{modules: map[string]*ast.Module{}, defaults: map[string]bool{}}
 	userPkgs := map[string]bool{}
 	for _, dir := range dirs {
@@ -37,7 +45,7 @@ func loadModules(dirs []string, withDefaults, withTests bool) (*moduleSet, error
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || !isPolicyFile(d.Name(), withTests) {
+			if d.IsDir() || !isPolicyFile(d.Name(), userTests) {
 				return nil
 			}
 			src, err := os.ReadFile(p)
@@ -57,7 +65,7 @@ func loadModules(dirs []string, withDefaults, withTests bool) (*moduleSet, error
 			return nil, fmt.Errorf("load policies from %s: %w", dir, err)
 		}
 	}
-	if !withDefaults {
+	if mode == noDefaults {
 		return set, nil
 	}
 	lib := policy.FS()
@@ -66,7 +74,7 @@ func loadModules(dirs []string, withDefaults, withTests bool) (*moduleSet, error
 		return nil, fmt.Errorf("read default policies: %w", err)
 	}
 	for _, ent := range entries {
-		if ent.IsDir() || !isPolicyFile(ent.Name(), withTests) {
+		if ent.IsDir() || !isPolicyFile(ent.Name(), mode == defaultRulesTests) {
 			continue
 		}
 		src, err := fs.ReadFile(lib, ent.Name())

@@ -1,0 +1,85 @@
+package kvet.gitops_test
+
+import data.kvet.gitops
+
+repository := {"known": true, "dirs": {"overlays/production": true, ".": true}, "urls": []}
+
+app(source) := {
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "Application",
+	"metadata": {"name": "shop", "namespace": "argocd"},
+	"spec": {"source": source},
+}
+
+test_clean_path if {
+	gitops.clean_path("./overlays/production/") == "overlays/production"
+	gitops.clean_path("./") == "."
+	gitops.clean_path("") == "."
+}
+
+test_argo_path if {
+	ok := gitops.deny_gitops_path with input as app({"repoURL": "https://git.example.com/shop.git", "path": "overlays/production"})
+		with data.kvet.repository as repository
+	count(ok) == 0
+	bad := gitops.deny_gitops_path with input as app({"repoURL": "https://git.example.com/shop.git", "path": "overlays/prod"})
+		with data.kvet.repository as repository
+	bad == {{"msg": "Application shop points at path \"overlays/prod\", which is not a directory of the repository", "path": "spec.source.path"}}
+}
+
+test_argo_path_other_repo_or_unknown if {
+	other := gitops.deny_gitops_path with input as app({"repoURL": "https://git.example.com/other", "path": "x"})
+		with data.kvet.repository as object.union(repository, {"urls": ["https://git.example.com/shop.git"]})
+	count(other) == 0
+	unknown := gitops.deny_gitops_path with input as app({"repoURL": "https://git.example.com/shop", "path": "x"})
+	count(unknown) == 0
+}
+
+test_argo_multi_source if {
+	multi := {
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "shop"},
+		"spec": {"sources": [{"repoURL": "https://git.example.com/shop", "path": "missing"}, {"repoURL": "https://charts.example.com", "chart": "x"}]},
+	}
+	r := gitops.deny_gitops_path with input as multi with data.kvet.repository as object.union(repository, {"urls": ["https://git.example.com/shop.git"]})
+	r == {{"msg": "Application shop points at path \"missing\", which is not a directory of the repository", "path": "spec.sources[0].path"}}
+}
+
+flux_ks(path, source) := {
+	"apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+	"kind": "Kustomization",
+	"metadata": {"name": "apps", "namespace": "flux-system"},
+	"spec": {"path": path, "sourceRef": source},
+}
+
+git_repo := {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "metadata": {"name": "flux-system", "namespace": "flux-system"}}
+
+test_flux_path if {
+	ok := gitops.deny_gitops_path with input as flux_ks("./overlays/production", {"kind": "GitRepository", "name": "flux-system"})
+		with data.kvet.repository as repository
+	count(ok) == 0
+	bad := gitops.deny_gitops_path with input as flux_ks("./apps", {"kind": "GitRepository", "name": "flux-system"})
+		with data.kvet.repository as repository
+	count(bad) == 1
+}
+
+test_flux_source_ref if {
+	inv := {"GitRepository": {"flux-system": {"flux-system": git_repo}}}
+	ok := gitops.deny_flux_source_ref with input as flux_ks("./", {"kind": "GitRepository", "name": "flux-system"})
+		with data.kvet.inventory as inv
+	count(ok) == 0
+	bad := gitops.deny_flux_source_ref with input as flux_ks("./", {"kind": "GitRepository", "name": "fleet", "namespace": "infra"})
+		with data.kvet.inventory as inv
+	bad == {{"msg": "Kustomization apps references GitRepository infra/fleet, which the target does not define", "path": "spec.sourceRef"}}
+}
+
+test_helm_release_source_ref if {
+	hr := {
+		"apiVersion": "helm.toolkit.fluxcd.io/v2",
+		"kind": "HelmRelease",
+		"metadata": {"name": "redis", "namespace": "shop"},
+		"spec": {"chart": {"spec": {"chart": "redis", "sourceRef": {"kind": "HelmRepository", "name": "bitnami"}}}},
+	}
+	r := gitops.deny_flux_source_ref with input as hr with data.kvet.inventory as {}
+	count(r) == 1
+	ref := gitops.deny_flux_source_ref with input as {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "x", "namespace": "shop"}, "spec": {"chartRef": {"kind": "OCIRepository", "name": "x"}}}
+	count(ref) == 1
+}

@@ -1,0 +1,164 @@
+package kvet.references_test
+
+import data.kvet.fixtures as fx
+import data.kvet.references as refs
+
+inv(objs) := fx.inventory(objs)
+
+service(selector, target_port) := object.union(fx.service, {"spec": {"selector": selector, "ports": [{"name": "http", "port": 80, "targetPort": target_port}]}})
+
+test_service_selector if {
+	ok := refs.deny_service_selector with input as fx.service with data.kvet.inventory as inv([fx.deployment, fx.service])
+	count(ok) == 0
+	bad := refs.deny_service_selector with input as service({"app": "api"}, 8080) with data.kvet.inventory as inv([fx.deployment])
+	bad == {{"msg": "Service web selects no pod template in namespace \"shop\" (selector {\"app\": \"api\"})", "path": "spec.selector"}}
+}
+
+test_service_without_selector_is_skipped if {
+	svc := json.remove(fx.service, ["spec/selector"])
+	count(refs.deny_service_selector) == 0 with input as svc with data.kvet.inventory as inv([])
+}
+
+test_service_target_port if {
+	ok := refs.deny_service_target_port with input as fx.service with data.kvet.inventory as inv([fx.deployment])
+	count(ok) == 0
+	bad := refs.deny_service_target_port with input as service(fx.labels, "grpc") with data.kvet.inventory as inv([fx.deployment])
+	bad == {{"msg": "Service port http targets port \"grpc\", which Deployment web does not declare", "path": "spec.ports[0].targetPort"}}
+	numeric := refs.deny_service_target_port with input as service(fx.labels, 8080) with data.kvet.inventory as inv([fx.deployment])
+	count(numeric) == 0
+}
+
+hpa(kind, name) := {
+	"apiVersion": "autoscaling/v2",
+	"kind": "HorizontalPodAutoscaler",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name}, "maxReplicas": 5},
+}
+
+vpa := {
+	"apiVersion": "autoscaling.k8s.io/v1",
+	"kind": "VerticalPodAutoscaler",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {"targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "api"}},
+}
+
+test_scale_target if {
+	ok := refs.deny_scale_target with input as hpa("Deployment", "web") with data.kvet.inventory as inv([fx.deployment])
+	count(ok) == 0
+	bad := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([fx.deployment])
+	bad == {{"msg": "HorizontalPodAutoscaler web targets Deployment api, which the target does not render in namespace \"shop\"", "path": "spec.scaleTargetRef"}}
+	v := refs.deny_scale_target with input as vpa with data.kvet.inventory as inv([fx.deployment])
+	some f in v
+	f.path == "spec.targetRef"
+}
+
+test_hpa_replicas if {
+	pinned := object.union(fx.deployment, {"spec": {"replicas": 3}})
+	r := refs.warn_hpa_replicas with input as pinned with data.kvet.inventory as inv([pinned, hpa("Deployment", "web")])
+	count(r) == 1
+	ok := refs.warn_hpa_replicas with input as fx.deployment with data.kvet.inventory as inv([fx.deployment, hpa("Deployment", "web")])
+	count(ok) == 0
+}
+
+pdb(selector) := {
+	"apiVersion": "policy/v1",
+	"kind": "PodDisruptionBudget",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {"minAvailable": 1, "selector": selector},
+}
+
+test_pdb_selector if {
+	ok := refs.deny_pdb_selector with input as pdb({"matchLabels": fx.labels}) with data.kvet.inventory as inv([fx.deployment])
+	count(ok) == 0
+	bad := refs.deny_pdb_selector with input as pdb({"matchLabels": {"app": "api"}}) with data.kvet.inventory as inv([fx.deployment])
+	count(bad) == 1
+}
+
+netpol(selector) := {
+	"apiVersion": "networking.k8s.io/v1",
+	"kind": "NetworkPolicy",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {"podSelector": selector},
+}
+
+test_network_policy_selector if {
+	ok := refs.warn_network_policy_selector with input as netpol({"matchLabels": fx.labels}) with data.kvet.inventory as inv([fx.deployment])
+	count(ok) == 0
+	all := refs.warn_network_policy_selector with input as netpol({}) with data.kvet.inventory as inv([])
+	count(all) == 0
+	bad := refs.warn_network_policy_selector with input as netpol({"matchLabels": {"app": "api"}}) with data.kvet.inventory as inv([fx.deployment])
+	count(bad) == 1
+}
+
+test_workload_selector if {
+	count(refs.deny_workload_selector) == 0 with input as fx.deployment
+	bad := object.union(fx.deployment, {"spec": {"selector": {"matchLabels": {"app": "api"}}}})
+	r := refs.deny_workload_selector with input as bad
+	r == {{"msg": "Deployment web: spec.selector does not match the pod template labels {\"app\": \"web\"}", "path": "spec.selector"}}
+}
+
+ingress(backend) := {
+	"apiVersion": "networking.k8s.io/v1",
+	"kind": "Ingress",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {
+		"defaultBackend": {"service": {"name": "web", "port": {"name": "http"}}},
+		"rules": [{"host": "shop.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": backend}}]}}],
+	},
+}
+
+test_ingress_backend if {
+	ok := refs.deny_ingress_backend with input as ingress({"name": "web", "port": {"number": 80}}) with data.kvet.inventory as inv([fx.service])
+	count(ok) == 0
+	missing := refs.deny_ingress_backend with input as ingress({"name": "api", "port": {"number": 80}}) with data.kvet.inventory as inv([fx.service])
+	missing == {{"msg": "Ingress web routes to Service api, which the target does not render in namespace \"shop\"", "path": "spec.rules[0].http.paths[0].backend.service"}}
+	port := refs.deny_ingress_backend with input as ingress({"name": "web", "port": {"number": 8080}}) with data.kvet.inventory as inv([fx.service])
+	port == {{"msg": "Ingress web routes to port 8080 of Service web, which the Service does not expose", "path": "spec.rules[0].http.paths[0].backend.service.port"}}
+}
+
+referencing := fx.deployment_with(object.union(fx.pod_spec, {
+	"serviceAccountName": "web",
+	"imagePullSecrets": [{"name": "regcred"}],
+	"volumes": [
+		{"name": "config", "configMap": {"name": "web-config"}},
+		{"name": "tls", "secret": {"secretName": "web-tls"}},
+		{"name": "data", "persistentVolumeClaim": {"claimName": "web-data"}},
+		{"name": "opt", "configMap": {"name": "maybe", "optional": true}},
+		{"name": "proj", "projected": {"sources": [{"configMap": {"name": "kube-root-ca.crt"}}, {"secret": {"name": "sealed"}}]}},
+	],
+	"containers": [object.union(fx.container, {
+		"envFrom": [{"configMapRef": {"name": "web-env"}}],
+		"env": [{"name": "PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}}],
+	})],
+}))
+
+test_missing_reference if {
+	r := refs.deny_missing_reference with input as referencing with data.kvet.inventory as inv([])
+	paths := {f.path | some f in r}
+	paths == {
+		"spec.template.spec.serviceAccountName",
+		"spec.template.spec.imagePullSecrets[regcred]",
+		"spec.template.spec.volumes[config].configMap",
+		"spec.template.spec.volumes[tls].secret",
+		"spec.template.spec.volumes[data].persistentVolumeClaim",
+		"spec.template.spec.volumes[proj].projected.sources[1]",
+		"spec.template.spec.containers[app].envFrom[0]",
+		"spec.template.spec.containers[app].env[PASSWORD]",
+	}
+}
+
+test_missing_reference_resolved if {
+	objs := [
+		{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "web", "namespace": "shop"}},
+		{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-config", "namespace": "shop"}},
+		{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web-env", "namespace": "shop"}},
+		{"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "web-data", "namespace": "shop"}},
+		{"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "metadata": {"name": "sealed", "namespace": "shop"}},
+		{"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "metadata": {"name": "x", "namespace": "shop"}, "spec": {"template": {"metadata": {"name": "web-tls"}}}},
+		{"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "db", "namespace": "shop"}},
+	]
+	r := refs.deny_missing_reference with input as referencing
+		with data.kvet.inventory as inv(objs)
+		with data.kvet.config.external as ["Secret/*/regcred"]
+	count(r) == 0
+}
