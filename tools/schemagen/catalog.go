@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -61,30 +62,20 @@ func generateCatalog(ctx context.Context, out string) (string, int, error) {
 	sources := catalogSources()
 	byName := map[string]map[string]any{}
 	for _, src := range sources {
-		module, err := openModule(ctx, src.Module, src.Version)
+		crds, err := readSource(ctx, src)
 		if err != nil {
 			return "", 0, err
 		}
-		defer module.Close()
-		for _, p := range src.Paths {
-			crds, err := readCRDs(module, p)
-			if err != nil {
-				return "", 0, fmt.Errorf("%s@%s %s: %w", src.Module, src.Version, p, err)
+		for _, crd := range crds {
+			name := crdName(crd)
+			if _, dup := byName[name]; dup {
+				return "", 0, fmt.Errorf("%s@%s: CRD %s is shipped twice", src.Module, src.Version, name)
 			}
-			if len(crds) == 0 {
-				return "", 0, fmt.Errorf("%s@%s %s: no CustomResourceDefinition found", src.Module, src.Version, p)
-			}
-			for _, crd := range crds {
-				name := crdName(crd)
-				if _, dup := byName[name]; dup {
-					return "", 0, fmt.Errorf("%s@%s %s: CRD %s is shipped twice", src.Module, src.Version, p, name)
-				}
-				byName[name] = crd
-			}
+			byName[name] = crd
 		}
 	}
 	bundle := catalogBundle{Sources: sources}
-	for _, name := range slicesSortedKeys(byName) {
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
 		bundle.CRDs = append(bundle.CRDs, byName[name])
 	}
 	size, err := writeGzipJSON(filepath.Join(out, catalogFileName), bundle)
@@ -94,13 +85,26 @@ func generateCatalog(ctx context.Context, out string) (string, int, error) {
 	return fmt.Sprintf("%s: %d CRDs from %d modules, %d bytes", catalogFileName, len(bundle.CRDs), len(sources), size), size, nil
 }
 
-func slicesSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// readSource returns the trimmed CRDs of every path of one source.
+func readSource(ctx context.Context, src catalogSource) ([]map[string]any, error) {
+	module, err := openModule(ctx, src.Module, src.Version)
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(keys)
-	return keys
+	defer module.Close()
+	var all []map[string]any
+	for _, p := range src.Paths {
+		crds, err := readCRDs(module, p)
+		if err != nil {
+			return nil, fmt.Errorf("%s@%s %s: %w", src.Module, src.Version, p, err)
+		}
+		if len(crds) == 0 {
+			// A path that yields nothing is a typo or a moved file upstream.
+			return nil, fmt.Errorf("%s@%s %s: no CustomResourceDefinition found", src.Module, src.Version, p)
+		}
+		all = append(all, crds...)
+	}
+	return all, nil
 }
 
 func crdName(crd map[string]any) string {
