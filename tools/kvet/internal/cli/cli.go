@@ -33,6 +33,7 @@ const usage = `kvet: build and check every kustomize target of a GitOps reposito
 Usage:
   kvet validate [flags] [PATH...]   build every target under PATH (default ".") and check it
   kvet render   [flags] PATH        print what "kustomize build PATH" prints
+  kvet policy test [DIR...]         run the Rego policy tests (*_test.rego) and print coverage
   kvet version                      tool, kustomize API and bundled Kubernetes versions
 
 Run "kvet <command> --help" for the flags of a command.
@@ -51,6 +52,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = validate(ctx, args[1:], stdout, stderr)
 	case "render":
 		code, err = render(ctx, args[1:], stdout, stderr)
+	case "policy":
+		code, err = policyCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = version(stdout)
 	case "help", "-h", "--help":
@@ -108,6 +111,9 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release whose schemas are used ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
 	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions to validate custom resources with (repeatable)")
 	jobs := fs.IntP("jobs", "j", 0, "targets built and checked at once (default: number of CPUs)")
+	policies := fs.StringArray("policy", nil, "directory of Rego policies to run besides the defaults; conftest layouts work unchanged (repeatable)")
+	noDefaults := fs.Bool("no-default-policies", false, "do not run the bundled policy library")
+	noPolicies := fs.Bool("no-policies", false, "skip the policy check entirely (build and schema only)")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, err
@@ -148,9 +154,17 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		}
 		crdDirs = append(crdDirs, abs)
 	}
+	var checkers []runner.Checker
+	if !*noPolicies {
+		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults)
+		if err != nil {
+			return ExitUsage, err
+		}
+		checkers = append(checkers, policyChecker{e})
+	}
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
-		Build: c.buildOptions(), Jobs: *jobs,
+		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers,
 	})
 	if err != nil {
 		return ExitUsage, err

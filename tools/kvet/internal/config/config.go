@@ -53,11 +53,11 @@ type Policy struct {
 	// PodSpecPaths declares where custom kinds keep a pod spec:
 	// "group/Kind" -> dotted path such as "spec.template.spec".
 	PodSpecPaths map[string]string `json:"podSpecPaths,omitempty"`
-	// ExternalReferences are objects the cluster has that the target does
-	// not render ("Kind/namespace/name", globs allowed).
-	ExternalReferences []string           `json:"externalReferences,omitempty"`
-	Exceptions         []Exception        `json:"exceptions,omitempty"`
-	Severities         []SeverityOverride `json:"severities,omitempty"`
+	// ExternalResources are objects the cluster has that targets do not
+	// render ("Kind/namespace/name", cluster-scoped "Kind//name", globs).
+	ExternalResources []string           `json:"externalResources,omitempty"`
+	Exceptions        []Exception        `json:"exceptions,omitempty"`
+	Severities        []SeverityOverride `json:"severities,omitempty"`
 }
 
 // Exception suppresses a rule for matching targets and objects.

@@ -20,6 +20,7 @@ import (
 	"github.com/yannh/kubeconform/pkg/resource"
 	"github.com/yannh/kubeconform/pkg/validator"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/apivalidate"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
@@ -56,6 +57,9 @@ type Validator struct {
 	known          map[string]known
 	external       []string
 	kc             validator.Validator
+	// crd checks what CRD schemas say beyond JSON schema: CEL rules,
+	// list types; built-in kinds get the API server's Go-side rules.
+	crd *apivalidate.CRDValidator
 }
 
 // Object is what the validator needs of a rendered object.
@@ -106,6 +110,7 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
 	}
 	var findings []report.Finding
+	var crdObjects []map[string]any
 	for _, raw := range cat.CRDs {
 		var crd map[string]any
 		if err := json.Unmarshal(raw, &crd); err != nil {
@@ -114,8 +119,10 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		if err := v.addCRD(crd, objectMeta); err != nil {
 			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
 		}
+		crdObjects = append(crdObjects, crd)
 	}
 	for _, c := range opts.CRDs {
+		crdObjects = append(crdObjects, c.Object)
 		if err := v.addCRD(c.Object, objectMeta); err != nil {
 			findings = append(findings, report.Finding{
 				Severity: report.SeverityError, Check: report.CheckSchema, Rule: "invalid-crd",
@@ -123,6 +130,14 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 				Message:  fmt.Sprintf("cannot use CustomResourceDefinition from %s: %v", c.Origin, err),
 			})
 		}
+	}
+	if cv, err := apivalidate.NewCRDValidator(crdObjects); err == nil {
+		v.crd = cv
+	} else {
+		findings = append(findings, report.Finding{
+			Severity: report.SeverityWarning, Check: report.CheckSchema, Rule: "invalid-crd",
+			Message: fmt.Sprintf("CRD validation rules (CEL, list types) are not checked: %v", err),
+		})
 	}
 	kc, err := validator.New([]string{filepath.ToSlash(dir) + "/" + bundled.SchemaLocationTemplate}, validator.Opts{
 		Strict:            true,
@@ -271,6 +286,14 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 			msg = res.Err.Error()
 		}
 		out = append(out, schemaFinding(obj, "schema-invalid", "", msg))
+	}
+	// What the API server checks in Go, beyond the OpenAPI schema.
+	issues := apivalidate.Validate(obj.Body)
+	if k.crd != "" && v.crd != nil {
+		issues = append(issues, v.crd.Validate(obj.Body)...)
+	}
+	for _, is := range issues {
+		out = append(out, schemaFinding(obj, is.Rule, is.Path, is.Message))
 	}
 	return out
 }

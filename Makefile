@@ -1,0 +1,41 @@
+# The two commands a new user runs:
+#   make validate   build kvet, validate every target of this repository
+#   make test       the whole test suite (unit, golden, policy, integration)
+# Slower suites have their own targets: e2e (real kube-apiserver), bench, fuzz.
+
+GO      ?= go
+BIN     := bin/kvet
+PKGS    := ./...
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all build validate test test-go lint fmt
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "-X github.com/example/gitops-go-stack/tools/kvet/internal/cli.Version=$(VERSION)" -o $(BIN) ./tools/kvet
+
+validate: build
+	./$(BIN) validate .
+
+# Everything that must pass: lint, the root module's tests with the race
+# detector (kvet, policies, repository coverage), and the schema generator's
+# tests including the check that regenerating the bundled schemas gives the
+# committed bytes (its inputs come from the Go module proxy first, then the
+# tests run offline).
+test: lint test-go schemas-deps
+	cd tools/schemagen && GOPROXY=off GOFLAGS=-mod=mod $(GO) test ./...
+
+test-go:
+	$(GO) test -race -count=1 $(PKGS)
+
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+include tools/schemagen/schemas.mk
+-include tools/e2e/e2e.mk

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"strings"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/policy"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
+)
+
+// policyChecker adapts the Rego engine to the runner.
+type policyChecker struct{ e *policy.Engine }
+
+func (p policyChecker) Check(ctx context.Context, t runner.Target, objs []runner.Object) ([]report.Finding, error) {
+	in := make([]policy.Object, len(objs))
+	for i, o := range objs {
+		in[i] = policy.Object{Resource: o.Resource, Body: o.Body}
+	}
+	return p.e.Evaluate(ctx, policy.Target{Path: t.Path, Environment: t.Environment}, in)
+}
+
+// newPolicyEngine prepares the policies once for the whole run.
+func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs []string, noDefaults bool) (*policy.Engine, error) {
+	opts := policy.Options{
+		Dirs:              append(absAll(root, cfg.Policy.Dirs), dirs...),
+		NoDefaults:        noDefaults || cfg.Policy.DisableDefaults,
+		PodSpecPaths:      cfg.Policy.PodSpecPaths,
+		AllowedRegistries: cfg.Policy.AllowedRegistries,
+		ExternalResources: cfg.Policy.ExternalResources,
+	}
+	for _, e := range cfg.Policy.Exceptions {
+		opts.Exceptions = append(opts.Exceptions, policy.Exception{Rule: e.Rule, Path: e.Path, Resource: e.Resource, Reason: e.Reason, Expires: e.Expires})
+	}
+	for _, s := range cfg.Policy.Severities {
+		opts.Severities = append(opts.Severities, policy.SeverityOverride{Environment: s.Environment, Rule: s.Rule, Severity: report.Severity(s.Severity)})
+	}
+	repoDirs, err := repositoryDirs(root)
+	if err != nil {
+		return nil, err
+	}
+	opts.RepositoryDirs = repoDirs
+	e, err := policy.New(ctx, opts)
+	if err != nil {
+		return nil, fmt.Errorf("policies: %w", err)
+	}
+	return e, nil
+}
+
+func absAll(root string, dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(root, filepath.FromSlash(d))
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// repositoryDirs lists the repository's directories ("/"-separated,
+// relative to root) so the gitops-path rule can tell which exist.
+func repositoryDirs(root string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		r, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		out = append(out, filepath.ToSlash(r))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list repository directories: %w", err)
+	}
+	return out, nil
+}
+
+// policyCommand runs `kvet policy test [DIR...]`.
+func policyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	if len(args) == 0 || args[0] != "test" {
+		return ExitUsage, errors.New("usage: kvet policy test [-v] [DIR...]")
+	}
+	fs := newFlagSet("policy test", stderr, "Usage: kvet policy test [flags] [DIR...]\n\nRuns opa-style *_test.rego files (the bundled library when no DIR is given) and prints coverage.\n\nFlags:\n")
+	verbose := fs.BoolP("verbose", "v", false, "print every test")
+	if err := fs.Parse(args[1:]); err != nil {
+		return ExitUsage, err
+	}
+	res, err := policy.Test(ctx, fs.Args(), *verbose, stdout)
+	if err != nil {
+		return ExitUsage, err
+	}
+	if !res.OK() {
+		return ExitFindings, nil
+	}
+	return ExitOK, nil
+}
+
+// absPaths makes command-line directories absolute (relative to the
+// working directory, as a user typed them).
+func absPaths(dirs []string) []string {
+	var out []string
+	for _, d := range dirs {
+		if abs, err := filepath.Abs(d); err == nil {
+			d = abs
+		}
+		out = append(out, d)
+	}
+	return out
+}
