@@ -1,0 +1,7 @@
+# METADATA
+# custom:
+#   id: x
+#   severity: fatal
+package badsev
+
+deny contains "x" if input.kind == "Pod"
