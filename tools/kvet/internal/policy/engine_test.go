@@ -523,3 +523,14 @@ func TestUserPackageReplacesDefault(t *testing.T) {
 	}
 	assert.Equal(t, 1, n)
 }
+
+// A policy that fails at run time gives a finding on the object, not an
+// aborted run.
+func TestPolicyRuntimeError(t *testing.T) {
+	e := newEngine(t, Options{NoDefaults: true, Dirs: []string{"testdata/conflict"}})
+	fs, err := e.Evaluate(context.Background(), Target{Path: "x"}, loadObjects(t, "testdata/targets/cross.yaml"))
+	require.NoError(t, err)
+	require.Len(t, fs, 2, "one per Service")
+	assert.Equal(t, RulePolicyError, fs[0].Rule)
+	assert.Contains(t, fs[0].Message, "testdata/conflict/conflict.rego")
+}
