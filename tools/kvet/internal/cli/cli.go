@@ -155,12 +155,14 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		crdDirs = append(crdDirs, abs)
 	}
 	var checkers []runner.Checker
+	var rules []report.RuleDoc
 	if !*noPolicies {
 		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults)
 		if err != nil {
 			return ExitUsage, err
 		}
 		checkers = append(checkers, policyChecker{e})
+		rules = policyRuleDocs(e)
 	}
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
@@ -169,6 +171,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err != nil {
 		return ExitUsage, err
 	}
+	rep.Rules = rules
 	if err := report.Write(stdout, *output, rep); err != nil {
 		return ExitUsage, err
 	}

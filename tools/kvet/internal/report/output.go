@@ -14,14 +14,18 @@ type Writer func(w io.Writer, r *Report) error
 // same findings.
 func writers() map[string]Writer {
 	return map[string]Writer{
-		"text": WriteText,
-		"json": WriteJSON,
+		"text":     WriteText,
+		"json":     WriteJSON,
+		"sarif":    WriteSARIF,
+		"junit":    WriteJUnit,
+		"github":   WriteGitHub,
+		"markdown": WriteMarkdown,
 	}
 }
 
 // Formats lists the supported output formats.
 func Formats() []string {
-	return []string{"text", "json"}
+	return []string{"text", "json", "sarif", "junit", "github", "markdown"}
 }
 
 // Write renders r in the named format.

@@ -82,6 +82,9 @@ type Target struct {
 	Resources int    `json:"resources"`
 	// Error is the build error message, empty when the target built.
 	Error string `json:"error"`
+	// Objects lists the rendered objects in output order, for formats that
+	// report per object (JUnit); not part of the JSON contract.
+	Objects []Resource `json:"-"`
 }
 
 // Summary counts what the report holds.
@@ -98,6 +101,9 @@ type Report struct {
 	Summary  Summary   `json:"summary"`
 	Targets  []Target  `json:"targets"`
 	Findings []Finding `json:"findings"`
+	// Rules documents rule ids (policy metadata) for formats that carry
+	// rule help (SARIF); not part of the JSON contract.
+	Rules []RuleDoc `json:"-"`
 }
 
 // New assembles a report: it sorts targets and findings deterministically

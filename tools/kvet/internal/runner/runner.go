@@ -198,6 +198,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	rep.Resources = len(res.Objects)
 	objs := make([]Object, 0, len(res.Objects))
 	for _, o := range res.Objects {
+		rep.Objects = append(rep.Objects, o.Resource)
 		js, err := o.Node.MarshalJSON()
 		if err != nil {
 			findings = append(findings, report.Finding{Target: t.Path, Severity: report.SeverityError, Check: report.CheckSchema,
