@@ -190,23 +190,35 @@ func (e *Engine) severityFor(env, rule string, sev report.Severity) report.Sever
 }
 
 // ParseIgnore parses the kvet.dev/ignore annotation value: entries
-// "rule-id: reason" separated by commas or newlines. It returns the
-// suppressed rules with their reasons, and the entries that lack a rule
-// id or a reason. Exported so other checks can honour the same annotation.
+// "rule-id: reason" separated by commas or newlines. A comma-separated piece
+// without a colon that reads as prose (it contains a space) continues the
+// previous entry's reason on that line, so "cpu-limit: bursty, by design"
+// is one entry. It returns the suppressed rules with their reasons, and the
+// entries that lack a rule id or a reason. Exported so other checks can
+// honour the same annotation.
 func ParseIgnore(value string) (rules map[string]string, invalid []string) {
 	rules = map[string]string{}
-	for _, entry := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == '\n' }) {
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
-			continue
+	for _, line := range strings.Split(value, "\n") {
+		last := "" // rule of the previous valid entry on this line
+		for _, entry := range strings.Split(line, ",") {
+			entry = strings.TrimSpace(entry)
+			if entry == "" {
+				continue
+			}
+			id, reason, found := strings.Cut(entry, ":")
+			if !found && last != "" && strings.ContainsAny(entry, " \t") {
+				rules[last] += ", " + entry
+				continue
+			}
+			last = ""
+			id, reason = strings.TrimSpace(id), strings.TrimSpace(reason)
+			if id == "" || reason == "" {
+				invalid = append(invalid, entry)
+				continue
+			}
+			rules[id] = reason
+			last = id
 		}
-		id, reason, _ := strings.Cut(entry, ":")
-		id, reason = strings.TrimSpace(id), strings.TrimSpace(reason)
-		if id == "" || reason == "" {
-			invalid = append(invalid, entry)
-			continue
-		}
-		rules[id] = reason
 	}
 	return rules, invalid
 }
