@@ -15,6 +15,9 @@ type podCtx struct {
 	// restartPolicies lists the restartPolicy values the owner accepts after
 	// defaulting (an empty restartPolicy is defaulted to Always); nil: any.
 	restartPolicies []string
+	// claimVolumes are volumes the controller adds to every pod: a
+	// StatefulSet's volumeClaimTemplates, which volumeMounts may name.
+	claimVolumes []string
 }
 
 func validatePodTemplate(c *collector, tmpl map[string]any, p *field.Path, pc podCtx) {
@@ -42,6 +45,9 @@ func validatePodSpec(c *collector, spec map[string]any, p *field.Path, pc podCtx
 	}
 	// Volumes.
 	volumes := map[string]map[string]any{}
+	for _, n := range pc.claimVolumes {
+		volumes[n] = map[string]any{"name": n, "persistentVolumeClaim": map[string]any{"claimName": n}}
+	}
 	vp := p.Child("volumes")
 	for i, v := range getList(spec, "volumes") {
 		vm, _ := v.(map[string]any)

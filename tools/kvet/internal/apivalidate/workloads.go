@@ -39,7 +39,16 @@ func validateAppsWorkload(c *collector, kind string, spec map[string]any, p *fie
 	}
 	validateSelectorMatches(c, getMap(spec, "selector"), p.Child("selector"), templateLabels(spec), kind, true)
 	nonNegative(c, spec, p, "replicas", "minReadySeconds", "revisionHistoryLimit")
-	validatePodTemplate(c, getMap(spec, "template"), p.Child("template"), podCtx{restartPolicies: []string{"Always"}})
+	pc := podCtx{restartPolicies: []string{"Always"}}
+	if kind == "StatefulSet" {
+		for _, v := range getList(spec, "volumeClaimTemplates") {
+			vm, _ := v.(map[string]any)
+			if n, _ := getString(getMap(vm, "metadata"), "name"); n != "" {
+				pc.claimVolumes = append(pc.claimVolumes, n)
+			}
+		}
+	}
+	validatePodTemplate(c, getMap(spec, "template"), p.Child("template"), pc)
 	switch kind {
 	case "Deployment":
 		st := getMap(spec, "strategy")
