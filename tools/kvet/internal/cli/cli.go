@@ -33,6 +33,7 @@ const usage = `kvet: build and check every kustomize target of a GitOps reposito
 Usage:
   kvet validate [flags] [PATH...]   build every target under PATH (default ".") and check it
   kvet render   [flags] PATH        print what "kustomize build PATH" prints
+  kvet diff --base REF [PATH...]    rendered difference between git REF and the work tree
   kvet policy test [DIR...]         run the Rego policy tests (*_test.rego) and print coverage
   kvet version                      tool, kustomize API and bundled Kubernetes versions
 
@@ -52,6 +53,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = validate(ctx, args[1:], stdout, stderr)
 	case "render":
 		code, err = render(ctx, args[1:], stdout, stderr)
+	case "diff":
+		code, err = diffCommand(ctx, args[1:], stdout, stderr)
 	case "policy":
 		code, err = policyCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
