@@ -122,6 +122,7 @@ type object struct {
 	KvetRules []string       `json:"kvetRules,omitempty"`
 	KvetMsgs  []string       `json:"kvetMessages,omitempty"`
 	ServerErr string         `json:"serverError,omitempty"`
+	NotServed bool           `json:"notServed,omitempty"`
 	Outcome   string         `json:"outcome"`
 	obj       map[string]any `json:"-"`
 }
@@ -351,7 +352,7 @@ func run(o options) (int, error) {
 	installed := 0
 	var crdNames []string
 	for _, c := range cat {
-		u := &unstructured.Unstructured{Object: c}
+		u := &unstructured.Unstructured{Object: untrim(c)}
 		_, err := dyn.Resource(crdGVR).Create(ctx, u, metav1.CreateOptions{FieldValidation: "Strict"})
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			problems = append(problems, fmt.Sprintf("catalog CRD %s rejected by the server: %v", u.GetName(), err))
@@ -426,6 +427,39 @@ func run(o options) (int, error) {
 	return report(o, objs, problems, time.Since(start))
 }
 
+// untrim makes a catalog CRD installable again: the bundled catalog keeps
+// only served versions and drops the storage flags, and the API server needs
+// exactly one storage version.
+func untrim(c map[string]any) map[string]any {
+	c = deepCopy(c)
+	versions, _, _ := unstructured.NestedSlice(c, "spec", "versions")
+	storage := -1
+	for i, v := range versions {
+		vm, _ := v.(map[string]any)
+		if s, _ := vm["storage"].(bool); s {
+			storage = i
+		}
+	}
+	if storage < 0 && len(versions) > 0 {
+		// Prefer a version without "alpha"/"beta" in its name, else the first.
+		storage = 0
+		for i, v := range versions {
+			vm, _ := v.(map[string]any)
+			name, _ := vm["name"].(string)
+			if !strings.Contains(name, "alpha") && !strings.Contains(name, "beta") {
+				storage = i
+				break
+			}
+		}
+		for i, v := range versions {
+			vm, _ := v.(map[string]any)
+			vm["storage"] = i == storage
+		}
+		_ = unstructured.SetNestedSlice(c, versions, "spec", "versions")
+	}
+	return c
+}
+
 func waitEstablished(ctx context.Context, dyn dynamic.Interface, names []string) error {
 	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 	deadline := time.Now().Add(60 * time.Second)
@@ -466,6 +500,7 @@ func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, 
 	m, err := mapper.RESTMapping(gv.WithKind(ob.Kind).GroupKind(), gv.Version)
 	if err != nil {
 		ob.ServerErr = fmt.Sprintf("no API serves %s %s: %v", ob.APIVer, ob.Kind, err)
+		ob.NotServed = meta.IsNoMatchError(err)
 		return
 	}
 	body := deepCopy(ob.obj)
@@ -516,6 +551,11 @@ func deepCopy(m map[string]any) map[string]any {
 // --- report ---------------------------------------------------------------------
 
 const (
+	// notJudged: no CRD of the repository or the catalog defines the kind,
+	// so the server cannot judge the object, and kvet reported nothing for
+	// it (kvet.yaml externalKinds, or a kind kvet has no schema for and
+	// tolerates). Listed, never a failure: there is nothing to compare.
+	notJudged   = "not-judged"
 	agreeAccept = "agree-accept"
 	agreeReject = "agree-reject"
 	kvetOnly    = "kvet-only"
@@ -523,7 +563,7 @@ const (
 )
 
 func report(o options, objs []*object, problems []string, took time.Duration) (int, error) {
-	type row struct{ n, aa, ar, ko, so int }
+	type row struct{ n, aa, ar, ko, so, nj int }
 	byKind := map[string]*row{}
 	total := map[bool]*row{false: {}, true: {}}
 	var disagreements, expectMismatch []*object
@@ -531,6 +571,8 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 		kvetRejects := len(ob.KvetRules) > 0
 		serverRejects := ob.ServerErr != ""
 		switch {
+		case ob.NotServed && !kvetRejects:
+			ob.Outcome = notJudged
 		case kvetRejects && serverRejects:
 			ob.Outcome = agreeReject
 		case !kvetRejects && !serverRejects:
@@ -543,7 +585,7 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 		if ob.Outcome == kvetOnly || ob.Outcome == serverOnly {
 			disagreements = append(disagreements, ob)
 		}
-		if ob.Corpus {
+		if ob.Corpus && ob.Outcome != notJudged {
 			want := strings.TrimSpace(strings.SplitN(ob.Expect, ":", 2)[0])
 			if (want == "reject") != serverRejects || (want != "reject" && want != "accept") {
 				expectMismatch = append(expectMismatch, ob)
@@ -564,6 +606,8 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 				r.ko++
 			case serverOnly:
 				r.so++
+			case notJudged:
+				r.nj++
 			}
 		}
 	}
@@ -573,10 +617,10 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 	}
 	sort.Strings(kinds)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "kind\tobjects\tagree (both accept)\tagree (both reject)\tkvet-only\tserver-only\t")
+	fmt.Fprintln(tw, "kind\tobjects\tagree (both accept)\tagree (both reject)\tkvet-only\tserver-only\tnot judged (no CRD)\t")
 	for _, k := range kinds {
 		r := byKind[k]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", k, r.n, r.aa, r.ar, r.ko, r.so)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", k, r.n, r.aa, r.ar, r.ko, r.so, r.nj)
 	}
 	for _, c := range []bool{false, true} {
 		r := total[c]
@@ -584,7 +628,7 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 		if c {
 			name = "total: corpus"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", name, r.n, r.aa, r.ar, r.ko, r.so)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", name, r.n, r.aa, r.ar, r.ko, r.so, r.nj)
 	}
 	tw.Flush()
 
@@ -597,6 +641,16 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 		for _, m := range ob.KvetMsgs {
 			fmt.Printf("  kvet:   %s\n", m)
 		}
+	}
+	var nj []string
+	for _, ob := range objs {
+		if ob.Outcome == notJudged {
+			nj = append(nj, fmt.Sprintf("%s (%s)", ob.Key, ob.APIVer))
+		}
+	}
+	if len(nj) > 0 {
+		sort.Strings(nj)
+		fmt.Printf("\nNOT JUDGED (no CRD for the kind in the repository or the catalog; kvet reported nothing):\n  %s\n", strings.Join(nj, "\n  "))
 	}
 	for _, ob := range expectMismatch {
 		fmt.Printf("\nCORPUS EXPECTATION WRONG: %s expects %q, server says %q\n", ob.Key, ob.Expect, orAccepted(ob.ServerErr))
@@ -611,8 +665,8 @@ func report(o options, objs []*object, problems []string, took time.Duration) (i
 		_ = os.WriteFile(path, b, 0o644)
 	}
 	so := total[false].so + total[true].so
-	fmt.Printf("\n%d objects in %.1fs: %d server-only rejections, %d kvet-only rejections, %d corpus expectation mismatches, %d problems\n",
-		len(objs), took.Seconds(), so, total[false].ko+total[true].ko, len(expectMismatch), len(problems))
+	fmt.Printf("\n%d objects in %.1fs: %d server-only rejections, %d kvet-only rejections, %d not judged, %d corpus expectation mismatches, %d problems\n",
+		len(objs), took.Seconds(), so, total[false].ko+total[true].ko, len(nj), len(expectMismatch), len(problems))
 	if so > 0 || len(expectMismatch) > 0 || corpusProblems(problems) {
 		fmt.Println("conformance: FAIL")
 		return 1, nil

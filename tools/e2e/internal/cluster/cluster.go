@@ -116,7 +116,10 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 			CAFile: pki.caCert, CertFile: pki.clientCert, KeyFile: pki.clientKey,
 		},
 		QPS: 500, Burst: 1000,
-		Timeout: 60 * time.Second,
+		// Server warnings (e.g. unparsable certificates in corpus Secrets)
+		// are not verdicts.
+		WarningHandler: rest.NoWarnings{},
+		Timeout:        60 * time.Second,
 	}
 	tlsCfg, err := clientTLS(pki)
 	if err != nil {
