@@ -19,11 +19,13 @@ validate: build
 	./$(BIN) validate .
 
 # Everything that must pass: lint, the root module's tests with the race
-# detector (kvet, policies, repository coverage), and the schema generator's
+# detector (kvet, policies, repository coverage), the policy/ Rego tests (their
+# coverage printed for CI), and the schema generator's
 # tests including the check that regenerating the bundled schemas gives the
 # committed bytes (its inputs come from the Go module proxy first, then the
 # tests run offline).
 test: lint test-go schemas-deps
+	$(GO) run ./tools/kvet policy test policy
 	cd tools/schemagen && GOPROXY=off GOFLAGS=-mod=mod $(GO) test ./...
 
 test-go:
