@@ -234,6 +234,7 @@ func schemaFinding(obj Object, rule, p, msg string) report.Finding {
 
 // Validate checks one object.
 func (v *Validator) Validate(obj Object) []report.Finding {
+	obj = withoutSOPS(obj)
 	av, kind := obj.Resource.APIVersion, obj.Resource.Kind
 	if av == "" || kind == "" {
 		return []report.Finding{schemaFinding(obj, "missing-type", "", "object has no apiVersion or kind: every Kubernetes object needs both")}
