@@ -98,6 +98,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--authorization-mode=RBAC",
 		"--endpoint-reconciler-type=none",
+		// As kubeadm, kind and managed clusters run it: privileged
+		// containers are a cluster policy question, not validity.
+		"--allow-privileged=true",
 		// Admission plugins that need cluster state the harness does not
 		// create (service accounts, quotas, limit ranges) stay off: kvet does
 		// not claim to reproduce them (docs/conformance.md).
