@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
@@ -34,6 +36,11 @@ type Options struct {
 	EnableHelm bool
 	// HelmCommand is the helm binary used when EnableHelm is set.
 	HelmCommand string
+	// Root is the repository root: no file outside it is ever read
+	// (symlinks resolved). Empty: no such bound.
+	Root string
+	// Limits bound what a build reads and renders (zero: defaults).
+	Limits guard.Limits
 }
 
 // Builder builds targets. It is safe for concurrent use.
@@ -98,6 +105,9 @@ type Spec struct {
 	Generate bool
 	// Recurse makes the generated kustomization include subdirectories.
 	Recurse bool
+	// Entry, when set, builds Dir as the GitOps entry point that names it
+	// (see entrypoint.go).
+	Entry *gitops.EntryPoint
 }
 
 // Render returns exactly what `kustomize build dir` prints.
@@ -106,17 +116,29 @@ func (b *Builder) Render(ctx context.Context, spec Spec) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ofs := newOverlayFS(b.fs)
+	if spec.Entry != nil {
+		return b.renderEntry(ctx, spec)
+	}
+	gfs := b.guarded()
+	ofs := newOverlayFS(gfs)
 	root, err := b.rootFile(ofs, dir, spec)
 	if err != nil {
 		return nil, err
 	}
-	if _, findings := b.preflight(dir, root); len(findings) > 0 {
+	if _, findings := b.preflight(gfs, dir, root); len(findings) > 0 {
 		return nil, errors.New(findings[0].Message)
 	}
+	ctx, cancel := b.withTargetTimeout(ctx)
+	defer cancel()
 	m, err := b.run(ctx, ofs, dir)
+	if fs := b.limitFindings(ctx, gfs); len(fs) > 0 {
+		return nil, errors.New(fs[0].Source.File + ": " + fs[0].Message)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if fs := b.tooManyObjects(m.Size(), dir); len(fs) > 0 {
+		return nil, errors.New(fs[0].Message)
 	}
 	return m.AsYaml()
 }
@@ -132,14 +154,16 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	res.Dir = abs
-	ofs := newOverlayFS(b.fs)
-	root, err := b.rootFile(ofs, abs, spec)
+	gfs := b.guarded()
+	ofs := newOverlayFS(gfs)
+	root, er, err := b.targetRoot(ofs, abs, spec)
+	defer er.remapFindings(res)
 	if err != nil {
 		res.Err = err
 		res.Findings = append(res.Findings, finding("build-failed", err.Error(), abs, 0))
 		return res
 	}
-	files, findings := b.preflight(abs, root)
+	files, findings := b.preflight(gfs, abs, root)
 	if len(findings) > 0 {
 		res.Findings = findings
 		res.Err = errors.New(findings[0].Message)
@@ -163,10 +187,22 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		}
 	}
 
+	ctx, cancel := b.withTargetTimeout(ctx)
+	defer cancel()
 	m, err := b.run(ctx, ofs, abs)
+	if fs := b.limitFindings(ctx, gfs); len(fs) > 0 {
+		res.Err = errors.New(fs[0].Message)
+		res.Findings = append(res.Findings, fs...)
+		return res
+	}
 	if err != nil {
 		res.Err = err
 		res.Findings = append(res.Findings, explain(err, files)...)
+		return res
+	}
+	if fs := b.tooManyObjects(m.Size(), files[0].Path); len(fs) > 0 {
+		res.Err = errors.New(fs[0].Message)
+		res.Findings = append(res.Findings, fs...)
 		return res
 	}
 	hits := map[string]bool{}
@@ -281,7 +317,7 @@ func finding(rule, msg, file string, line int) report.Finding {
 
 // preflight reads the kustomization graph of dir (the target first) and
 // refuses what the safety rules forbid before kustomize can act on it.
-func (b *Builder) preflight(dir string, root *kustfile.File) ([]*kustfile.File, []report.Finding) {
+func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File) ([]*kustfile.File, []report.Finding) {
 	var files []*kustfile.File
 	var findings []report.Finding
 	seen := map[string]bool{}
@@ -293,7 +329,7 @@ func (b *Builder) preflight(dir string, root *kustfile.File) ([]*kustfile.File, 
 		seen[d] = true
 		f, err := root, error(nil)
 		if d != dir || root == nil {
-			f, err = kustfile.Load(d)
+			f, err = loadKustomization(gfs, d)
 		}
 		if err != nil {
 			if d == dir {
@@ -302,6 +338,7 @@ func (b *Builder) preflight(dir string, root *kustfile.File) ([]*kustfile.File, 
 			return // kustomize will report a missing or broken included kustomization
 		}
 		files = append(files, f)
+		findings = append(findings, escapingFiles(gfs, f)...)
 		if !b.opts.AllowRemote {
 			for _, r := range f.Remotes() {
 				findings = append(findings, finding("remote-resource",
@@ -319,6 +356,9 @@ func (b *Builder) preflight(dir string, root *kustfile.File) ([]*kustfile.File, 
 		}
 	}
 	walk(dir)
+	if fs := gfs.findings(); len(fs) > 0 {
+		return files, fs // refused files come first: they explain the rest
+	}
 	return files, findings
 }
 

@@ -223,7 +223,11 @@ func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 	if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
 		return ExitUsage, fmt.Errorf("path %s is not a directory", p)
 	}
-	out, err := build.New(c.buildOptions()).Render(ctx, build.Spec{Dir: p})
+	opts, err := c.boundedBuildOptions()
+	if err != nil {
+		return ExitUsage, err
+	}
+	out, err := build.New(opts).Render(ctx, build.Spec{Dir: p})
 	if err != nil {
 		fmt.Fprintf(stderr, "kvet: build %s: %v\n", p, err)
 		return ExitFindings, nil

@@ -76,11 +76,24 @@ type SeverityOverride struct {
 	Severity    string `json:"severity"`
 }
 
-// Limits bound the input kvet accepts.
+// Limits bound the input kvet accepts; zero or empty means the default
+// (see guard.Defaults and README, "Configuration").
 type Limits struct {
-	MaxFileBytes        int64  `json:"maxFileBytes,omitempty"`
-	MaxObjectsPerTarget int    `json:"maxObjectsPerTarget,omitempty"`
-	TargetTimeout       string `json:"targetTimeout,omitempty"`
+	// MaxFileBytes is the largest file kvet reads (default 8 MiB).
+	MaxFileBytes int64 `json:"maxFileBytes,omitempty"`
+	// MaxDocumentsPerFile bounds the YAML documents of one file (10000).
+	MaxDocumentsPerFile int `json:"maxDocumentsPerFile,omitempty"`
+	// MaxDepth bounds YAML nesting, aliases expanded (256).
+	MaxDepth int `json:"maxDepth,omitempty"`
+	// MaxAliasExpansion bounds the nodes YAML aliases add to a file (100000).
+	MaxAliasExpansion int `json:"maxAliasExpansion,omitempty"`
+	// MaxObjectsPerTarget bounds what one target renders (20000).
+	MaxObjectsPerTarget int `json:"maxObjectsPerTarget,omitempty"`
+	// TargetTimeout bounds one target's build, a Go duration ("2m").
+	TargetTimeout string `json:"targetTimeout,omitempty"`
+	// MemoryBudget is the heap size past which builds in flight are
+	// abandoned, a quantity ("2Gi").
+	MemoryBudget string `json:"memoryBudget,omitempty"`
 }
 
 // Load reads root/kvet.yaml; a missing file gives the zero Config.
@@ -134,10 +147,8 @@ func (c *Config) check() error {
 			errs = append(errs, err)
 		}
 	}
-	if c.Limits.TargetTimeout != "" {
-		if _, err := time.ParseDuration(c.Limits.TargetTimeout); err != nil {
-			errs = append(errs, fmt.Errorf("limits.targetTimeout: %w", err))
-		}
+	if err := c.Limits.check(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

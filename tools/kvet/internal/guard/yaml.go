@@ -95,7 +95,7 @@ func checkStructure(file string, b []byte, l Limits) (v *Violation) {
 		docs++
 		if docs > l.MaxDocuments {
 			return &Violation{File: file, Line: doc.Line, Rule: RuleTooManyDocuments, Message: fmt.Sprintf(
-				"file holds more than %d YAML documents (limits.maxDocuments in kvet.yaml): split it", l.MaxDocuments)}
+				"file holds more than %d YAML documents (limits.maxDocumentsPerFile in kvet.yaml): split it", l.MaxDocuments)}
 		}
 		if _, v := w.visit(&doc, 0); v != nil {
 			return v

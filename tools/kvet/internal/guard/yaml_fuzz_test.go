@@ -1,7 +1,9 @@
 package guard_test
 
 import (
+	"fmt"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
@@ -18,6 +20,10 @@ func FuzzCheckContent(f *testing.F) {
 	f.Add([]byte("a: &a [1, *a]\n"), false)
 	limits := guard.Limits{MaxFileBytes: 1 << 20, MaxDocuments: 100, MaxDepth: 64, MaxAliasExpansion: 10_000}
 	f.Fuzz(func(t *testing.T, b []byte, yamlExpected bool) {
+		// A hang is a finding too: crash the worker so the fuzzer keeps
+		// the input.
+		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("no answer after 10s for %q", b)) })
+		defer hang.Stop()
 		if v := guard.CheckContent("f.yaml", b, limits, yamlExpected); v != nil {
 			if v.Rule == "" || v.Message == "" || v.File != "f.yaml" {
 				t.Fatalf("incomplete violation %#v", v)

@@ -101,7 +101,7 @@ func TestCheckContentMessagesNameTheLimit(t *testing.T) {
 	l := guard.Limits{MaxFileBytes: 100, MaxDocuments: 2, MaxDepth: 3, MaxAliasExpansion: 10}
 	for in, want := range map[string]string{
 		strings.Repeat("a", 101):             "100 B limit (limits.maxFileBytes",
-		docs(3):                              "more than 2 YAML documents (limits.maxDocuments",
+		docs(3):                              "more than 2 YAML documents (limits.maxDocumentsPerFile",
 		"a: [[[[1]]]]\n":                     "deeper than the 3 levels allowed (limits.maxDepth",
 		"a: &a [1,2,3,4,5,6]\nb: [*a, *a]\n": "more than 10 extra nodes (limits.maxAliasExpansion",
 	} {

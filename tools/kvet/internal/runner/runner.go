@@ -25,6 +25,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
 )
 
 // Object is a rendered object as the checks see it.
@@ -85,9 +86,12 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		return nil, err
 	}
 
+	opts.Build = buildOptions(opts)
 	builder := build.New(opts.Build)
 	results := make([]built, len(targets))
-	g, gctx := errgroup.WithContext(ctx)
+	mctx, stopWatch := watchMemory(ctx, opts.Build.Limits.MemoryBudget)
+	defer stopWatch()
+	g, gctx := errgroup.WithContext(mctx)
 	g.SetLimit(opts.Jobs)
 	for i, t := range targets {
 		g.Go(func() error {
@@ -97,6 +101,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // interrupted: write nothing more, not even schemas
 	}
 
 	var findings []report.Finding
@@ -151,7 +158,7 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
 }
 
 func firstFrames(stack []byte) string {
@@ -218,25 +225,32 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	for _, o := range objs {
 		byIndex[o.Index] = o
 	}
+	// Findings about an object point at the line to edit: where the field
+	// is written (a patch, the kustomization, the resource file).
+	sm := sourcemap.New(t.Dir)
 	place := func(f report.Finding, idx int) report.Finding {
 		f.Target = t.Path
 		if o, ok := byIndex[idx]; ok {
 			if f.Source.File == "" {
 				f.Source = o.Source
+				origin := sourcemap.Object{Body: o.Body, File: filepath.Join(opts.Root, filepath.FromSlash(o.Source.File)), Line: o.Source.Line}
+				if src, ok := sm.Locate(origin, f.Path); ok && o.Source.File != "" {
+					f.Source = report.Source{File: rel(opts.Root, src.File), Line: src.Line}
+				}
 			}
 		}
 		return f.WithOrder(idx)
 	}
 	if val != nil {
 		for _, o := range objs {
-			for _, f := range val.Validate(schema.Object{Resource: o.Resource, JSON: o.JSON, Body: o.Body}) {
+			for _, f := range safeValidate(val, o) {
 				findings = append(findings, place(f, o.Index))
 			}
 		}
 	}
 	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path)}
 	for _, c := range opts.Checkers {
-		fs, err := c.Check(ctx, tgt, objs)
+		fs, err := safeCheck(ctx, c, tgt, objs, opts.Build.Limits.TargetTimeout)
 		if err != nil {
 			findings = append(findings, report.Finding{Target: t.Path, Severity: report.SeverityError, Check: report.CheckPolicy,
 				Rule: "internal-error", Message: err.Error()}.WithOrder(-1))
