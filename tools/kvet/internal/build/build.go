@@ -214,6 +214,10 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), files[0].Path, 0))
 			return res
 		}
+		if key, line, dup := duplicateKey(obj.Node.YNode()); dup {
+			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
+			continue
+		}
 		res.Objects = append(res.Objects, obj)
 	}
 	for _, p := range probes {

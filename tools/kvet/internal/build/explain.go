@@ -49,18 +49,111 @@ func explain(err error, files []*kustfile.File) []report.Finding {
 		return out
 	}
 	rule := "build-failed"
+	file, line := files[0].Path, 0
+	if f, l, ok := locateEntry(msg, files); ok {
+		file, line = f, l
+	}
 	switch {
+	case strings.Contains(msg, "no such file or directory"):
+		rule = "missing-file"
+		msg += ": the file or directory this entry names does not exist; fix the path or add the file"
+
 	case strings.Contains(msg, "external plugins disabled"), strings.Contains(msg, "plugins disabled"),
 		strings.Contains(msg, "is not allowed: exec"), strings.Contains(msg, "function"):
 		if strings.Contains(msg, "plugin") || strings.Contains(msg, "function") || strings.Contains(msg, "exec") {
 			rule = "plugin-disabled"
 			msg += ": kvet does not run plugins or KRM functions by default; pass --enable-plugins to accept the risk"
+			if f, l, ok := locatePlugin(msg, files); ok {
+				file, line = f, l
+			}
 		}
 	case strings.Contains(msg, "security; file") && strings.Contains(msg, "is not in or below"):
 		rule = "root-escape"
 		msg += ": kustomize only loads files inside the kustomization root; move the file under it, or reference a kustomization directory as a resource"
 	}
-	return []report.Finding{finding(rule, msg, files[0].Path, 0)}
+	return []report.Finding{finding(rule, msg, file, line)}
+}
+
+var (
+	failedPathRE = regexp.MustCompile(`(?:evalsymlink failure on|security; file) '([^']+)'`)
+	entryRE      = regexp.MustCompile(`(?:accumulating resources from|path\() ?'?([^')]+)'?\)?`)
+)
+
+var pluginRE = regexp.MustCompile(`external plugin '([^']+)'`)
+
+// locatePlugin finds the generators, transformers or validators entry that
+// declares the plugin kind a kustomize error names.
+func locatePlugin(msg string, files []*kustfile.File) (string, int, bool) {
+	m := pluginRE.FindStringSubmatch(msg)
+	if m == nil {
+		return "", 0, false
+	}
+	kindRE := regexp.MustCompile(`(?m)^kind:\s*['"]?` + regexp.QuoteMeta(m[1]) + `['"]?\s*$`)
+	for _, f := range files {
+		for _, field := range []struct {
+			name    string
+			entries []string
+		}{{"generators", f.K.Generators}, {"transformers", f.K.Transformers}, {"validators", f.K.Validators}} {
+			for i, e := range field.entries {
+				content := []byte(e)
+				if !strings.Contains(e, "\n") {
+					b, err := os.ReadFile(filepath.Join(f.Dir, e))
+					if err != nil {
+						continue
+					}
+					content = b
+				}
+				if kindRE.Match(content) {
+					return f.Path, f.Line(field.name, i), true
+				}
+			}
+		}
+	}
+	return "", 0, false
+}
+
+// locateEntry finds the kustomization entry (resources, bases, components,
+// patches) that a kustomize error is about, for its file and line.
+func locateEntry(msg string, files []*kustfile.File) (string, int, bool) {
+	type entry struct {
+		f     *kustfile.File
+		value string
+		line  int
+	}
+	var entries []entry
+	for _, f := range files {
+		for _, r := range f.Refs() {
+			entries = append(entries, entry{f, r.Value, r.Line})
+		}
+		for i, p := range f.K.Patches {
+			if p.Path != "" {
+				entries = append(entries, entry{f, p.Path, f.Line("patches", i)})
+			}
+		}
+		for i, p := range f.K.PatchesJson6902 { //nolint:staticcheck
+			if p.Path != "" {
+				entries = append(entries, entry{f, p.Path, f.Line("patchesJson6902", i)})
+			}
+		}
+	}
+	// The innermost failing path is the most precise: match it exactly.
+	if m := failedPathRE.FindAllStringSubmatch(msg, -1); m != nil {
+		failed := filepath.Clean(m[len(m)-1][1])
+		for _, e := range entries {
+			if filepath.Clean(filepath.Join(e.f.Dir, e.value)) == failed {
+				return e.f.Path, e.line, true
+			}
+		}
+	}
+	if m := entryRE.FindAllStringSubmatch(msg, -1); m != nil {
+		value := m[len(m)-1][1]
+		for i := len(entries) - 1; i >= 0; i-- {
+			if entries[i].value == value {
+				return entries[i].f.Path, entries[i].line, true
+			}
+		}
+	}
+	return "", 0, false
 }
 
 func firstLine(s string) string {

@@ -120,7 +120,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 		}
 		r := rel(opts.Root, p)
 		if d.IsDir() {
-			if p != top && (strings.HasPrefix(d.Name(), ".") || opts.Excluded(r)) {
+			// Hidden directories and Go test fixtures (testdata) are never
+			// part of what a repository deploys.
+			if p != top && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || opts.Excluded(r)) {
 				return filepath.SkipDir
 			}
 			if _, err := kustfile.Find(p); err == nil {
@@ -164,6 +166,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			dir := filepath.Join(opts.Root, filepath.FromSlash(e.path))
 			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) {
 				continue // outside the repository: never followed
+			}
+			if opts.Excluded(rel(opts.Root, dir)) {
+				continue // excluded paths are never targets, whoever names them
 			}
 			fi, err := os.Stat(dir)
 			if err != nil || !fi.IsDir() {

@@ -57,6 +57,8 @@ type Validator struct {
 	known          map[string]known
 	external       []string
 	kc             validator.Validator
+	// detail expands errors kubeconform reports only as a group.
+	detail *detailer
 	// crd checks what CRD schemas say beyond JSON schema: CEL rules,
 	// list types; built-in kinds get the API server's Go-side rules.
 	crd *apivalidate.CRDValidator
@@ -87,7 +89,8 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("schema directory: %w", err)
 	}
-	v := &Validator{minor: minorOnly(ks.Version), version: ks.Version, dir: dir, known: map[string]known{}, external: opts.ExternalKinds}
+	v := &Validator{minor: minorOnly(ks.Version), version: ks.Version, dir: dir, known: map[string]known{}, external: opts.ExternalKinds,
+		detail: &detailer{dir: dir}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -276,7 +279,7 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		if len(res.ValidationErrors) == 0 {
 			out = append(out, schemaFinding(obj, "schema-invalid", "", res.Err.Error()))
 		}
-		for _, ve := range res.ValidationErrors {
+		for _, ve := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
 			rule, msg := classify(ve.Msg)
 			p := readablePath(obj.Body, ve.Path)
 			out = append(out, schemaFinding(obj, rule, p, describe(rule, p, msg)))

@@ -1,0 +1,2 @@
+#!/bin/sh
+touch "$KVET_TRAP_MARKER"
