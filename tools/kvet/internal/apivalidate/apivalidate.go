@@ -14,7 +14,6 @@
 package apivalidate
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -218,5 +217,3 @@ func itemPath(base *field.Path, item map[string]any, i int) *field.Path {
 	}
 	return base.Index(i)
 }
-
-func quote(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }

@@ -311,9 +311,6 @@ func validateContainer(c *collector, cm map[string]any, cp *field.Path, volumes 
 			validateProbe(c, pm, cp.Child(pr), pr != "readinessProbe")
 		}
 	}
-	if list == "ephemeralContainers" {
-		return
-	}
 }
 
 var validEnvFieldPaths = sets.New("metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",

@@ -7,7 +7,6 @@ import (
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/api/validation/path"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -96,7 +95,6 @@ func nameFuncFor(group, kind string) (apimachineryvalidation.ValidateNameFunc, s
 
 func validateMetadata(c *collector, obj map[string]any, group, kind string) {
 	meta := getMap(obj, "metadata")
-	u := &unstructured.Unstructured{Object: obj}
 	nameFn, what := nameFuncFor(group, kind)
 	mp := field.NewPath("metadata")
 
@@ -125,10 +123,7 @@ func validateMetadata(c *collector, obj map[string]any, group, kind string) {
 		validateCRDName(c, obj, name)
 	}
 
-	labels := u.GetLabels()
-	if lm := getMap(meta, "labels"); lm != nil {
-		labels = stringMap(meta, "labels")
-	}
+	labels := stringMap(meta, "labels")
 	for _, e := range metav1validation.ValidateLabels(labels, mp.Child("labels")) {
 		c.add(RuleInvalidLabel, e.Field, "label "+e.ErrorBody())
 	}
