@@ -220,6 +220,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		}
 		res.Objects = append(res.Objects, obj)
 	}
+	er.postBuild(res)
 	for _, p := range probes {
 		if hits[p.key] {
 			continue

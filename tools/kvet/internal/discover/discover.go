@@ -18,6 +18,7 @@ import (
 
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 )
 
@@ -34,6 +35,9 @@ type Target struct {
 	// Via lists the entry points naming this directory, e.g.
 	// "clusters/production/apps.yaml#Kustomization/flux-system/apps".
 	Via []string
+	// Entry is set for a target built as the GitOps entry point that
+	// names Dir (Path is then the entry point's ID).
+	Entry *gitops.EntryPoint
 }
 
 // Options configure discovery.
@@ -181,6 +185,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			add(byDir, opts.Root, dir, kerr != nil, e.recurse, rel(opts.Root, m)+"#"+e.via)
 		}
 	}
+	addEntryTargets(opts, manifests, kusts, byDir)
 	return nil
 }
 

@@ -76,7 +76,7 @@ func TestDiscovery(t *testing.T) {
 				}
 			})
 			require.Empty(t, rep.Findings, dump(rep))
-			require.Equal(t, tc.want, targets(rep))
+			require.Equal(t, tc.want, dirTargets(rep)) // entry points: entrypoints_test.go
 		})
 	}
 }

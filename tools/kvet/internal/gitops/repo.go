@@ -1,0 +1,275 @@
+package gitops
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
+)
+
+// Repo indexes what entry points look up in the repository: the
+// ConfigMaps and Secrets postBuild.substituteFrom names, and the scope
+// (namespaced or cluster) of custom resources. It reads the tree once, on
+// first use, and is safe for concurrent use.
+type Repo struct {
+	root     string
+	maxBytes int64
+	excluded func(rel string) bool
+
+	once    sync.Once
+	objects map[string][]valueSource // "Kind/name"
+	scopes  map[string]bool          // "group/Kind" -> cluster-scoped
+}
+
+type valueSource struct {
+	namespace string
+	source    Source
+	values    map[string]string
+}
+
+// NewRepo returns an index of the tree under root; excluded (may be nil)
+// skips repository-relative paths, maxBytes bounds the files read.
+func NewRepo(root string, excluded func(string) bool, maxBytes int64) *Repo {
+	if excluded == nil {
+		excluded = func(string) bool { return false }
+	}
+	if maxBytes <= 0 {
+		maxBytes = 8 << 20
+	}
+	return &Repo{root: root, excluded: excluded, maxBytes: maxBytes}
+}
+
+func (r *Repo) load() {
+	r.once.Do(func() {
+		r.objects = map[string][]valueSource{}
+		r.scopes = map[string]bool{}
+		for k, v := range catalogScopes() {
+			r.scopes[k] = v
+		}
+		_ = filepath.WalkDir(r.root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			rp := rel(r.root, p)
+			if d.IsDir() {
+				if p != r.root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || r.excluded(rp)) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if ext := strings.ToLower(filepath.Ext(p)); (ext != ".yaml" && ext != ".yml") || !d.Type().IsRegular() || r.excluded(rp) {
+				return nil
+			}
+			if fi, err := d.Info(); err != nil || fi.Size() > r.maxBytes {
+				return nil
+			}
+			r.scan(p, rp)
+			return nil
+		})
+	})
+}
+
+// catalogScopes are the scopes of the bundled CRD catalog's kinds.
+var catalogScopes = sync.OnceValue(func() map[string]bool {
+	r := &Repo{scopes: map[string]bool{}}
+	if c, err := bundled.LoadCatalog(); err == nil {
+		for _, raw := range c.CRDs {
+			r.addCRD(raw)
+		}
+	}
+	return r.scopes
+})
+
+func (r *Repo) addCRD(raw []byte) {
+	var crd struct {
+		Spec struct {
+			Group string `json:"group"`
+			Scope string `json:"scope"`
+			Names struct {
+				Kind string `json:"kind"`
+			} `json:"names"`
+		} `json:"spec"`
+	}
+	if json.Unmarshal(raw, &crd) == nil && crd.Spec.Names.Kind != "" {
+		r.scopes[crd.Spec.Group+"/"+crd.Spec.Names.Kind] = crd.Spec.Scope == "Cluster"
+	}
+}
+
+var sopsRE = regexp.MustCompile(`^ENC\[[A-Za-z0-9_]+,data:.*,type:([a-z]+)\]$`)
+
+// placeholder stands for a SOPS-encrypted value: kvet cannot decrypt it,
+// so it substitutes an opaque value of the encrypted value's type.
+func placeholder(v string) (string, bool) {
+	m := sopsRE.FindStringSubmatch(v)
+	if m == nil {
+		return v, false
+	}
+	switch m[1] {
+	case "int":
+		return "1", true
+	case "float":
+		return "1.0", true
+	case "bool":
+		return "true", true
+	}
+	return "sops-encrypted", true
+}
+
+func (r *Repo) scan(file, relFile string) {
+	b, err := os.ReadFile(file)
+	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition"))) {
+		return
+	}
+	dec := yaml3.NewDecoder(bytes.NewReader(b))
+	for {
+		var node yaml3.Node
+		if err := dec.Decode(&node); err != nil {
+			if err != io.EOF {
+				return
+			}
+			return
+		}
+		var obj struct {
+			APIVersion string `yaml:"apiVersion"`
+			Kind       string `yaml:"kind"`
+			Metadata   struct {
+				Name      string `yaml:"name"`
+				Namespace string `yaml:"namespace"`
+			} `yaml:"metadata"`
+			Data       map[string]string `yaml:"data"`
+			StringData map[string]string `yaml:"stringData"`
+		}
+		if node.Decode(&obj) != nil {
+			continue
+		}
+		switch {
+		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
+			var m map[string]any
+			if node.Decode(&m) == nil {
+				if raw, err := json.Marshal(m); err == nil {
+					r.addCRD(raw)
+				}
+			}
+		case obj.APIVersion == "v1" && (obj.Kind == "ConfigMap" || obj.Kind == "Secret"):
+			values := map[string]string{}
+			for k, v := range obj.Data {
+				if p, enc := placeholder(v); enc {
+					values[k] = p
+				} else if obj.Kind == "Secret" {
+					dec, err := base64.StdEncoding.DecodeString(v)
+					if err != nil {
+						continue
+					}
+					values[k] = string(dec)
+				} else {
+					values[k] = v
+				}
+			}
+			if obj.Kind == "Secret" {
+				for k, v := range obj.StringData {
+					values[k], _ = placeholder(v)
+				}
+			}
+			for k, v := range values {
+				values[k] = strings.ReplaceAll(v, "\n", "")
+			}
+			line := node.Line
+			if k := lookup(&node, "kind"); k != nil {
+				line = k.Line
+			}
+			key := obj.Kind + "/" + obj.Metadata.Name
+			r.objects[key] = append(r.objects[key], valueSource{namespace: obj.Metadata.Namespace,
+				source: Source{File: relFile, Line: line}, values: values})
+		}
+	}
+}
+
+// values returns the data of the ConfigMap or Secret kind/name in
+// namespace, found in the repository. An object written without a
+// namespace (its kustomization sets it) matches when no object names the
+// namespace explicitly.
+func (r *Repo) values(kind, namespace, name string) (map[string]string, bool) {
+	if r == nil {
+		return nil, false
+	}
+	r.load()
+	var loose *valueSource
+	for i, o := range r.objects[kind+"/"+name] {
+		if o.namespace == namespace {
+			return o.values, true
+		}
+		if o.namespace == "" && loose == nil {
+			loose = &r.objects[kind+"/"+name][i]
+		}
+	}
+	if loose != nil {
+		return loose.values, true
+	}
+	return nil, false
+}
+
+// clusterScoped reports whether objects of group/kind are cluster-scoped;
+// known is false for a kind neither Kubernetes nor a CRD kvet knows
+// defines (Argo CD treats those as namespaced).
+func (r *Repo) clusterScoped(group, kind string) (cluster, known bool) {
+	if c, ok := builtinClusterScoped[group+"/"+kind]; ok {
+		return c, true
+	}
+	if r == nil {
+		return false, false
+	}
+	r.load()
+	c, ok := r.scopes[group+"/"+kind]
+	return c, ok
+}
+
+// builtinClusterScoped lists the cluster-scoped kinds of Kubernetes'
+// built-in API groups (false: namespaced built-ins that are easy to confuse).
+var builtinClusterScoped = map[string]bool{
+	"/Namespace": true, "/Node": true, "/PersistentVolume": true, "/ComponentStatus": true,
+	"rbac.authorization.k8s.io/ClusterRole": true, "rbac.authorization.k8s.io/ClusterRoleBinding": true,
+	"rbac.authorization.k8s.io/Role": false, "rbac.authorization.k8s.io/RoleBinding": false,
+	"apiextensions.k8s.io/CustomResourceDefinition":                 true,
+	"admissionregistration.k8s.io/MutatingWebhookConfiguration":     true,
+	"admissionregistration.k8s.io/ValidatingWebhookConfiguration":   true,
+	"admissionregistration.k8s.io/ValidatingAdmissionPolicy":        true,
+	"admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding": true,
+	"admissionregistration.k8s.io/MutatingAdmissionPolicy":          true,
+	"admissionregistration.k8s.io/MutatingAdmissionPolicyBinding":   true,
+	"apiregistration.k8s.io/APIService":                             true,
+	"storage.k8s.io/StorageClass":                                   true,
+	"storage.k8s.io/CSIDriver":                                      true,
+	"storage.k8s.io/CSINode":                                        true,
+	"storage.k8s.io/VolumeAttachment":                               true,
+	"storage.k8s.io/VolumeAttributesClass":                          true,
+	"storage.k8s.io/CSIStorageCapacity":                             false,
+	"scheduling.k8s.io/PriorityClass":                               true,
+	"node.k8s.io/RuntimeClass":                                      true,
+	"networking.k8s.io/IngressClass":                                true,
+	"networking.k8s.io/IPAddress":                                   true,
+	"networking.k8s.io/ServiceCIDR":                                 true,
+	"policy/PodSecurityPolicy":                                      true,
+	"certificates.k8s.io/CertificateSigningRequest":                 true,
+	"certificates.k8s.io/ClusterTrustBundle":                        true,
+	"flowcontrol.apiserver.k8s.io/FlowSchema":                       true,
+	"flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration":       true,
+	"resource.k8s.io/DeviceClass":                                   true,
+	"resource.k8s.io/ResourceSlice":                                 true,
+	"authentication.k8s.io/TokenReview":                             true,
+	"authentication.k8s.io/SelfSubjectReview":                       true,
+	"authorization.k8s.io/SubjectAccessReview":                      true,
+	"authorization.k8s.io/SelfSubjectAccessReview":                  true,
+	"authorization.k8s.io/SelfSubjectRulesReview":                   true,
+	"internal.apiserver.k8s.io/StorageVersion":                      true,
+	"storagemigration.k8s.io/StorageVersionMigration":               true,
+}
