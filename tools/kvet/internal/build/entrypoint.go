@@ -211,7 +211,9 @@ func (b *Builder) renderEntry(ctx context.Context, spec Spec) ([]byte, error) {
 		return nil, res.Err
 	}
 	for _, f := range res.Findings {
-		if f.Severity == report.SeverityError && (f.Rule == "substitution-failed" || f.Rule == "unset-variable") {
+		// The controller fails on these; an unset variable renders as ""
+		// (kvet validate reports it).
+		if f.Severity == report.SeverityError && f.Rule == "substitution-failed" {
 			return nil, fmt.Errorf("%s:%d: %s", f.Source.File, f.Source.Line, f.Message)
 		}
 	}

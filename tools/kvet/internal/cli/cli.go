@@ -210,7 +210,7 @@ func loadConfig(root, path string) (*config.Config, error) {
 }
 
 func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("render", stderr, "Usage: kvet render [flags] PATH\n\nPrints exactly what `kustomize build PATH` prints, under kvet's safety rules.\n\nFlags:\n")
+	fs := newFlagSet("render", stderr, "Usage: kvet render [flags] PATH|FILE#Kind/namespace/name\n\nPrints exactly what `kustomize build PATH` prints, under kvet's safety rules;\nfor an entry point (e.g. clusters/prod/apps.yaml#Kustomization/flux-system/apps),\nwhat its GitOps controller applies.\n\nFlags:\n")
 	var c common
 	c.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -220,14 +220,15 @@ func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 		return ExitUsage, errors.New("render takes exactly one PATH")
 	}
 	p := fs.Arg(0)
-	if fi, err := os.Stat(p); err != nil || !fi.IsDir() {
-		return ExitUsage, fmt.Errorf("path %s is not a directory", p)
+	spec, err := renderSpec(p) // a directory, or an entry point (entry.go)
+	if err != nil {
+		return ExitUsage, err
 	}
 	opts, err := c.boundedBuildOptions()
 	if err != nil {
 		return ExitUsage, err
 	}
-	out, err := build.New(opts).Render(ctx, build.Spec{Dir: p})
+	out, err := build.New(opts).Render(ctx, spec)
 	if err != nil {
 		fmt.Fprintf(stderr, "kvet: build %s: %v\n", p, err)
 		return ExitFindings, nil

@@ -28,6 +28,7 @@ type Repo struct {
 
 	once    sync.Once
 	objects map[string][]valueSource // "Kind/name"
+	flux    []fluxObject             // Kustomizations and HelmReleases, for dependsOn
 	scopes  map[string]bool          // "group/Kind" -> cluster-scoped
 }
 
@@ -127,7 +128,7 @@ func placeholder(v string) (string, bool) {
 
 func (r *Repo) scan(file, relFile string) {
 	b, err := os.ReadFile(file)
-	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition"))) {
+	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io"))) {
 		return
 	}
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
@@ -152,7 +153,10 @@ func (r *Repo) scan(file, relFile string) {
 		if node.Decode(&obj) != nil {
 			continue
 		}
+		group, _, _ := strings.Cut(obj.APIVersion, "/")
 		switch {
+		case (group == fluxKustomizeGroup && obj.Kind == "Kustomization") || (group == "helm.toolkit.fluxcd.io" && obj.Kind == "HelmRelease"):
+			r.addFlux(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
 			var m map[string]any
 			if node.Decode(&m) == nil {

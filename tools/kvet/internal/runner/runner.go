@@ -146,6 +146,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	for _, fs := range perTarget {
 		findings = append(findings, fs...)
 	}
+	findings = append(findings, dependsOn(opts)...) // entrypoints.go
 	return report.New(reps, findings), nil
 }
 
