@@ -25,6 +25,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
 )
 
 // Object is a rendered object as the checks see it.
@@ -225,11 +226,18 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	for _, o := range objs {
 		byIndex[o.Index] = o
 	}
+	// Findings about an object point at the line to edit: where the field
+	// is written (a patch, the kustomization, the resource file).
+	sm := sourcemap.New(t.Dir)
 	place := func(f report.Finding, idx int) report.Finding {
 		f.Target = t.Path
 		if o, ok := byIndex[idx]; ok {
 			if f.Source.File == "" {
 				f.Source = o.Source
+				origin := sourcemap.Object{Body: o.Body, File: filepath.Join(opts.Root, filepath.FromSlash(o.Source.File)), Line: o.Source.Line}
+				if src, ok := sm.Locate(origin, sourcePath(f)); ok && o.Source.File != "" {
+					f.Source = report.Source{File: rel(opts.Root, src.File), Line: src.Line}
+				}
 			}
 		}
 		return f.WithOrder(idx)

@@ -1,0 +1,128 @@
+package sourcemap
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
+)
+
+// buildTarget builds a fixture target with kvet's builder, so the origins
+// the map starts from are the ones kvet really gets.
+func buildTarget(t *testing.T, dir string) (map[string]Object, string) {
+	t.Helper()
+	abs, err := filepath.Abs(dir)
+	require.NoError(t, err)
+	res := build.New(build.Options{}).Build(context.Background(), build.Spec{Dir: abs})
+	require.NoError(t, res.Err)
+	require.Empty(t, res.Findings)
+	objs := map[string]Object{}
+	for _, o := range res.Objects {
+		js, err := o.Node.MarshalJSON()
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(js, &body))
+		objs[o.Resource.Kind+"/"+o.Resource.Name] = Object{Body: body, File: o.Source.File, Line: o.Source.Line}
+	}
+	return objs, abs
+}
+
+func TestLocate(t *testing.T) {
+	tree, err := filepath.Abs("testdata/tree")
+	require.NoError(t, err)
+	objs, dir := buildTarget(t, "testdata/tree/overlays/prod")
+	m := New(dir)
+	const (
+		deploy   = "base/deployment.yaml"
+		kust     = "overlays/prod/kustomization.yaml"
+		security = "components/hardening/security.yaml"
+	)
+	c := "spec.template.spec.containers"
+	tests := []struct {
+		object, path string
+		want         string // file:line relative to the fixture tree
+	}{
+		// Written in the base.
+		{"Deployment/prod-web", "", deploy + ":1"},
+		{"Deployment/prod-web", "metadata.name", deploy + ":4"},
+		{"Deployment/prod-web", "spec.selector.matchLabels", deploy + ":10"},
+		{"Deployment/prod-web", c + "[web].ports[http].containerPort", deploy + ":24"},
+		{"Deployment/prod-web", c + "[web].env[LOG_LEVEL].value", deploy + ":27"},
+		{"Deployment/prod-web", c + "[sidecar].image", deploy + ":19"},
+		// An index is resolved against the rendered object (the merge put
+		// web first), then found by name.
+		{"Deployment/prod-web", c + "[1].image", deploy + ":19"},
+		// Missing fields: the container that lacks them.
+		{"Deployment/prod-web", c + "[sidecar].securityContext", deploy + ":18"},
+		{"Deployment/prod-web", c + "[web].livenessProbe", deploy + ":20"},
+		{"Deployment/prod-web", c + "[web].resources.requests", "overlays/prod/resources.yaml:10"},
+		// ...or the deepest object that lacks it, where that is written.
+		{"Deployment/prod-web", c + "[web].securityContext.readOnlyRootFilesystem", security + ":10"},
+		// A list item is where it is defined, not where patches merge into it.
+		{"Deployment/prod-web", c + "[web]", deploy + ":20"},
+		{"Deployment/prod-web", c + "[sidecar]", deploy + ":18"},
+		{"Deployment/prod-web", "spec.template.spec.initContainers[logger]", "overlays/prod/resources.yaml:14"},
+		{"Deployment/prod-web", "spec.template.spec.initContainers[logger].image", "overlays/prod/resources.yaml:15"},
+		{"Deployment/prod-web", "spec.template.spec.initContainers[logger].securityContext", "overlays/prod/resources.yaml:14"},
+		// Strategic-merge patch files: the overlay's and the component's.
+		{"Deployment/prod-web", c + "[web].resources.limits.cpu", "overlays/prod/resources.yaml:12"},
+		{"Deployment/prod-web", c + "[web].securityContext", security + ":10"},
+		{"Deployment/prod-web", c + "[web].securityContext.runAsNonRoot", security + ":11"},
+		{"Deployment/prod-web", c + "[web].securityContext.allowPrivilegeEscalation", security + ":12"},
+		// JSON6902 file from the component, with an index.
+		{"Deployment/prod-web", c + "[sidecar].readinessProbe.httpGet.port", "components/hardening/probes.json:3"},
+		// Inline patches in the kustomization: JSON6902 and strategic merge.
+		{"Deployment/prod-web", "spec.replicas", kust + ":17"},
+		{"Deployment/prod-web", "spec.template.spec.hostNetwork", kust + ":29"},
+		// images:, namespace: and replacements: entries.
+		{"Deployment/prod-web", c + "[web].image", kust + ":31"},
+		{"Deployment/prod-web", "metadata.namespace", kust + ":3"},
+		{"Deployment/prod-web", "spec.template.metadata.annotations.app-name", kust + ":34"},
+		// The second document of a file.
+		{"Service/prod-web", "spec.ports[http].port", "base/services.yaml:10"},
+		{"Service/prod-web-headless", "spec.ports[http].port", "base/services.yaml:22"},
+		{"Service/prod-web-headless", "spec.clusterIP", "base/services.yaml:17"},
+		// Generated: the generator entry.
+		{"ConfigMap/prod-web-config-hf678c7m2b", "data.LOG_LEVEL", "base/kustomization.yaml:5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.object+" "+tt.path, func(t *testing.T) {
+			o, ok := objs[tt.object]
+			require.True(t, ok, "object %s not rendered", tt.object)
+			src, ok := m.Locate(o, tt.path)
+			require.True(t, ok)
+			rel, err := filepath.Rel(tree, src.File)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, fmt.Sprintf("%s:%d", filepath.ToSlash(rel), src.Line))
+		})
+	}
+}
+
+func TestParsePath(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []segment
+	}{
+		{"spec.replicas", []segment{{key: "spec", index: -1}, {key: "replicas", index: -1}}},
+		{"a[web].b", []segment{{key: "a", index: -1}, {key: "web", name: "web", index: -1, bracket: true}, {key: "b", index: -1}}},
+		{"a[0]", []segment{{key: "a", index: -1}, {key: "0", index: 0, bracket: true}}},
+		{`metadata.labels["app.kubernetes.io/name"]`, []segment{{key: "metadata", index: -1}, {key: "labels", index: -1},
+			{key: "app.kubernetes.io/name", name: "app.kubernetes.io/name", index: -1, bracket: true}}},
+		{"", nil},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, parsePath(tt.in), tt.in)
+	}
+}
+
+func TestUnknownOrigin(t *testing.T) {
+	m := New(t.TempDir())
+	_, ok := m.Locate(Object{Body: map[string]any{"kind": "X"}}, "spec")
+	assert.False(t, ok)
+}
