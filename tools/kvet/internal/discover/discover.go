@@ -130,7 +130,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 				return filepath.SkipDir
 			}
 			if _, err := kustfile.Find(p); err == nil {
-				f, err := kustfile.Load(p)
+				f, err := loadKustomization(opts, p)
 				if err != nil {
 					broken = append(broken, p)
 				} else {
