@@ -21,7 +21,9 @@ const (
 
 // TestFindings validates small repositories under testdata/ and compares
 // every finding: target, severity, check, rule, resource, field path and
-// source file:line. Messages are checked for the words a person needs.
+// source file:line (the line of the field to edit: the misspelt key, the
+// mapping that lacks a required field, the value of the wrong type).
+// Messages are checked for the words a person needs.
 func TestFindings(t *testing.T) {
 	t.Parallel()
 	deploy := res("apps/v1", "Deployment", "web")
@@ -42,17 +44,17 @@ func TestFindings(t *testing.T) {
 			name:    "built-in kinds: unknown field, wrong type, missing required fields, removed and deprecated APIs",
 			fixture: "builtin-errors",
 			want: []got{
-				{"container-without-name", E, "schema", "missing-field", deploy, "spec.template.spec.containers[0]", "container-without-name/deploy.yaml:1"},
-				{"container-without-name", E, "schema", "required-field", deploy, "spec.template.spec.containers[0].name", "container-without-name/deploy.yaml:1"},
-				{"deployment-without-selector", E, "schema", "missing-field", deploy, "spec", "deployment-without-selector/deploy.yaml:1"},
-				{"deployment-without-selector", E, "schema", "selector-mismatch", deploy, "spec.selector", "deployment-without-selector/deploy.yaml:1"},
+				{"container-without-name", E, "schema", "missing-field", deploy, "spec.template.spec.containers[0]", "container-without-name/deploy.yaml:15"},
+				{"container-without-name", E, "schema", "required-field", deploy, "spec.template.spec.containers[0].name", "container-without-name/deploy.yaml:15"},
+				{"deployment-without-selector", E, "schema", "missing-field", deploy, "spec", "deployment-without-selector/deploy.yaml:5"},
+				{"deployment-without-selector", E, "schema", "selector-mismatch", deploy, "spec.selector", "deployment-without-selector/deploy.yaml:5"},
 				{"deprecated", W, "schema", "deprecated-api", res("v1", "Endpoints", "legacy"), "apiVersion", "deprecated/endpoints.yaml:1"},
 				{"removed-apis", E, "schema", "removed-api", res("extensions/v1beta1", "Deployment", "web"), "apiVersion", "removed-apis/removed.yaml:1"},
 				{"removed-apis", E, "schema", "removed-api", res("batch/v1beta1", "CronJob", "nightly"), "apiVersion", "removed-apis/removed.yaml:39"},
 				{"removed-apis", E, "schema", "removed-api", res("policy/v1beta1", "PodDisruptionBudget", "web"), "apiVersion", "removed-apis/removed.yaml:18"},
 				{"removed-apis", E, "schema", "removed-api", res("autoscaling/v2beta2", "HorizontalPodAutoscaler", "web"), "apiVersion", "removed-apis/removed.yaml:28"},
-				{"unknown-field", E, "schema", "unknown-field", deploy, "spec.template.spec.containers[web]", "unknown-field/deploy.yaml:1"},
-				{"wrong-type", E, "schema", "invalid-type", deploy, "spec.replicas", "wrong-type/deploy.yaml:1"},
+				{"unknown-field", E, "schema", "unknown-field", deploy, "spec.template.spec.containers[web]", "unknown-field/deploy.yaml:17"},
+				{"wrong-type", E, "schema", "invalid-type", deploy, "spec.replicas", "wrong-type/deploy.yaml:6"},
 			},
 			messages: [][]string{
 				{"missing property 'name'"},
@@ -72,8 +74,8 @@ func TestFindings(t *testing.T) {
 			name:    "CRD in the same target: wrong type and missing required field",
 			fixture: "crd-in-tree",
 			want: []got{
-				{".", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "widgets.yaml:8"},
-				{".", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "widgets.yaml:1"},
+				{".", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "widgets.yaml:12"},
+				{".", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "widgets.yaml:6"},
 			},
 			messages: [][]string{{"missing property 'size'"}, {"got string, want integer"}},
 		},
@@ -81,8 +83,8 @@ func TestFindings(t *testing.T) {
 			name:    "CRD rendered by another target of the tree",
 			fixture: "crd-other-target",
 			want: []got{
-				{"app", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "app/widgets.yaml:8"},
-				{"app", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "app/widgets.yaml:1"},
+				{"app", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "app/widgets.yaml:12"},
+				{"app", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "app/widgets.yaml:6"},
 			},
 		},
 		{
@@ -93,8 +95,8 @@ func TestFindings(t *testing.T) {
 				o.CRDDirs = []string{filepath.Join(o.Root, "crds")}
 			},
 			want: []got{
-				{"app", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "app/widgets.yaml:8"},
-				{"app", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "app/widgets.yaml:1"},
+				{"app", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "app/widgets.yaml:12"},
+				{"app", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "app/widgets.yaml:6"},
 			},
 		},
 		{
@@ -105,8 +107,8 @@ func TestFindings(t *testing.T) {
 				o.Config = &config.Config{CRDs: []string{"crds"}}
 			},
 			want: []got{
-				{"app", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "app/widgets.yaml:8"},
-				{"app", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "app/widgets.yaml:1"},
+				{"app", E, "schema", "missing-field", res("example.com/v1", "Widget", "missing-size"), "spec", "app/widgets.yaml:12"},
+				{"app", E, "schema", "invalid-type", res("example.com/v1", "Widget", "wrong-type"), "spec.size", "app/widgets.yaml:6"},
 			},
 		},
 		{
@@ -122,10 +124,10 @@ func TestFindings(t *testing.T) {
 			name:    "catalog CRDs: Istio, Flux and Argo CD typos",
 			fixture: "catalog-typos",
 			want: []got{
-				{".", E, "schema", "unknown-field", res("argoproj.io/v1alpha1", "Application", "argocd/web"), "spec.source", "argo.yaml:1"},
-				{".", E, "schema", "missing-field", res("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system/apps"), "spec", "flux.yaml:1"},
-				{".", E, "schema", "unknown-field", res("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system/apps"), "spec", "flux.yaml:1"},
-				{".", E, "schema", "unknown-field", res("networking.istio.io/v1", "VirtualService", "web"), "spec", "virtualservice.yaml:1"},
+				{".", E, "schema", "unknown-field", res("argoproj.io/v1alpha1", "Application", "argocd/web"), "spec.source", "argo.yaml:11"},
+				{".", E, "schema", "missing-field", res("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system/apps"), "spec", "flux.yaml:6"},
+				{".", E, "schema", "unknown-field", res("kustomize.toolkit.fluxcd.io/v1", "Kustomization", "flux-system/apps"), "spec", "flux.yaml:9"},
+				{".", E, "schema", "unknown-field", res("networking.istio.io/v1", "VirtualService", "web"), "spec", "virtualservice.yaml:8"},
 			},
 			messages: [][]string{{"targetRevsion"}, {"'prune'"}, {"prue"}, {"htpp"}},
 		},
