@@ -118,6 +118,8 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	noDefaults := fs.Bool("no-default-policies", false, "do not run the bundled policy library")
 	noPolicies := fs.Bool("no-policies", false, "skip the policy check entirely (build and schema only)")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
+	var narrow narrowing
+	narrow.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, err
 	}
@@ -167,9 +169,13 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		checkers = append(checkers, policyChecker{e})
 		rules = policyRuleDocs(e)
 	}
+	sel, err := narrow.selector(ctx, root, *cfgPath, cfg, crdDirs, *policies, stderr)
+	if err != nil {
+		return ExitUsage, err
+	}
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
-		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers,
+		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
 	})
 	if err != nil {
 		return ExitUsage, err

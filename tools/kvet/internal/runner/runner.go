@@ -65,6 +65,9 @@ type Options struct {
 	Checkers []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
+	// Select, when set, narrows the discovered targets before anything is
+	// built (--changed-since, --shard).
+	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
 }
 
 type built struct {
@@ -84,6 +87,11 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded}, opts.Paths)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Select != nil {
+		if targets, err = opts.Select(ctx, targets); err != nil {
+			return nil, err
+		}
 	}
 
 	opts.Build = buildOptions(opts)
