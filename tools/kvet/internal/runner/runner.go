@@ -151,6 +151,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // interrupted: a partial report must not pass
+	}
 	for _, fs := range perTarget {
 		findings = append(findings, fs...)
 	}
@@ -252,6 +255,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	}
 	if val != nil {
 		for _, o := range objs {
+			if ctx.Err() != nil {
+				break // interrupted
+			}
 			for _, f := range safeValidate(val, o) {
 				findings = append(findings, place(f, o.Index))
 			}

@@ -1,0 +1,215 @@
+package cli_test
+
+// kvet's safety rules, proven on the running program: the test binary
+// re-executes itself as kvet (KVET_TEST_MAIN=1), with a PATH whose helm,
+// docker, podman, kustomize and trap programs write a marker file, with a
+// legacy-plugin home holding a trap plugin, and with every proxy variable
+// pointing at a local listener that fails the test if anything connects.
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/cli"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv("KVET_TEST_MAIN") == "1" {
+		// Exactly what tools/kvet/main.go does.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// sandbox is a repository copy, a trap PATH, a proxy trap and a private
+// TMPDIR for one kvet process.
+type sandbox struct {
+	repo, tmp, marker string
+	env               []string
+	dials             *atomic.Int64
+}
+
+func newSandbox(t *testing.T, fixture string) *sandbox {
+	t.Helper()
+	base := t.TempDir()
+	s := &sandbox{repo: filepath.Join(base, "repo"), tmp: filepath.Join(base, "tmp"), marker: filepath.Join(base, "executed"), dials: &atomic.Int64{}}
+	require.NoError(t, os.CopyFS(s.repo, os.DirFS(filepath.Join("testdata", fixture))))
+	require.NoError(t, os.Mkdir(s.tmp, 0o700))
+	trap := fmt.Sprintf("#!/bin/sh\necho \"$0 $*\" >> %s\necho 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: pwned}'\n", s.marker)
+	bin := filepath.Join(base, "bin")
+	for _, name := range []string{"helm", "docker", "podman", "nerdctl", "kustomize", "kubectl", "trap"} {
+		writeExec(t, filepath.Join(bin, name), trap)
+	}
+	plugins := filepath.Join(base, "plugins")
+	writeExec(t, filepath.Join(plugins, "trap.example.com", "v1", "trap", "Trap"), trap)
+	if _, err := os.Stat(filepath.Join(s.repo, "exec-generator")); err == nil {
+		writeExec(t, filepath.Join(s.repo, "exec-generator", "trap.sh"), trap)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.dials.Add(1)
+			_ = c.Close()
+		}
+	}()
+	proxy := "http://" + ln.Addr().String()
+	git, _ := exec.LookPath("git") // kvet diff reads git objects with git
+	path := bin
+	if git != "" {
+		path += string(os.PathListSeparator) + filepath.Dir(git)
+	}
+	s.env = []string{
+		"KVET_TEST_MAIN=1", "PATH=" + path, "HOME=" + base, "TMPDIR=" + s.tmp,
+		"XDG_CONFIG_HOME=" + base, "KUSTOMIZE_PLUGIN_HOME=" + plugins,
+		"HTTP_PROXY=" + proxy, "HTTPS_PROXY=" + proxy, "ALL_PROXY=" + proxy,
+		"http_proxy=" + proxy, "https_proxy=" + proxy, "all_proxy=" + proxy, "NO_PROXY=", "no_proxy=",
+		"GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0",
+	}
+	return s
+}
+
+func writeExec(t *testing.T, p, content string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o755))
+}
+
+func (s *sandbox) command(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Dir = s.repo
+	cmd.Env = s.env
+	return cmd
+}
+
+func (s *sandbox) run(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := s.command(ctx, args...).CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return string(out), code
+}
+
+// assertNothingHappened: nothing executed, nothing dialled, nothing left
+// in the temporary directory.
+func (s *sandbox) assertNothingHappened(t *testing.T, what string) {
+	t.Helper()
+	if b, err := os.ReadFile(s.marker); err == nil {
+		t.Errorf("%s executed a program: %s", what, b)
+	}
+	assert.Zero(t, s.dials.Load(), "%s connected to the proxy: it tried the network", what)
+	left, err := os.ReadDir(s.tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "%s left files in its temporary directory", what)
+}
+
+func TestNoExecNoNetwork(t *testing.T) {
+	s := newSandbox(t, "untrusted")
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = s.repo
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-qm", "untrusted")
+
+	out, code := s.run(t, "validate", "--no-policies", "-o", "json", ".")
+	assert.Equal(t, 1, code, out)
+	for _, want := range []string{
+		`"target": "exec-generator"`, `"target": "krm-exec"`, `"target": "krm-container"`, `"target": "legacy-plugin"`,
+		`"rule": "helm-disabled"`, `"rule": "remote-resource"`,
+	} {
+		assert.Contains(t, out, want)
+	}
+	s.assertNothingHappened(t, "validate")
+
+	entries, err := os.ReadDir(s.repo)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		dir := e.Name()
+		if dir == "remote-in-base" {
+			dir = "remote-in-base/overlay"
+		}
+		out, code := s.run(t, "render", dir)
+		if dir == "valid" {
+			assert.Equal(t, 0, code, out)
+		} else {
+			assert.Equal(t, 1, code, "render %s: %s", dir, out)
+		}
+		s.assertNothingHappened(t, "render "+dir)
+	}
+
+	// Give the work tree a change so diff renders both revisions.
+	require.NoError(t, os.WriteFile(filepath.Join(s.repo, "valid", "cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: valid\ndata:\n  a: \"2\"\n"), 0o644))
+	out, _ = s.run(t, "diff", "--base", "HEAD", ".")
+	assert.Contains(t, out, "valid")
+	s.assertNothingHappened(t, "diff")
+}
+
+// SIGINT while the schemas are on disk: kvet stops and removes them.
+func TestInterruptRemovesTemporaryFiles(t *testing.T) {
+	s := newSandbox(t, "untrusted/valid")
+	var b strings.Builder
+	for i := range 4000 {
+		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c%d\ndata:\n  a: \"1\"\n", i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(s.repo, "cm.yaml"), []byte(b.String()), 0o644))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := s.command(ctx, "validate", "--no-policies", ".")
+	require.NoError(t, cmd.Start())
+	sent := false
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if entries, _ := os.ReadDir(s.tmp); len(entries) > 0 {
+			require.NoError(t, cmd.Process.Signal(os.Interrupt))
+			sent = true
+			break
+		}
+		if cmd.ProcessState != nil {
+			break
+		}
+	}
+	err := cmd.Wait()
+	require.True(t, sent, "kvet finished before it wrote its schemas (%v)", err)
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, "an interrupted run does not report success")
+	assert.Equal(t, 2, ee.ExitCode())
+	left, err := os.ReadDir(s.tmp)
+	require.NoError(t, err)
+	assert.Empty(t, left, "temporary files left after SIGINT")
+}
