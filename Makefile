@@ -39,5 +39,25 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
+# Go native fuzzing of what kvet reads from an untrusted repository, each
+# target for FUZZTIME (make test runs only their committed seed corpora).
+# A crasher is written to the package's testdata/fuzz/<Target>/: commit it
+# with the fix, it then runs in make test forever.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	guard:FuzzCheckContent \
+	config:FuzzParse \
+	kustfile:FuzzParse \
+	schema:FuzzConvertCRD \
+	policy:FuzzPolicyInput
+
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn (tools/kvet/internal/$$pkg) for $(FUZZTIME)"; \
+		$(GO) test ./tools/kvet/internal/$$pkg/ -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s; \
+	done
+
 include tools/schemagen/schemas.mk
 -include tools/e2e/e2e.mk
