@@ -35,6 +35,7 @@ Usage:
   kvet render   [flags] PATH        print what "kustomize build PATH" prints
   kvet diff --base REF [PATH...]    rendered difference between git REF and the work tree
   kvet policy test [DIR...]         run the Rego policy tests (*_test.rego) and print coverage
+  kvet schemas export DIR           write the schemas kvet uses, in kubeconform's layout
   kvet version                      tool, kustomize API and bundled Kubernetes versions
 
 Run "kvet <command> --help" for the flags of a command.
@@ -57,6 +58,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = diffCommand(ctx, args[1:], stdout, stderr)
 	case "policy":
 		code, err = policyCommand(ctx, args[1:], stdout, stderr)
+	case "schemas":
+		code, err = schemasCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		err = version(stdout)
 	case "help", "-h", "--help":
