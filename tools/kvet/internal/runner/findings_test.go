@@ -265,13 +265,13 @@ func TestSummary(t *testing.T) {
 
 // TestNoCodeExecution puts trap programs first in PATH and as legacy
 // plugins: any of them running writes a marker file. kvet must refuse
-// exec and container KRM functions, exec generators, legacy plugins and
-// helmCharts without running anything.
+// exec and container KRM functions, exec generators, legacy plugins,
+// helmCharts and remote bases (git) without running anything.
 func TestNoCodeExecution(t *testing.T) {
 	marker := filepath.Join(t.TempDir(), "executed")
 	trapBin := t.TempDir()
 	script := "#!/bin/sh\necho \"$0 $*\" >> '" + marker + "'\n"
-	for _, name := range []string{"trap", "docker", "podman", "helm", "kustomize", "sh-trap"} {
+	for _, name := range []string{"trap", "docker", "podman", "helm", "kustomize", "git", "ssh", "curl"} {
 		require.NoError(t, os.WriteFile(filepath.Join(trapBin, name), []byte(script), 0o755))
 	}
 	xdg := t.TempDir()
@@ -300,6 +300,19 @@ func TestNoCodeExecution(t *testing.T) {
 	}
 	_, err := os.Stat(marker)
 	require.ErrorIs(t, err, os.ErrNotExist, "a trap program ran")
+
+	// Remote bases are refused before kustomize could clone them with git
+	// or fetch them: no program runs, and no connection is tried (a proxy
+	// that refuses every connection would make any attempt fail loudly).
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:1")
+	t.Setenv("HTTP_PROXY", "http://127.0.0.1:1")
+	rep = run(t, fixture(t, "remote"), nil)
+	require.Len(t, rep.Findings, 3, dump(rep))
+	for _, f := range rep.Findings {
+		assert.Equal(t, "remote-resource", f.Rule, f.Message)
+	}
+	_, err = os.Stat(marker)
+	require.ErrorIs(t, err, os.ErrNotExist, "git or another program ran for a remote base")
 
 	// Control: the traps do fire when execution is explicitly enabled, so
 	// the assertion above is not vacuous.
