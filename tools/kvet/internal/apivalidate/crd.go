@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
+	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -26,23 +28,30 @@ import (
 // x-kubernetes-list-type set/map uniqueness invariants, and the metadata of
 // x-kubernetes-embedded-resource fields. It uses the API server's own code
 // (k8s.io/apiextensions-apiserver structural schemas, defaulting, pruning
-// and CEL validator). Rules are compiled once in NewCRDValidator; Validate
+// and CEL validator). Each version is compiled once, on first use; Validate
 // is safe for concurrent use.
 type CRDValidator struct {
 	versions map[schema.GroupVersionKind]*crdVersion
-	// Skipped lists CRD versions whose schema could not be used, with why.
-	Skipped []string
 }
 
 type crdVersion struct {
+	gvk   schema.GroupVersionKind
+	props *apiextensionsv1.JSONSchemaProps
+	once  sync.Once
+	// Set by compile: structural is nil when the schema is unusable, and
+	// skipped then says why.
 	structural *structuralschema.Structural
 	cel        *cel.Validator // nil when the version has no CEL rules
+	skipped    string
 }
 
-// NewCRDValidator compiles the schemas of the given CRD objects (as decoded
-// from YAML or JSON). A CRD version whose schema is not structural is
-// skipped and listed in Skipped; an error is returned only for input that
-// is not a CRD at all.
+// NewCRDValidator reads the schemas of the given CRD objects (as decoded
+// from YAML or JSON). Each version is compiled (structural schema, CEL
+// rules) the first time an object of it is validated: a run meets a few
+// custom kinds, while the catalog holds dozens of CRDs whose CEL rules take
+// seconds to compile together. A CRD version whose schema is not
+// structural is skipped (see Skipped); an error is returned only for input
+// that is not a CRD at all.
 func NewCRDValidator(crds []map[string]any) (*CRDValidator, error) {
 	v := &CRDValidator{versions: map[schema.GroupVersionKind]*crdVersion{}}
 	for i, raw := range crds {
@@ -58,28 +67,48 @@ func NewCRDValidator(crds []map[string]any) (*CRDValidator, error) {
 			if ver.Schema == nil || ver.Schema.OpenAPIV3Schema == nil {
 				continue
 			}
-			var internal apiextensions.JSONSchemaProps
-			if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(ver.Schema.OpenAPIV3Schema, &internal, nil); err != nil {
-				v.Skipped = append(v.Skipped, fmt.Sprintf("%s: %v", gvk, err))
-				continue
-			}
-			s, err := structuralschema.NewStructural(&internal)
-			if err != nil {
-				v.Skipped = append(v.Skipped, fmt.Sprintf("%s: schema is not structural: %v", gvk, err))
-				continue
-			}
-			if errs := structuralschema.ValidateStructural(nil, s); len(errs) > 0 {
-				v.Skipped = append(v.Skipped, fmt.Sprintf("%s: schema is not structural: %v", gvk, errs.ToAggregate()))
-				continue
-			}
-			cv := &crdVersion{structural: s}
-			if hasCELRules(s) {
-				cv.cel = cel.NewValidator(s, true, celconfig.PerCallLimit)
-			}
-			v.versions[gvk] = cv
+			v.versions[gvk] = &crdVersion{gvk: gvk, props: ver.Schema.OpenAPIV3Schema}
 		}
 	}
 	return v, nil
+}
+
+// compile builds the structural schema and CEL validator once.
+func (cv *crdVersion) compile() {
+	cv.once.Do(func() {
+		var internal apiextensions.JSONSchemaProps
+		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(cv.props, &internal, nil); err != nil {
+			cv.skipped = fmt.Sprintf("%s: %v", cv.gvk, err)
+			return
+		}
+		s, err := structuralschema.NewStructural(&internal)
+		if err != nil {
+			cv.skipped = fmt.Sprintf("%s: schema is not structural: %v", cv.gvk, err)
+			return
+		}
+		if errs := structuralschema.ValidateStructural(nil, s); len(errs) > 0 {
+			cv.skipped = fmt.Sprintf("%s: schema is not structural: %v", cv.gvk, errs.ToAggregate())
+			return
+		}
+		cv.structural = s
+		if hasCELRules(s) {
+			cv.cel = cel.NewValidator(s, true, celconfig.PerCallLimit)
+		}
+	})
+}
+
+// Skipped lists the CRD versions whose schema cannot be used, with why.
+// It compiles every version, so it is meant for diagnostics and tests.
+func (v *CRDValidator) Skipped() []string {
+	var out []string
+	for _, cv := range v.versions {
+		cv.compile()
+		if cv.skipped != "" {
+			out = append(out, cv.skipped)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Knows reports whether v has a schema for apiVersion and kind.
@@ -91,8 +120,12 @@ func (v *CRDValidator) Knows(apiVersion, kind string) bool {
 	if err != nil {
 		return false
 	}
-	_, ok := v.versions[gv.WithKind(kind)]
-	return ok
+	cv, ok := v.versions[gv.WithKind(kind)]
+	if !ok {
+		return false
+	}
+	cv.compile()
+	return cv.structural != nil
 }
 
 // Validate checks obj against the CRD version of its apiVersion and kind;
@@ -109,6 +142,9 @@ func (v *CRDValidator) Validate(obj map[string]any) []Issue {
 	}
 	cv, ok := v.versions[gv.WithKind(kind)]
 	if !ok {
+		return nil
+	}
+	if cv.compile(); cv.structural == nil {
 		return nil
 	}
 	// Work on a JSON-normalised copy, defaulted and pruned as the API server

@@ -177,5 +177,5 @@ spec:
 	v, err := NewCRDValidator([]map[string]any{crd})
 	require.NoError(t, err)
 	assert.False(t, v.Knows("example.com/v1", "Gadget"))
-	assert.Len(t, v.Skipped, 1)
+	assert.Len(t, v.Skipped(), 1)
 }
