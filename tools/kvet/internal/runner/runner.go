@@ -126,7 +126,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
-		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds})
+		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results)})
 		if err != nil {
 			return nil, err
 		}
@@ -374,4 +374,19 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		return nil, nil, fmt.Errorf("read CRD directory %s: %w", dir, err)
 	}
 	return out, findings, nil
+}
+
+// kindsOf lists the "apiVersion/Kind" of every rendered object, so only
+// their schemas are prepared.
+func kindsOf(results []built) map[string]bool {
+	kinds := map[string]bool{}
+	for _, b := range results {
+		if b.result == nil {
+			continue
+		}
+		for _, o := range b.result.Objects {
+			kinds[o.Resource.APIVersion+"/"+o.Resource.Kind] = true
+		}
+	}
+	return kinds
 }

@@ -43,6 +43,11 @@ type Options struct {
 	CRDs []CRD
 	// TempDir is where the schema tree is written ("" = os.TempDir()).
 	TempDir string
+	// Only, when not nil, limits the schema files written to these
+	// "apiVersion/Kind" keys: the kinds the run will validate. Every kind
+	// stays known either way; writing a few hundred files nobody reads is
+	// most of the start-up cost.
+	Only map[string]bool
 }
 
 type known struct {
@@ -56,6 +61,7 @@ type Validator struct {
 	dir            string
 	known          map[string]known
 	external       []string
+	only           map[string]bool
 	kc             validator.Validator
 	// detail expands errors kubeconform reports only as a group.
 	detail *detailer
@@ -97,8 +103,15 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 			_ = os.RemoveAll(dir)
 		}
 	}()
-	if err := ks.WriteFiles(dir); err != nil {
-		return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
+	v.only = opts.Only
+	for key, raw := range ks.Schemas {
+		i := strings.LastIndex(key, "/")
+		if i <= 0 {
+			return nil, nil, fmt.Errorf("malformed bundled schema key %q", key)
+		}
+		if err := v.write(key[:i], key[i+1:], raw); err != nil {
+			return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
+		}
 	}
 	for k := range ks.Schemas {
 		v.known[k] = known{}
@@ -190,20 +203,31 @@ func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any) error 
 		return err
 	}
 	for _, cv := range versions {
-		b, err := json.Marshal(cv.Schema)
-		if err != nil {
-			return fmt.Errorf("encode schema of %s %s: %w", cv.APIVersion, cv.Kind, err)
-		}
-		p := filepath.Join(v.dir, filepath.FromSlash(bundled.SchemaFile(cv.APIVersion, cv.Kind)))
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			return err
+		if v.only == nil || v.only[cv.APIVersion+"/"+cv.Kind] {
+			b, err := json.Marshal(cv.Schema)
+			if err != nil {
+				return fmt.Errorf("encode schema of %s %s: %w", cv.APIVersion, cv.Kind, err)
+			}
+			if err := v.write(cv.APIVersion, cv.Kind, b); err != nil {
+				return err
+			}
 		}
 		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD}
 	}
 	return nil
+}
+
+// write puts one schema where kubeconform's location template finds it,
+// unless the run does not need it.
+func (v *Validator) write(apiVersion, kind string, b []byte) error {
+	if v.only != nil && !v.only[apiVersion+"/"+kind] {
+		return nil
+	}
+	p := filepath.Join(v.dir, filepath.FromSlash(bundled.SchemaFile(apiVersion, kind)))
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(p, b, 0o600)
 }
 
 func (v *Validator) isExternal(apiVersion, kind string) bool {
