@@ -108,6 +108,8 @@ type Spec struct {
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
+
+	kustomizeOrigins bool // origins.go
 }
 
 // Render returns exactly what `kustomize build dir` prints.
@@ -173,8 +175,9 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	addedOrigin := false
 	n := 0
 	next := func() int { n++; return n }
+	origins, fastOrigins := b.originsOf(gfs, files, spec) // origins.go
 	for i, f := range files {
-		content, ps, origin, err := instrument(f, i == 0, next)
+		content, ps, origin, err := instrument(f, i == 0 && !fastOrigins, next)
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
@@ -184,6 +187,11 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			ofs.set(f.Path, content)
 			probes = append(probes, ps...)
 			addedOrigin = addedOrigin || origin
+		}
+	}
+	if fastOrigins {
+		if err := origins.stampRoot(ofs, files[0]); err != nil {
+			return b.rebuildWithOrigins(ctx, spec)
 		}
 	}
 
@@ -213,6 +221,9 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), files[0].Path, 0))
 			return res
+		}
+		if fastOrigins && !origins.locate(&obj, r, &lines) {
+			return b.rebuildWithOrigins(ctx, spec)
 		}
 		if key, line, dup := duplicateKey(obj.Node.YNode()); dup {
 			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
