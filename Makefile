@@ -61,3 +61,4 @@ fuzz:
 
 include tools/schemagen/schemas.mk
 -include tools/e2e/e2e.mk
+include tools/bench/bench.mk

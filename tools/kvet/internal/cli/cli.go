@@ -123,6 +123,8 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
 	var narrow narrowing
 	narrow.register(fs)
+	var perf perfFlags // perf.go
+	perf.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, err
 	}
@@ -176,11 +178,16 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err != nil {
 		return ExitUsage, err
 	}
+	stopProfiles, err := perf.start()
+	if err != nil {
+		return ExitUsage, err
+	}
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
+		SkipSchema: perf.noSchema,
 	})
-	if err != nil {
+	if err := errors.Join(err, stopProfiles()); err != nil {
 		return ExitUsage, err
 	}
 	rep.Rules = rules

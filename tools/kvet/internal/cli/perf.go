@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+
+	"github.com/spf13/pflag"
+)
+
+// perfFlags are validate's performance flags: profiles for finding what a
+// run spends its time and memory on.
+type perfFlags struct {
+	cpuProfile string
+	memProfile string
+	// noSchema skips the schema check: with --no-policies, validate only
+	// builds every target (the render-only floor of a run).
+	noSchema bool
+}
+
+func (p *perfFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&p.cpuProfile, "cpuprofile", "", "write a CPU profile of the run to `FILE` (go tool pprof)")
+	fs.BoolVar(&p.noSchema, "no-schema", false, "skip the schema check (with --no-policies: build every target only, kvet's render floor)")
+	fs.StringVar(&p.memProfile, "memprofile", "", "write a heap profile (allocations) at the end of the run to `FILE` (go tool pprof)")
+}
+
+// start begins CPU profiling; the returned stop ends it and writes the
+// heap profile. stop is safe to call when nothing was asked for.
+func (p *perfFlags) start() (stop func() error, err error) {
+	stopCPU := func() error { return nil }
+	if p.cpuProfile != "" {
+		f, err := os.Create(p.cpuProfile)
+		if err != nil {
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		stopCPU = func() error {
+			pprof.StopCPUProfile()
+			return f.Close()
+		}
+	}
+	return func() error {
+		err := stopCPU()
+		if p.memProfile == "" {
+			return err
+		}
+		f, ferr := os.Create(p.memProfile)
+		if ferr != nil {
+			return errors.Join(err, fmt.Errorf("--memprofile: %w", ferr))
+		}
+		runtime.GC() // up-to-date statistics
+		werr := pprof.Lookup("allocs").WriteTo(f, 0)
+		return errors.Join(err, werr, f.Close())
+	}, nil
+}
