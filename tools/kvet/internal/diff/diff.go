@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -104,7 +105,7 @@ func Run(ctx context.Context, opts Options) ([]Target, error) {
 		opts.Paths = []string{"."}
 	}
 	if opts.Jobs <= 0 {
-		opts.Jobs = 4
+		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
 	base, err := targets(ctx, opts, opts.Base)
 	if err != nil {
@@ -181,7 +182,7 @@ func render(ctx context.Context, b *build.Builder, t discover.Target) (out []byt
 			err = fmt.Errorf("kustomize panicked: %v", r)
 		}
 	}()
-	return b.Render(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse})
+	return b.Render(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
 }
 
 // NewResult assembles a result and its summary.

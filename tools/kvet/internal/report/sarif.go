@@ -27,9 +27,8 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool               sarifTool                `json:"tool"`
-	OriginalURIBaseIDs map[string]sarifArtifact `json:"originalUriBaseIds,omitempty"`
-	Results            []sarifResult            `json:"results"`
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
 }
 
 type sarifTool struct {

@@ -126,3 +126,22 @@ func TestUnknownOrigin(t *testing.T) {
 	_, ok := m.Locate(Object{Body: map[string]any{"kind": "X"}}, "spec")
 	assert.False(t, ok)
 }
+
+// TestRenderUnchanged: source mapping reads files only; the rendered output
+// carries none of the annotations the build uses to find origins.
+func TestRenderUnchanged(t *testing.T) {
+	out, err := build.New(build.Options{}).Render(context.Background(), build.Spec{Dir: "testdata/tree/overlays/prod"})
+	require.NoError(t, err)
+	for _, leak := range []string{"config.kubernetes.io/origin", "alpha.config.kubernetes.io/transformations", "kvet.internal", "x-kvet-internal"} {
+		assert.NotContains(t, string(out), leak)
+	}
+	objs, dir := buildTarget(t, "testdata/tree/overlays/prod")
+	m := New(dir)
+	for _, o := range objs {
+		_, _ = m.Locate(o, "spec.template.spec.containers[web].image")
+		annos, _ := o.Body["metadata"].(map[string]any)["annotations"].(map[string]any)
+		for k := range annos {
+			assert.NotContains(t, k, "config.kubernetes.io", "built objects carry no build annotations")
+		}
+	}
+}
