@@ -178,6 +178,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err != nil {
 		return ExitUsage, err
 	}
+	progress := newProgress(stderr, *output) // progress.go
 	stopProfiles, err := perf.start()
 	if err != nil {
 		return ExitUsage, err
@@ -185,8 +186,9 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
-		SkipSchema: perf.noSchema,
+		SkipSchema: perf.noSchema, Progress: progress.report(),
 	})
+	progress.finish()
 	if err := errors.Join(err, stopProfiles()); err != nil {
 		return ExitUsage, err
 	}

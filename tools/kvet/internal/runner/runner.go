@@ -68,6 +68,9 @@ type Options struct {
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
+	// Progress, when set, is told each time a target is built and checked
+	// (progress.go); it is called from several goroutines.
+	Progress Progress
 }
 
 type built struct {
@@ -104,6 +107,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	for i, t := range targets {
 		g.Go(func() error {
 			results[i] = built{target: t, result: safeBuild(gctx, builder, t)}
+			opts.Progress.step(PhaseBuild, len(targets))
 			return nil
 		})
 	}
@@ -145,6 +149,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	for i, b := range results {
 		g.Go(func() error {
 			reps[i], perTarget[i] = check(gctx, opts, val, b)
+			opts.Progress.step(PhaseCheck, len(results))
 			return nil
 		})
 	}
