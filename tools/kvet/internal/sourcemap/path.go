@@ -13,6 +13,9 @@ type segment struct {
 	index int    // list item by position: volumeMounts[0]; -1 when not an index
 	// bracket is set for [..] segments: on a mapping they are keys.
 	bracket bool
+	// item is set by resolve when the segment is a list item of the
+	// rendered object (not a bracketed mapping key such as limits[cpu]).
+	item bool
 }
 
 // parsePath reads kvet's readable paths: dotted keys, [name] and [index]
@@ -94,6 +97,7 @@ func resolve(body map[string]any, segs []segment) []segment {
 				continue
 			}
 			out[i].index = idx
+			out[i].item = true
 			if m, ok := c[idx].(map[string]any); ok {
 				if n, ok := m["name"].(string); ok && out[i].name == "" {
 					out[i].name = n

@@ -241,7 +241,7 @@ func (m *Map) Locate(o Object, path string) (src report.Source, ok bool) {
 		}
 		if line, ok, inside := e.locate(segs, o.Body); ok {
 			src := report.Source{File: e.file, Line: line}
-			if inside && segs[len(segs)-1].bracket {
+			if inside && segs[len(segs)-1].item {
 				if weak == nil {
 					weak = &src
 				}

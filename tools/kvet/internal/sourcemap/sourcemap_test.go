@@ -72,6 +72,7 @@ func TestLocate(t *testing.T) {
 		{"Deployment/prod-web", "spec.template.spec.initContainers[logger].securityContext", "overlays/prod/resources.yaml:14"},
 		// Strategic-merge patch files: the overlay's and the component's.
 		{"Deployment/prod-web", c + "[web].resources.limits.cpu", "overlays/prod/resources.yaml:12"},
+		{"Deployment/prod-web", c + "[web].resources.limits[cpu]", "overlays/prod/resources.yaml:12"},
 		{"Deployment/prod-web", c + "[web].securityContext", security + ":10"},
 		{"Deployment/prod-web", c + "[web].securityContext.runAsNonRoot", security + ":11"},
 		{"Deployment/prod-web", c + "[web].securityContext.allowPrivilegeEscalation", security + ":12"},
