@@ -76,6 +76,9 @@ type Options struct {
 type built struct {
 	target discover.Target
 	result *build.Result
+	// encoded holds the objects as JSON once the build is compacted
+	// (compact.go): the rendered trees are dropped, memory stays bounded.
+	encoded []encodedObject
 }
 
 // Run validates and returns the report. The error is for kvet itself
@@ -106,7 +109,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	g.SetLimit(opts.Jobs)
 	for i, t := range targets {
 		g.Go(func() error {
-			results[i] = built{target: t, result: safeBuild(gctx, builder, t)}
+			results[i] = compact(built{target: t, result: safeBuild(gctx, builder, t)})
 			opts.Progress.step(PhaseBuild, len(targets))
 			return nil
 		})
@@ -221,9 +224,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	}
 	rep.Resources = len(res.Objects)
 	objs := make([]Object, 0, len(res.Objects))
-	for _, o := range res.Objects {
+	for k, o := range res.Objects {
 		rep.Objects = append(rep.Objects, o.Resource)
-		js, err := o.Node.MarshalJSON()
+		js, err := b.json(k)
 		if err != nil {
 			findings = append(findings, report.Finding{Target: t.Path, Severity: report.SeverityError, Check: report.CheckSchema,
 				Rule: "internal-error", Resource: o.Resource, Message: fmt.Sprintf("cannot encode object: %v", err)}.WithOrder(o.Index))
@@ -300,11 +303,11 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 		if b.result == nil || b.result.Err != nil {
 			continue
 		}
-		for _, o := range b.result.Objects {
+		for k, o := range b.result.Objects {
 			if o.Resource.Kind != crdKind || o.Resource.APIVersion != "apiextensions.k8s.io/v1" {
 				continue
 			}
-			js, err := o.Node.MarshalJSON()
+			js, err := b.json(k)
 			if err != nil {
 				continue
 			}
