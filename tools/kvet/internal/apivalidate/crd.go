@@ -35,9 +35,9 @@ type CRDValidator struct {
 }
 
 type crdVersion struct {
-	gvk   schema.GroupVersionKind
-	props *apiextensionsv1.JSONSchemaProps
-	once  sync.Once
+	gvk  schema.GroupVersionKind
+	raw  map[string]any // the version's openAPIV3Schema, as decoded
+	once sync.Once
 	// Set by compile: structural is nil when the schema is unusable, and
 	// skipped then says why.
 	structural *structuralschema.Structural
@@ -55,19 +55,24 @@ type crdVersion struct {
 func NewCRDValidator(crds []map[string]any) (*CRDValidator, error) {
 	v := &CRDValidator{versions: map[schema.GroupVersionKind]*crdVersion{}}
 	for i, raw := range crds {
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(normalize(raw).(map[string]any), &crd); err != nil {
-			return nil, fmt.Errorf("CRD %d: %w", i, err)
+		// Only the identity is read now; each version's schema is decoded
+		// into the API types when first used.
+		name, _ := getString(getMap(raw, "metadata"), "name")
+		spec := getMap(raw, "spec")
+		group, _ := getString(spec, "group")
+		kind, _ := getString(getMap(spec, "names"), "kind")
+		if group == "" || kind == "" {
+			return nil, fmt.Errorf("CRD %d (%s): spec.group and spec.names.kind are required", i, name)
 		}
-		if crd.Spec.Group == "" || crd.Spec.Names.Kind == "" {
-			return nil, fmt.Errorf("CRD %d (%s): spec.group and spec.names.kind are required", i, crd.Name)
-		}
-		for _, ver := range crd.Spec.Versions {
-			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: ver.Name, Kind: crd.Spec.Names.Kind}
-			if ver.Schema == nil || ver.Schema.OpenAPIV3Schema == nil {
+		for _, ver := range getList(spec, "versions") {
+			vm, _ := ver.(map[string]any)
+			vname, _ := getString(vm, "name")
+			props := getMap(vm, "schema", "openAPIV3Schema")
+			if vname == "" || props == nil {
 				continue
 			}
-			v.versions[gvk] = &crdVersion{gvk: gvk, props: ver.Schema.OpenAPIV3Schema}
+			gvk := schema.GroupVersionKind{Group: group, Version: vname, Kind: kind}
+			v.versions[gvk] = &crdVersion{gvk: gvk, raw: props}
 		}
 	}
 	return v, nil
@@ -76,8 +81,13 @@ func NewCRDValidator(crds []map[string]any) (*CRDValidator, error) {
 // compile builds the structural schema and CEL validator once.
 func (cv *crdVersion) compile() {
 	cv.once.Do(func() {
+		var props apiextensionsv1.JSONSchemaProps
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(normalize(cv.raw).(map[string]any), &props); err != nil {
+			cv.skipped = fmt.Sprintf("%s: %v", cv.gvk, err)
+			return
+		}
 		var internal apiextensions.JSONSchemaProps
-		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(cv.props, &internal, nil); err != nil {
+		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&props, &internal, nil); err != nil {
 			cv.skipped = fmt.Sprintf("%s: %v", cv.gvk, err)
 			return
 		}
