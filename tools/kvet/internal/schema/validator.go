@@ -121,25 +121,21 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		return nil, nil, err
 	}
 
-	cat, err := bundled.LoadCatalog()
+	catalog, err := bundled.CatalogCRDs()
 	if err != nil {
 		return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
 	}
 	var findings []report.Finding
 	var crdObjects []map[string]any
-	for _, raw := range cat.CRDs {
-		var crd map[string]any
-		if err := json.Unmarshal(raw, &crd); err != nil {
-			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
-		}
-		if err := v.addCRD(crd, objectMeta); err != nil {
+	for _, crd := range catalog {
+		if err := v.addCRD(crd, objectMeta, true); err != nil {
 			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
 		}
 		crdObjects = append(crdObjects, crd)
 	}
 	for _, c := range opts.CRDs {
 		crdObjects = append(crdObjects, c.Object)
-		if err := v.addCRD(c.Object, objectMeta); err != nil {
+		if err := v.addCRD(c.Object, objectMeta, false); err != nil {
 			findings = append(findings, report.Finding{
 				Severity: report.SeverityError, Check: report.CheckSchema, Rule: "invalid-crd",
 				Resource: report.Resource{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: str(get(c.Object, "metadata", "name"))},
@@ -197,7 +193,14 @@ func metadataSchema(ks *bundled.KubernetesSchemas) (map[string]any, error) {
 	return md, nil
 }
 
-func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any) error {
+// addCRD converts crd and writes its schemas. A catalog CRD (bundled, so
+// known to convert) whose kinds the run does not render is only recorded;
+// the repository's own CRDs are always converted, so a broken one is
+// reported even when nothing uses it yet.
+func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, catalog bool) error {
+	if catalog && v.only != nil && !v.needsAny(crd) {
+		return v.recordCRD(crd)
+	}
 	versions, err := ConvertCRD(crd, objectMeta)
 	if err != nil {
 		return err
@@ -213,6 +216,46 @@ func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any) error 
 			}
 		}
 		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD}
+	}
+	return nil
+}
+
+// needsAny reports whether the run renders an object of any version of crd.
+func (v *Validator) needsAny(crd map[string]any) bool {
+	group := str(get(crd, "spec", "group"))
+	kind := str(get(crd, "spec", "names", "kind"))
+	versions, _ := get(crd, "spec", "versions").([]any)
+	for _, ver := range versions {
+		if v.only[group+"/"+str(get(ver, "name"))+"/"+kind] {
+			return true
+		}
+	}
+	return false
+}
+
+// recordCRD makes the served versions of crd known, as ConvertCRD would.
+func (v *Validator) recordCRD(crd map[string]any) error {
+	name := str(get(crd, "metadata", "name"))
+	group := str(get(crd, "spec", "group"))
+	kind := str(get(crd, "spec", "names", "kind"))
+	if group == "" || kind == "" {
+		return fmt.Errorf("CustomResourceDefinition %s: spec.group and spec.names.kind are required", name)
+	}
+	versions, _ := get(crd, "spec", "versions").([]any)
+	for _, ver := range versions {
+		vm, _ := ver.(map[string]any)
+		if served, ok := vm["served"].(bool); ok && !served {
+			continue
+		}
+		apiVersion := group + "/" + str(vm["name"])
+		k := known{crd: name}
+		if dep, _ := vm["deprecated"].(bool); dep {
+			k.deprecated = str(vm["deprecationWarning"])
+			if k.deprecated == "" {
+				k.deprecated = fmt.Sprintf("%s %s is deprecated by its CustomResourceDefinition %s", apiVersion, kind, name)
+			}
+		}
+		v.known[apiVersion+"/"+kind] = k
 	}
 	return nil
 }

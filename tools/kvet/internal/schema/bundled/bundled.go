@@ -50,6 +50,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed data/*.json.gz
@@ -130,11 +131,13 @@ func Kubernetes(version string) (*KubernetesSchemas, error) {
 		return nil, fmt.Errorf("kubernetes version %q is not bundled: supported versions are %s",
 			version, strings.Join(supported, ", "))
 	}
-	var s KubernetesSchemas
-	if err := readBundle(kubernetesPrefix+minor+bundleSuffix, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return decoded(kubernetesPrefix+minor+bundleSuffix, func() (*KubernetesSchemas, error) {
+		var s KubernetesSchemas
+		if err := readBundle(kubernetesPrefix+minor+bundleSuffix, &s); err != nil {
+			return nil, err
+		}
+		return &s, nil
+	})
 }
 
 // minorOf reduces "1.37", "v1.37" or "1.37.2" to "1.37".
@@ -198,11 +201,53 @@ type Catalog struct {
 
 // LoadCatalog decompresses the CRD catalog.
 func LoadCatalog() (*Catalog, error) {
-	var c Catalog
-	if err := readBundle(catalogFile, &c); err != nil {
+	return decoded(catalogFile, func() (*Catalog, error) {
+		var c Catalog
+		if err := readBundle(catalogFile, &c); err != nil {
+			return nil, err
+		}
+		return &c, nil
+	})
+}
+
+// CatalogCRDs returns the catalog's CRDs decoded as JSON objects. They
+// are shared: read them, never modify them.
+func CatalogCRDs() ([]map[string]any, error) {
+	type crds struct{ list []map[string]any }
+	c, err := decoded(catalogFile+"#objects", func() (*crds, error) {
+		cat, err := LoadCatalog()
+		if err != nil {
+			return nil, err
+		}
+		out := &crds{list: make([]map[string]any, 0, len(cat.CRDs))}
+		for i, raw := range cat.CRDs {
+			var m map[string]any
+			if err := json.Unmarshal(raw, &m); err != nil {
+				return nil, fmt.Errorf("bundled CRD catalog, entry %d: %w", i, err)
+			}
+			out.list = append(out.list, m)
+		}
+		return out, nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	return &c, nil
+	return c.list, nil
+}
+
+// The embedded files never change, so each is decompressed and decoded
+// once per process (a test binary or a long-lived caller validates many
+// times). What Kubernetes and LoadCatalog return is shared: read it, never
+// modify it.
+var cache sync.Map // file name -> func() (any, error), from sync.OnceValues
+
+func decoded[T any](name string, load func() (*T, error)) (*T, error) {
+	f, _ := cache.LoadOrStore(name, sync.OnceValues(func() (any, error) { return load() }))
+	v, err := f.(func() (any, error))()
+	if err != nil {
+		return nil, err
+	}
+	return v.(*T), nil
 }
 
 func readBundle(name string, v any) error {
