@@ -175,7 +175,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	addedOrigin := false
 	n := 0
 	next := func() int { n++; return n }
-	origins, fastOrigins := b.originsOf(gfs, files, spec) // origins.go
+	origins, fastOrigins := b.originsOf(gfs, ofs, files, spec) // origins.go
 	for i, f := range files {
 		content, ps, origin, err := instrument(f, i == 0 && !fastOrigins, next)
 		if err != nil {
@@ -187,11 +187,6 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			ofs.set(f.Path, content)
 			probes = append(probes, ps...)
 			addedOrigin = addedOrigin || origin
-		}
-	}
-	if fastOrigins {
-		if err := origins.stampRoot(ofs, files[0]); err != nil {
-			return b.rebuildWithOrigins(ctx, spec)
 		}
 	}
 

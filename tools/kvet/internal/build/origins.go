@@ -2,24 +2,20 @@ package build
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	yaml3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/kustomize/kyaml/resid"
+	"sigs.k8s.io/kustomize/kyaml/kio"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
@@ -33,55 +29,52 @@ import (
 // re-encoded at each step: on a typical overlay that is more than half of
 // the build's CPU time.
 //
-// So when the kustomization graph of a target declares every object in
-// exactly one place, kvet leaves origin tracking off: it indexes where each
-// group/kind/name is declared (resource files, generators) and appends to
-// the target's kustomization one marker patch per kind (or per name when a
-// kind is declared in several files) that stamps the file's number on the
-// objects, by their original names. The stamps are read and removed after
-// the build. An object without a stamp makes kvet build the target again
-// with kustomize's origin annotations, so the result is the same either way.
+// So kvet leaves origin tracking off when it can and stamps the objects
+// itself: kustomize reads each resource file of the target from an
+// in-memory copy whose documents carry the file's number in an annotation
+// (the stamped copy is made once per file and shared by every target that
+// includes it). Objects made by a ConfigMap or Secret generator are matched
+// to their generator by kind and name. The stamps are read and removed
+// after the build. When a target cannot be stamped safely (generator
+// plugins, helm, remote or out-of-root files, YAML kvet cannot round-trip)
+// or an object comes out without a stamp it can place, kvet builds the
+// target with kustomize's origin annotations instead, so the sources are
+// the same either way.
 
 const originStampKey = "kvet.internal/origin"
 
-type groupKind struct{ group, kind string }
+// stamps are the stamped copies of resource files, shared by the builds of
+// a Builder.
+type stamps struct {
+	mu     sync.Mutex
+	files  []string       // stamp number -> file (absolute)
+	number map[string]int // file -> stamp number
+	copies map[string]stamped
+}
 
-// originIndex says where each object of a target is declared.
+type stamped struct{ raw, content []byte }
+
+var sharedStamps = &stamps{number: map[string]int{}, copies: map[string]stamped{}}
+
+// originFallbacks counts builds done again with kustomize's origins (tests).
+var originFallbacks atomic.Int64
+
+type generated struct {
+	kind, name, file string
+}
+
+// originIndex is how one build places its objects.
 type originIndex struct {
-	files  []string                     // stamp number -> file (absolute)
-	number map[string]int               // file -> stamp number
-	byKind map[groupKind]map[string]int // group/kind -> original name -> stamp number
+	stamps     *stamps
+	generators []generated
 }
 
-func (x *originIndex) add(gk groupKind, name, file string) bool {
-	if gk.kind == "" || name == "" {
-		return false
-	}
-	n, ok := x.number[file]
-	if !ok {
-		n = len(x.files)
-		x.files = append(x.files, file)
-		x.number[file] = n
-	}
-	names := x.byKind[gk]
-	if names == nil {
-		names = map[string]int{}
-		x.byKind[gk] = names
-	}
-	if prev, dup := names[name]; dup && prev != n {
-		return false
-	}
-	names[name] = n
-	return true
-}
-
-// indexOrigins reads the resource files of the graph (through the guard)
-// and returns the index, or false when some object's origin could be
-// ambiguous or unknowable without kustomize: the same kind and name in two
-// places, generators, transformers and helm charts, List documents,
-// documents without a kind or name, generators that replace.
-func indexOrigins(gfs *guardedFS, files []*kustfile.File) (*originIndex, bool) {
-	x := &originIndex{number: map[string]int{}, byKind: map[groupKind]map[string]int{}}
+// stampTarget prepares the build of files without origin tracking: every
+// resource file is replaced in ofs by its stamped copy. False when the
+// target must be built with kustomize's origins.
+func stampTarget(gfs *guardedFS, ofs *overlayFS, files []*kustfile.File) (*originIndex, bool) {
+	x := &originIndex{stamps: sharedStamps}
+	copies := map[string][]byte{}
 	for _, f := range files {
 		k := f.K
 		if len(k.Generators) > 0 || len(k.HelmCharts) > 0 || len(k.HelmChartInflationGenerator) > 0 ||
@@ -97,46 +90,115 @@ func indexOrigins(gfs *guardedFS, files []*kustfile.File) (*originIndex, bool) {
 				continue // a kustomization: in files itself
 			}
 			// Read only what kustomize itself would read: regular files
-			// inside the kustomization root, no symlinks (kustomize's
-			// root-escape findings come first).
-			if !guard.Within(f.Dir, p) {
+			// inside the kustomization root (kustomize's root-escape and
+			// kvet's symlink findings come first).
+			if !guard.Within(f.Dir, p) || !realWithin(f.Dir, p) {
 				return nil, false
 			}
 			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
 				return nil, false
 			}
-			if !realWithin(f.Dir, p) {
-				return nil, false
-			}
-			docs, ok := declaredObjects(gfs, p)
+			content, ok := x.stamps.copy(gfs, p)
 			if !ok {
 				return nil, false
 			}
-			for _, d := range docs {
-				if !x.add(d.gk, d.name, p) {
-					return nil, false
-				}
+			copies[p] = content
+		}
+		for _, g := range k.ConfigMapGenerator {
+			if !x.addGenerator("ConfigMap", g.GeneratorArgs, f.Path) {
+				return nil, false
 			}
 		}
-		generators := []struct {
-			kind string
-			args []types.GeneratorArgs
-		}{{"ConfigMap", configMapArgs(k.ConfigMapGenerator)}, {"Secret", secretArgs(k.SecretGenerator)}}
-		for _, g := range generators {
-			for _, a := range g.args {
-				switch a.Behavior {
-				case "", "create":
-					if !x.add(groupKind{kind: g.kind}, a.Name, f.Path) {
-						return nil, false
-					}
-				case "merge":
-				default:
-					return nil, false
-				}
+		for _, g := range k.SecretGenerator {
+			if !x.addGenerator("Secret", g.GeneratorArgs, f.Path) {
+				return nil, false
 			}
 		}
 	}
+	for p, content := range copies {
+		ofs.set(p, content)
+	}
 	return x, true
+}
+
+func (x *originIndex) addGenerator(kind string, g types.GeneratorArgs, file string) bool {
+	switch g.Behavior {
+	case "", "create":
+		x.generators = append(x.generators, generated{kind: kind, name: g.Name, file: file})
+		return true
+	case "merge":
+		return true // the object keeps the origin of the generator that made it
+	default:
+		return false
+	}
+}
+
+// copy returns the stamped copy of the resource file p, made once.
+func (s *stamps) copy(gfs *guardedFS, p string) ([]byte, bool) {
+	s.mu.Lock()
+	n, known := s.number[p]
+	cached, done := s.copies[p]
+	if !known {
+		n = len(s.files)
+		s.files = append(s.files, p)
+		s.number[p] = n
+	}
+	s.mu.Unlock()
+	// Through the guard every time: its findings belong to each build.
+	raw, err := gfs.ReadFile(p)
+	if err != nil {
+		return nil, false // kustomize reports it, with the origin machinery on
+	}
+	if done && bytes.Equal(cached.raw, raw) {
+		return cached.content, true
+	}
+	content, ok := stamp(raw, strconv.Itoa(n))
+	if !ok {
+		return nil, false
+	}
+	s.mu.Lock()
+	s.copies[p] = stamped{raw: raw, content: content}
+	s.mu.Unlock()
+	return content, true
+}
+
+// stamp adds the annotation to every document of a resource file. False
+// for what kvet does not round-trip exactly: YAML errors and duplicate keys
+// (kustomize reports their lines), List documents, non-mapping documents.
+func stamp(raw []byte, value string) ([]byte, bool) {
+	dec := yaml3.NewDecoder(bytes.NewReader(raw))
+	for {
+		var n yaml3.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil || len(n.Content) == 0 || n.Content[0].Kind != yaml3.MappingNode {
+			return nil, false
+		}
+		if _, _, dup := duplicateKey(&n); dup {
+			return nil, false
+		}
+		for i := 0; i+1 < len(n.Content[0].Content); i += 2 {
+			if n.Content[0].Content[i].Value == "kind" && strings.HasSuffix(n.Content[0].Content[i+1].Value, "List") {
+				return nil, false
+			}
+		}
+	}
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(raw), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return nil, false
+	}
+	for _, n := range nodes {
+		if err := n.PipeE(kyaml.SetAnnotation(originStampKey, value)); err != nil {
+			return nil, false
+		}
+	}
+	var out bytes.Buffer
+	if err := (kio.ByteWriter{Writer: &out}).Write(nodes); err != nil {
+		return nil, false
+	}
+	return out.Bytes(), true
 }
 
 // realWithin says whether p, symlinks resolved, is inside dir (resolved).
@@ -152,151 +214,14 @@ func realWithin(dir, p string) bool {
 	return guard.Within(rd, rp)
 }
 
-func configMapArgs(in []types.ConfigMapArgs) []types.GeneratorArgs {
-	out := make([]types.GeneratorArgs, len(in))
-	for i, a := range in {
-		out[i] = a.GeneratorArgs
-	}
-	return out
-}
-
-func secretArgs(in []types.SecretArgs) []types.GeneratorArgs {
-	out := make([]types.GeneratorArgs, len(in))
-	for i, a := range in {
-		out[i] = a.GeneratorArgs
-	}
-	return out
-}
-
-type declared struct {
-	gk   groupKind
-	name string
-}
-
-// declaredObjects lists group, kind and name of every document of a
-// resource file.
-func declaredObjects(gfs *guardedFS, path string) ([]declared, bool) {
-	b, err := gfs.ReadFile(path)
-	if err != nil {
-		return nil, false // kustomize reports it, with the origin machinery on
-	}
-	var out []declared
-	dec := yaml3.NewDecoder(bytes.NewReader(b))
-	for {
-		var n yaml3.Node
-		if err := dec.Decode(&n); err != nil {
-			return out, errors.Is(err, io.EOF)
-		}
-		if len(n.Content) == 0 {
-			continue
-		}
-		m := n.Content[0]
-		if m.Kind != yaml3.MappingNode {
-			return nil, false
-		}
-		var d declared
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			switch m.Content[i].Value {
-			case "apiVersion":
-				if g, _, found := strings.Cut(m.Content[i+1].Value, "/"); found {
-					d.gk.group = g
-				}
-			case "kind":
-				d.gk.kind = m.Content[i+1].Value
-			case "metadata":
-				md := m.Content[i+1]
-				for j := 0; j+1 < len(md.Content); j += 2 {
-					if md.Content[j].Value == "name" {
-						d.name = md.Content[j+1].Value
-					}
-				}
-			}
-		}
-		if d.gk.kind == "" || strings.HasSuffix(d.gk.kind, "List") {
-			return nil, false
-		}
-		out = append(out, d)
-	}
-}
-
-// patches are the stamp patches: per group/kind, one patch when every
-// object of the kind is declared in one file, else one per name. The core
-// group's come first: a selector without a group matches every group, so
-// the patches naming a group must run after it to override.
-func (x *originIndex) patches() []types.Patch {
-	kinds := make([]groupKind, 0, len(x.byKind))
-	for gk := range x.byKind {
-		kinds = append(kinds, gk)
-	}
-	slices.SortFunc(kinds, func(a, b groupKind) int {
-		return cmp.Or(cmp.Compare(a.group, b.group), cmp.Compare(a.kind, b.kind))
-	})
-	var out []types.Patch
-	for _, gk := range kinds {
-		names := x.byKind[gk]
-		numbers := map[int]bool{}
-		for _, n := range names {
-			numbers[n] = true
-		}
-		gvk := resid.Gvk{Group: gk.group, Kind: gk.kind}
-		if len(numbers) == 1 {
-			for n := range numbers {
-				out = append(out, stampPatch(types.Selector{ResId: resid.ResId{Gvk: gvk}}, n))
-			}
-			continue
-		}
-		for _, name := range slices.Sorted(maps.Keys(names)) {
-			out = append(out, stampPatch(types.Selector{ResId: resid.ResId{Gvk: gvk, Name: regexp.QuoteMeta(name)}}, names[name]))
-		}
-	}
-	return out
-}
-
-func stampPatch(target types.Selector, n int) types.Patch {
-	return types.Patch{
-		Target: &target,
-		Patch: "apiVersion: kvet.internal/v1\nkind: Marker\nmetadata:\n  name: marker\n  annotations:\n    " +
-			originStampKey + ": \"" + strconv.Itoa(n) + "\"\n",
-	}
-}
-
-// stampRoot appends the stamp patches to the target's kustomization as
-// kustomize will read it (the instrumented copy when there is one).
-func (x *originIndex) stampRoot(ofs *overlayFS, root *kustfile.File) error {
-	content, ok := ofs.lookup(root.Path)
-	if !ok {
-		content = root.Raw
-	}
-	node, err := kyaml.Parse(string(content))
-	if err != nil {
-		return err
-	}
-	var k types.Kustomization
-	if err := kyaml.Unmarshal(content, &k); err != nil {
-		return err
-	}
-	if err := setField(node, "patches", append(k.Patches, x.patches()...)); err != nil {
-		return err
-	}
-	s, err := node.String()
-	if err != nil {
-		return fmt.Errorf("stamp %s: %w", root.Path, err)
-	}
-	ofs.set(root.Path, []byte(s))
-	return nil
-}
-
 // originsOf decides how the build of spec learns its objects' origins:
 // from stamps (true) or from kustomize's origin annotations (false).
-func (b *Builder) originsOf(gfs *guardedFS, files []*kustfile.File, spec Spec) (*originIndex, bool) {
+func (b *Builder) originsOf(gfs *guardedFS, ofs *overlayFS, files []*kustfile.File, spec Spec) (*originIndex, bool) {
 	if spec.Entry != nil || spec.kustomizeOrigins || len(files) == 0 {
 		return nil, false
 	}
-	return indexOrigins(gfs, files)
+	return stampTarget(gfs, ofs, files)
 }
-
-// originFallbacks counts builds done again with kustomize's origins (tests).
-var originFallbacks atomic.Int64
 
 // rebuildWithOrigins builds spec again, with kustomize's origin annotations.
 func (b *Builder) rebuildWithOrigins(ctx context.Context, spec Spec) *Result {
@@ -313,23 +238,47 @@ func (s Spec) withKustomizeOrigins() Spec {
 // locate reads and removes obj's stamp and sets its source as kustomize's
 // origin annotation would: the file that declares the object (its line by
 // kind and name, as object() finds it), or the kustomization whose
-// generator makes it. False when the object has no stamp.
+// generator makes it. False when kvet cannot tell.
 func (x *originIndex) locate(obj *Object, r *resource.Resource, lines *lineIndex) bool {
 	annos := r.GetAnnotations()
-	stamp, ok := annos[originStampKey]
-	if !ok {
+	var file string
+	if v, ok := annos[originStampKey]; ok {
+		n, err := strconv.Atoi(v)
+		x.stamps.mu.Lock()
+		if err == nil && n >= 0 && n < len(x.stamps.files) {
+			file = x.stamps.files[n]
+		}
+		x.stamps.mu.Unlock()
+		if file == "" {
+			return false
+		}
+		delete(annos, originStampKey)
+		if err := r.SetAnnotations(annos); err != nil {
+			return false
+		}
+	} else if file = x.generator(r); file == "" {
 		return false
 	}
-	n, err := strconv.Atoi(stamp)
-	if err != nil || n < 0 || n >= len(x.files) {
-		return false
-	}
-	delete(annos, originStampKey)
-	if err := r.SetAnnotations(annos); err != nil {
-		return false
-	}
-	file := x.files[n]
 	obj.Source.File = file
 	obj.Source.Line = lines.line(file, r.OrgId().Kind, r.OrgId().Name)
 	return true
+}
+
+// generator is the kustomization whose generator made r: the only
+// generator of r's kind whose name r's name contains.
+func (x *originIndex) generator(r *resource.Resource) string {
+	if r.GetApiVersion() != "v1" {
+		return ""
+	}
+	kind, name := r.GetKind(), r.GetName()
+	var byName []generated
+	for _, g := range x.generators {
+		if g.kind == kind && strings.Contains(name, g.name) {
+			byName = append(byName, g)
+		}
+	}
+	if len(byName) == 1 {
+		return byName[0].file
+	}
+	return ""
 }

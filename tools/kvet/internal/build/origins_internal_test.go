@@ -58,7 +58,7 @@ func TestIndexedOriginsEqualKustomizeOrigins(t *testing.T) {
 	assert.Equal(t, before, originFallbacks.Load())
 }
 
-func TestIndexOrigins(t *testing.T) {
+func TestStampTarget(t *testing.T) {
 	c, err := corpus.Generate(4)
 	require.NoError(t, err)
 	tmp := t.TempDir()
@@ -75,7 +75,7 @@ func TestIndexOrigins(t *testing.T) {
 	}{
 		{"corpus overlay: generators merge, components, patches", filepath.Join(tmp, "apps/app-0001/envs/prod"), true},
 		{"corpus aggregate", filepath.Join(tmp, "clusters/dev"), true},
-		{"same kind and name in two files", write("dup/kustomization.yaml", "resources: [a.yaml, b.yaml]\n"), false},
+		{"same kind and name in two files", write("dup/kustomization.yaml", "resources: [a.yaml, b.yaml]\n"), true},
 		{"List document", write("list/kustomization.yaml", "resources: [list.yaml]\n"), false},
 		{"generator replaces", write("replace/kustomization.yaml", "resources: [../apps/app-0001/envs/dev]\nconfigMapGenerator:\n  - name: config\n    behavior: replace\n    literals: [A=b]\n"), false},
 	}
@@ -88,7 +88,7 @@ func TestIndexOrigins(t *testing.T) {
 			gfs := b.guarded()
 			files, findings := b.preflight(gfs, tt.dir, nil)
 			require.Empty(t, findings)
-			_, ok := indexOrigins(gfs, files)
+			_, ok := stampTarget(gfs, newOverlayFS(gfs), files)
 			assert.Equal(t, tt.want, ok)
 			// Either way the build gives kustomize's origins.
 			fast := b.Build(t.Context(), Spec{Dir: tt.dir})
