@@ -12,7 +12,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -298,17 +297,25 @@ func (d *gitopsDoc) entries(root string) []entry {
 		tmpl := appSources(d.Spec.Template.Spec.Source, d.Spec.Template.Spec.Sources)
 		for _, g := range d.Spec.Generators {
 			if g.Git != nil {
-				for _, dir := range gitDirectories(root, g) {
+				var include, exclude []string
+				for _, dir := range g.Git.Directories {
+					if dir.Exclude {
+						exclude = append(exclude, dir.Path)
+					} else {
+						include = append(include, dir.Path)
+					}
+				}
+				for _, dir := range gitops.GitDirectories(root, include, exclude) {
+					params := map[string]any{"path": map[string]any{"path": dir, "basename": path.Base(dir)}}
 					for _, s := range tmpl {
-						p := render(s.Path, map[string]any{"path": dir, "path.path": dir, "path.basename": path.Base(dir)})
-						out = append(out, entry{path: clean(p), recurse: s.Directory.Recurse, via: d.via()})
+						out = append(out, entry{path: clean(gitops.FillTemplate(s.Path, params)), recurse: s.Directory.Recurse, via: d.via()})
 					}
 				}
 			}
 			if g.List != nil {
 				for _, el := range g.List.Elements {
 					for _, s := range tmpl {
-						out = append(out, entry{path: clean(render(s.Path, el)), recurse: s.Directory.Recurse, via: d.via()})
+						out = append(out, entry{path: clean(gitops.FillTemplate(s.Path, el)), recurse: s.Directory.Recurse, via: d.via()})
 					}
 				}
 			}
@@ -324,55 +331,3 @@ func appSources(one *source, many []source) []source {
 	return many
 }
 
-// gitDirectories expands an ApplicationSet git directory generator over
-// the repository (assumed to be the generator's repoURL).
-func gitDirectories(root string, g generator) []string {
-	set := map[string]bool{}
-	for _, d := range g.Git.Directories {
-		matches, err := filepath.Glob(filepath.Join(root, filepath.FromSlash(d.Path)))
-		if err != nil {
-			continue
-		}
-		for _, m := range matches {
-			if fi, err := os.Stat(m); err != nil || !fi.IsDir() {
-				continue
-			}
-			r := rel(root, m)
-			if d.Exclude {
-				delete(set, r)
-			} else {
-				set[r] = true
-			}
-		}
-	}
-	// Argo CD applies excludes after includes, whatever their order.
-	for _, d := range g.Git.Directories {
-		if !d.Exclude {
-			continue
-		}
-		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(d.Path)))
-		for _, m := range matches {
-			delete(set, rel(root, m))
-		}
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
-var tmplRE = regexp.MustCompile(`\{\{\s*\.?([A-Za-z0-9_.\[\]]+)\s*\}\}`)
-
-// render substitutes ApplicationSet template parameters ({{path}},
-// {{.path.path}}, {{env}}) in a path.
-func render(s string, params map[string]any) string {
-	return tmplRE.ReplaceAllStringFunc(s, func(m string) string {
-		key := tmplRE.FindStringSubmatch(m)[1]
-		if v, ok := params[key]; ok {
-			return fmt.Sprint(v)
-		}
-		return m
-	})
-}

@@ -280,7 +280,7 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 					include = append(include, d.Path)
 				}
 			}
-			for _, dir := range gitDirectories(root, include, exclude) {
+			for _, dir := range GitDirectories(root, include, exclude) {
 				params = append(params, map[string]any{
 					"path": map[string]any{"path": dir, "basename": path.Base(dir)},
 				})
@@ -299,7 +299,7 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			} `yaml:"metadata"`
 			Spec argoAppSpec `yaml:"spec"`
 		}
-		if err := yaml3.Unmarshal([]byte(fillTemplate(string(tmpl), p)), &app); err != nil {
+		if err := yaml3.Unmarshal([]byte(FillTemplate(string(tmpl), p)), &app); err != nil {
 			continue
 		}
 		b := base
@@ -309,10 +309,10 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 	return out
 }
 
-// gitDirectories expands an ApplicationSet git directory generator over
+// GitDirectories expands an ApplicationSet git directory generator over
 // the repository (taken to be the generator's repoURL): excludes win over
 // includes whatever their order, as in Argo CD.
-func gitDirectories(root string, include, exclude []string) []string {
+func GitDirectories(root string, include, exclude []string) []string {
 	set := map[string]bool{}
 	for _, pat := range include {
 		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
@@ -338,10 +338,10 @@ func gitDirectories(root string, include, exclude []string) []string {
 
 var tmplRE = regexp.MustCompile(`\{\{-?\s*\.?([A-Za-z0-9_.\[\]]+)\s*-?\}\}`)
 
-// fillTemplate substitutes ApplicationSet parameters, in both the fasttemplate
+// FillTemplate substitutes ApplicationSet parameters, in both the fasttemplate
 // ({{path.basename}}) and the Go template ({{ .path.basename }}) forms.
 // Parameters it does not know are left as they are.
-func fillTemplate(s string, params map[string]any) string {
+func FillTemplate(s string, params map[string]any) string {
 	return tmplRE.ReplaceAllStringFunc(s, func(m string) string {
 		key := tmplRE.FindStringSubmatch(m)[1]
 		if v, ok := param(params, key); ok {

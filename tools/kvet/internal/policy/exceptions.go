@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
 
@@ -117,30 +118,8 @@ func orAll(glob string) string {
 }
 
 // compileGlob turns a glob into an anchored regexp: "**" crosses "/", "*"
-// and "?" do not.
-func compileGlob(glob string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(glob); i++ {
-		switch c := glob[i]; {
-		case c == '*' && i+1 < len(glob) && glob[i+1] == '*':
-			b.WriteString(".*")
-			i++
-		case c == '*':
-			b.WriteString("[^/]*")
-		case c == '?':
-			b.WriteString("[^/]")
-		default:
-			b.WriteString(regexp.QuoteMeta(string(c)))
-		}
-	}
-	b.WriteString("$")
-	re, err := regexp.Compile(b.String())
-	if err != nil {
-		return nil, fmt.Errorf("invalid glob %q: %w", glob, err)
-	}
-	return re, nil
-}
+// and "?" do not; kvet.yaml globs mean the same everywhere.
+func compileGlob(glob string) (*regexp.Regexp, error) { return config.Glob(glob) }
 
 func (x exception) expired(now time.Time) bool {
 	return !x.expires.IsZero() && !now.Before(x.expires)
