@@ -330,4 +330,3 @@ func appSources(one *source, many []source) []source {
 	}
 	return many
 }
-
