@@ -41,6 +41,9 @@ type Options struct {
 	Root string
 	// Limits bound what a build reads and renders (zero: defaults).
 	Limits guard.Limits
+	// KubernetesVersion is the minor HelmRelease charts render for
+	// (Capabilities.KubeVersion); empty: the bundled default.
+	KubernetesVersion string
 }
 
 // Builder builds targets. It is safe for concurrent use.
@@ -77,6 +80,8 @@ type Result struct {
 	Findings []report.Finding
 	// Err is the build error, nil when kustomize built the target.
 	Err error
+	// Notes are informational messages for the report (helm.go).
+	Notes []string
 }
 
 func (b *Builder) kustomizer() *krusty.Kustomizer {
@@ -156,6 +161,9 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	res.Dir = abs
+	if spec.Entry != nil && spec.Entry.Helm != nil {
+		return b.buildHelm(ctx, spec, res) // helm.go
+	}
 	gfs := b.guarded()
 	ofs := newOverlayFS(gfs)
 	root, er, err := b.targetRoot(ofs, abs, spec)

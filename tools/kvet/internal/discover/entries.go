@@ -21,6 +21,10 @@ func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfil
 			continue
 		}
 		for _, e := range gitops.Parse(opts.Root, m, repo) {
+			if e.Helm != nil {
+				addHelmTarget(opts, e, byDir) // helm.go
+				continue
+			}
 			dir := filepath.Join(opts.Root, filepath.FromSlash(e.Path))
 			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) || opts.Excluded(e.Path) {
 				continue

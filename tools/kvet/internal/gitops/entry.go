@@ -46,6 +46,8 @@ type EntryPoint struct {
 	// Flux is set for a Flux Kustomization, Argo for an Argo CD Application.
 	Flux *FluxSpec
 	Argo *ArgoSpec
+	// Helm is set for a Flux HelmRelease (helm.go).
+	Helm *HelmSpec
 	// Root is the repository root (absolute) the paths are relative to.
 	Root string
 	// Repo finds substituteFrom values and resource scopes; nil disables
@@ -71,7 +73,7 @@ func (e *EntryPoint) ID() string {
 // Describe is how findings name the entry point: "Flux Kustomization flux-system/apps".
 func (e *EntryPoint) Describe() string {
 	who := "Argo CD " + e.Kind
-	if e.Flux != nil {
+	if e.Flux != nil || e.Helm != nil {
 		who = "Flux " + e.Kind
 	}
 	ns := ""
@@ -95,7 +97,7 @@ const (
 // the build that reads them reports the syntax error.
 func Parse(root, file string, repo *Repo) []EntryPoint {
 	b, err := os.ReadFile(file)
-	if err != nil || (!bytes.Contains(b, []byte(argoGroup)) && !bytes.Contains(b, []byte(fluxKustomizeGroup))) {
+	if err != nil || (!bytes.Contains(b, []byte(argoGroup)) && !bytes.Contains(b, []byte(fluxKustomizeGroup)) && !bytes.Contains(b, []byte(fluxHelmGroup))) {
 		return nil
 	}
 	relFile := rel(root, file)
@@ -132,6 +134,10 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 			e := base
 			e.Path, e.Recurse, e.Flux = clean(spec.Path), true, &spec
 			out = append(out, e)
+		case group == fluxHelmGroup && doc.Kind == "HelmRelease":
+			if e, ok := parseHelmRelease(base, lookup(&node, "spec"), relFile); ok {
+				out = append(out, e)
+			}
 		case group == argoGroup && doc.Kind == "Application":
 			var spec argoAppSpec
 			if s := lookup(&node, "spec"); s != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,15 +28,17 @@ type Repo struct {
 	excluded func(rel string) bool
 
 	once    sync.Once
-	objects map[string][]valueSource // "Kind/name"
-	flux    []fluxObject             // Kustomizations and HelmReleases, for dependsOn
-	scopes  map[string]bool          // "group/Kind" -> cluster-scoped
+	objects map[string][]valueSource  // "Kind/name"
+	flux    []fluxObject              // Kustomizations and HelmReleases, for dependsOn
+	scopes  map[string]bool           // "group/Kind" -> cluster-scoped
+	sources map[string][]sourceObject // Flux sources "Kind/name" (helm.go)
 }
 
 type valueSource struct {
 	namespace string
 	source    Source
 	values    map[string]string
+	raw       map[string]string // values as written (HelmRelease valuesFrom)
 }
 
 // NewRepo returns an index of the tree under root; excluded (may be nil)
@@ -157,6 +160,8 @@ func (r *Repo) scan(file, relFile string) {
 		switch {
 		case (group == fluxKustomizeGroup && obj.Kind == "Kustomization") || (group == "helm.toolkit.fluxcd.io" && obj.Kind == "HelmRelease"):
 			r.addFlux(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
+		case group == fluxSourceGroup:
+			r.addSource(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
 			var m map[string]any
 			if node.Decode(&m) == nil {
@@ -184,6 +189,7 @@ func (r *Repo) scan(file, relFile string) {
 					values[k], _ = placeholder(v)
 				}
 			}
+			raw := maps.Clone(values)
 			for k, v := range values {
 				values[k] = strings.ReplaceAll(v, "\n", "")
 			}
@@ -193,7 +199,7 @@ func (r *Repo) scan(file, relFile string) {
 			}
 			key := obj.Kind + "/" + obj.Metadata.Name
 			r.objects[key] = append(r.objects[key], valueSource{namespace: obj.Metadata.Namespace,
-				source: Source{File: relFile, Line: line}, values: values})
+				source: Source{File: relFile, Line: line}, values: values, raw: raw})
 		}
 	}
 }

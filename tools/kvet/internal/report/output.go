@@ -72,6 +72,9 @@ func WriteText(w io.Writer, r *Report) error {
 			status += ", " + plural(w, "warning")
 		}
 		ew.printf("%s  (%s, %s)\n", t.Path, plural(t.Resources, "resource"), status)
+		for _, n := range t.Notes {
+			ew.printf("  note    %s\n", n)
+		}
 		writeFindings(ew, fs)
 	}
 	for _, tp := range order {

@@ -82,6 +82,9 @@ type Target struct {
 	Resources int    `json:"resources"`
 	// Error is the build error message, empty when the target built.
 	Error string `json:"error"`
+	// Notes are informational messages about the target (e.g. a HelmRelease
+	// whose chart kvet did not render); never findings.
+	Notes []string `json:"notes,omitempty"`
 	// Objects lists the rendered objects in output order, for formats that
 	// report per object (JUnit); not part of the JSON contract.
 	Objects []Resource `json:"-"`

@@ -29,6 +29,12 @@ func buildOptions(opts Options) build.Options {
 	if b.Limits == (guard.Limits{}) {
 		b.Limits = opts.Config.Limits.Guard()
 	}
+	if b.KubernetesVersion == "" {
+		b.KubernetesVersion = opts.KubernetesVersion
+		if b.KubernetesVersion == "" {
+			b.KubernetesVersion = opts.Config.KubernetesVersion
+		}
+	}
 	return b
 }
 

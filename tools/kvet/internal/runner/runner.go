@@ -213,6 +213,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 		}
 	}()
 	res := b.result
+	rep.Notes = res.Notes
 	for _, f := range res.Findings {
 		f.Target = t.Path
 		f.Source.File = rel(opts.Root, f.Source.File)
