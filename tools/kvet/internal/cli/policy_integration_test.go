@@ -48,24 +48,9 @@ type pitReport struct {
 	Findings []pitFinding `json:"findings"`
 }
 
-type pitFinding struct {
-	Target   string `json:"target"`
-	Severity string `json:"severity"`
-	Check    string `json:"check"`
-	Rule     string `json:"rule"`
-	Resource struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Namespace  string `json:"namespace"`
-		Name       string `json:"name"`
-	} `json:"resource"`
-	Path    string `json:"path"`
-	Message string `json:"message"`
-	Source  struct {
-		File string `json:"file"`
-		Line int    `json:"line"`
-	} `json:"source"`
-}
+// pitFinding is the finding of the JSON contract, decoded independently
+// of kvet's own types (validate_test.go defines it).
+type pitFinding = cvFinding
 
 // res is "Kind/namespace/name" ("Kind/name" when cluster-scoped, "" for
 // target-level findings).
