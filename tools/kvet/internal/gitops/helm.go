@@ -295,23 +295,11 @@ func mergeMaps(a, b map[string]any) map[string]any {
 
 // rawValues is like values, the data kept as written (multi-line values).
 func (r *Repo) rawValues(kind, namespace, name string) (map[string]string, bool) {
-	if r == nil {
+	o, ok := r.lookup(kind, namespace, name)
+	if !ok {
 		return nil, false
 	}
-	r.load()
-	var loose *valueSource
-	for i, o := range r.objects[kind+"/"+name] {
-		if o.namespace == namespace {
-			return o.raw, true
-		}
-		if o.namespace == "" && loose == nil {
-			loose = &r.objects[kind+"/"+name][i]
-		}
-	}
-	if loose != nil {
-		return loose.raw, true
-	}
-	return nil, false
+	return o.raw, true
 }
 
 // ReleaseNamespace sets namespace on the rendered namespaced objects that

@@ -204,11 +204,10 @@ func (r *Repo) scan(file, relFile string) {
 	}
 }
 
-// values returns the data of the ConfigMap or Secret kind/name in
-// namespace, found in the repository. An object written without a
-// namespace (its kustomization sets it) matches when no object names the
-// namespace explicitly.
-func (r *Repo) values(kind, namespace, name string) (map[string]string, bool) {
+// lookup finds the ConfigMap or Secret kind/name in namespace in the
+// repository. An object written without a namespace (its kustomization
+// sets it) matches when no object names the namespace explicitly.
+func (r *Repo) lookup(kind, namespace, name string) (*valueSource, bool) {
 	if r == nil {
 		return nil, false
 	}
@@ -216,16 +215,22 @@ func (r *Repo) values(kind, namespace, name string) (map[string]string, bool) {
 	var loose *valueSource
 	for i, o := range r.objects[kind+"/"+name] {
 		if o.namespace == namespace {
-			return o.values, true
+			return &r.objects[kind+"/"+name][i], true
 		}
 		if o.namespace == "" && loose == nil {
 			loose = &r.objects[kind+"/"+name][i]
 		}
 	}
-	if loose != nil {
-		return loose.values, true
+	return loose, loose != nil
+}
+
+// values returns the data of that object as substitution values.
+func (r *Repo) values(kind, namespace, name string) (map[string]string, bool) {
+	o, ok := r.lookup(kind, namespace, name)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return o.values, true
 }
 
 // clusterScoped reports whether objects of group/kind are cluster-scoped;
