@@ -58,14 +58,12 @@ func explain(err error, files []*kustfile.File) []report.Finding {
 		rule = "missing-file"
 		msg += ": the file or directory this entry names does not exist; fix the path or add the file"
 
-	case strings.Contains(msg, "external plugins disabled"), strings.Contains(msg, "plugins disabled"),
-		strings.Contains(msg, "is not allowed: exec"), strings.Contains(msg, "function"):
-		if strings.Contains(msg, "plugin") || strings.Contains(msg, "function") || strings.Contains(msg, "exec") {
-			rule = "plugin-disabled"
-			msg += ": kvet does not run plugins or KRM functions by default; pass --enable-plugins to accept the risk"
-			if f, l, ok := locatePlugin(msg, files); ok {
-				file, line = f, l
-			}
+	case strings.Contains(msg, "plugins disabled"), strings.Contains(msg, "is not allowed: exec"),
+		strings.Contains(msg, "function"):
+		rule = "plugin-disabled"
+		msg += ": kvet does not run plugins or KRM functions by default; pass --enable-plugins to accept the risk"
+		if f, l, ok := locatePlugin(msg, files); ok {
+			file, line = f, l
 		}
 	case strings.Contains(msg, "security; file") && strings.Contains(msg, "is not in or below"):
 		rule = "root-escape"
