@@ -84,10 +84,15 @@ type Result struct {
 	Notes []string
 }
 
-func (b *Builder) kustomizer() *krusty.Kustomizer {
+func (b *Builder) kustomizer(flux bool) *krusty.Kustomizer {
 	o := krusty.MakeDefaultOptions()
 	o.Reorder = krusty.ReorderOptionUnspecified // what the CLI does
 	o.LoadRestrictions = types.LoadRestrictionsRootOnly
+	if flux {
+		// kustomize-controller builds with no load restriction; the guard
+		// still keeps every read inside the repository.
+		o.LoadRestrictions = types.LoadRestrictionsNone
+	}
 	if b.opts.EnablePlugins {
 		c := types.EnabledPluginConfig(types.BploUseStaticallyLinked)
 		c.FnpLoadingOptions.EnableExec = true
@@ -110,6 +115,10 @@ type Spec struct {
 	Generate bool
 	// Recurse makes the generated kustomization include subdirectories.
 	Recurse bool
+	// Flux: kustomize-controller builds the directory: a plain directory
+	// gets the controller's generated kustomization, and files load
+	// without the kustomization-root restriction.
+	Flux bool
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
@@ -132,12 +141,12 @@ func (b *Builder) Render(ctx context.Context, spec Spec) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, findings := b.preflight(gfs, dir, root); len(findings) > 0 {
+	if _, findings := b.preflight(gfs, dir, root, spec.flux()); len(findings) > 0 {
 		return nil, errors.New(findings[0].Message)
 	}
 	ctx, cancel := b.withTargetTimeout(ctx)
 	defer cancel()
-	m, err := b.run(ctx, ofs, dir)
+	m, err := b.run(ctx, ofs, dir, spec.flux())
 	if fs := b.limitFindings(ctx, gfs); len(fs) > 0 {
 		return nil, errors.New(fs[0].Source.File + ": " + fs[0].Message)
 	}
@@ -170,10 +179,14 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	defer er.remapFindings(res)
 	if err != nil {
 		res.Err = err
+		if fs := gfs.findings(); len(fs) > 0 {
+			res.Findings = append(res.Findings, fs...) // a refused input explains it
+			return res
+		}
 		res.Findings = append(res.Findings, finding("build-failed", err.Error(), abs, 0))
 		return res
 	}
-	files, findings := b.preflight(gfs, abs, root)
+	files, findings := b.preflight(gfs, abs, root, spec.flux())
 	if len(findings) > 0 {
 		res.Findings = findings
 		res.Err = errors.New(findings[0].Message)
@@ -200,7 +213,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 
 	ctx, cancel := b.withTargetTimeout(ctx)
 	defer cancel()
-	m, err := b.run(ctx, ofs, abs)
+	m, err := b.run(ctx, ofs, abs, spec.flux())
 	if fs := b.limitFindings(ctx, gfs); len(fs) > 0 {
 		res.Err = errors.New(fs[0].Message)
 		res.Findings = append(res.Findings, fs...)
@@ -251,7 +264,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 
 // run calls krusty with a panic guard and honours ctx: kustomize cannot be
 // interrupted, so on cancellation the build is abandoned.
-func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string) (resmap.ResMap, error) {
+func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string, flux bool) (resmap.ResMap, error) {
 	type out struct {
 		m   resmap.ResMap
 		err error
@@ -263,7 +276,7 @@ func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string) (r
 				ch <- out{err: &PanicError{Value: r, Stack: string(debug.Stack())}}
 			}
 		}()
-		m, err := b.kustomizer().Run(fs, dir)
+		m, err := b.kustomizer(flux).Run(fs, dir)
 		ch <- out{m, err}
 	}()
 	select {
@@ -336,7 +349,7 @@ func finding(rule, msg, file string, line int) report.Finding {
 
 // preflight reads the kustomization graph of dir (the target first) and
 // refuses what the safety rules forbid before kustomize can act on it.
-func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File) ([]*kustfile.File, []report.Finding) {
+func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File, flux bool) ([]*kustfile.File, []report.Finding) {
 	var files []*kustfile.File
 	var findings []report.Finding
 	seen := map[string]bool{}
@@ -357,7 +370,7 @@ func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File) ([]
 			return // kustomize will report a missing or broken included kustomization
 		}
 		files = append(files, f)
-		findings = append(findings, escapingFiles(gfs, f)...)
+		findings = append(findings, escapingFiles(gfs, f, flux)...)
 		if !b.opts.AllowRemote {
 			for _, r := range f.Remotes() {
 				findings = append(findings, finding("remote-resource",
@@ -393,7 +406,15 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	if !isDir(dir) {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	content, err := generatedKustomization(dir, spec.Recurse)
+	var content []byte
+	var err error
+	if spec.flux() {
+		if err = guardFluxInputs(ofs, dir); err == nil {
+			content, err = gitops.FluxKustomization(dir, nil)
+		}
+	} else {
+		content, err = generatedKustomization(dir, spec.Recurse)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -401,3 +422,6 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	ofs.set(path, content)
 	return kustfile.Parse(dir, path, content)
 }
+
+// flux reports whether kustomize-controller builds the target.
+func (s Spec) flux() bool { return s.Flux || (s.Entry != nil && s.Entry.Flux != nil) }

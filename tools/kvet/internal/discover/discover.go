@@ -31,12 +31,19 @@ type Target struct {
 	Generated bool
 	// Recurse: the generated kustomization includes subdirectories.
 	Recurse bool
+	// Flux: a Flux Kustomization names the directory, so it is built as
+	// kustomize-controller builds it (its generator, no load restriction).
+	Flux bool
 	// Via lists the entry points naming this directory, e.g.
 	// "clusters/production/apps.yaml#Kustomization/flux-system/apps".
 	Via []string
 	// Entry is set for a target built as the GitOps entry point that
 	// names Dir (Path is then the entry point's ID).
 	Entry *gitops.EntryPoint
+
+	// rawVia: an entry point of Via applies the directory as it is (no
+	// postBuild substitution).
+	rawVia bool
 }
 
 // Options configure discovery.
@@ -80,6 +87,12 @@ func Discover(ctx context.Context, opts Options, paths []string) ([]Target, erro
 	}
 	out := make([]Target, 0, len(byDir))
 	for _, t := range byDir {
+		if t.Entry == nil && len(t.Via) > 0 && !t.rawVia {
+			// Only ever applied through Flux Kustomizations that substitute
+			// variables: its ${VAR}s are not defects, and each entry-point
+			// target checks it as substituted.
+			continue
+		}
 		slices.Sort(t.Via)
 		t.Via = slices.Compact(t.Via)
 		out = append(out, *t)
@@ -96,7 +109,7 @@ func rel(root, p string) string {
 	return filepath.ToSlash(r)
 }
 
-func add(byDir map[string]*Target, root, dir string, generated, recurse bool, via string) {
+func add(byDir map[string]*Target, root, dir string, generated, recurse bool, via string) *Target {
 	t, ok := byDir[dir]
 	if !ok {
 		t = &Target{Dir: dir, Path: rel(root, dir), Generated: generated, Recurse: recurse}
@@ -105,6 +118,7 @@ func add(byDir map[string]*Target, root, dir string, generated, recurse bool, vi
 	if via != "" {
 		t.Via = append(t.Via, via)
 	}
+	return t
 }
 
 func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*Target) error {
@@ -181,7 +195,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 				continue
 			}
 			_, kerr := kustfile.Find(dir)
-			add(byDir, opts.Root, dir, kerr != nil, e.recurse, rel(opts.Root, m)+"#"+e.via)
+			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, rel(opts.Root, m)+"#"+e.via)
+			t.Flux = t.Flux || e.flux
+			t.rawVia = t.rawVia || !e.substituted
 		}
 	}
 	addEntryTargets(opts, manifests, kusts, byDir)
@@ -192,6 +208,9 @@ type entry struct {
 	path    string // repository-relative directory
 	recurse bool
 	via     string // Kind/namespace/name of the entry point
+	// flux: a Flux Kustomization; substituted: one with postBuild
+	// variables, which applies the directory only after substitution.
+	flux, substituted bool
 }
 
 var (
@@ -242,7 +261,11 @@ type gitopsDoc struct {
 	} `yaml:"metadata"`
 	Spec struct {
 		// Flux Kustomization
-		Path string `yaml:"path"`
+		Path      string `yaml:"path"`
+		PostBuild *struct {
+			Substitute     map[string]any `yaml:"substitute"`
+			SubstituteFrom []any          `yaml:"substituteFrom"`
+		} `yaml:"postBuild"`
 		// Argo CD Application
 		Source  *source  `yaml:"source"`
 		Sources []source `yaml:"sources"`
@@ -286,7 +309,9 @@ func (d *gitopsDoc) entries(root string) []entry {
 	case group == "kustomize.toolkit.fluxcd.io" && d.Kind == "Kustomization":
 		// Flux builds spec.path (default the source root) and generates a
 		// kustomization over all manifests, recursively, when it has none.
-		out = append(out, entry{path: clean(d.Spec.Path), recurse: true, via: d.via()})
+		pb := d.Spec.PostBuild
+		substituted := pb != nil && (len(pb.Substitute) > 0 || len(pb.SubstituteFrom) > 0)
+		out = append(out, entry{path: clean(d.Spec.Path), recurse: true, via: d.via(), flux: true, substituted: substituted})
 	case group == "argoproj.io" && d.Kind == "Application":
 		for _, s := range appSources(d.Spec.Source, d.Spec.Sources) {
 			if s.Path != "" {

@@ -178,7 +178,7 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, Entry: t.Entry})
 }
 
 func firstFrames(stack []byte) string {
