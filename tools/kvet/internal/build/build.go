@@ -82,6 +82,10 @@ type Result struct {
 	Err error
 	// Notes are informational messages for the report (helm.go).
 	Notes []string
+	// Matched are the patches of components that matched an object in
+	// this build (file absolute, line): a component's patch is unmatched
+	// only when it matches in none of the targets that include it.
+	Matched []report.Source
 }
 
 func (b *Builder) kustomizer(flux bool) *krusty.Kustomizer {
@@ -192,13 +196,21 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		res.Err = errors.New(findings[0].Message)
 		return res
 	}
+	placeholders := fluxPlaceholders(gfs, ofs, files) // verify.go
+	for _, f := range files {
+		if placeholders[f.Path] {
+			res.Notes = append(res.Notes, fmt.Sprintf(
+				"%s lists the Flux components `flux bootstrap` writes (gotk-components.yaml), which this checkout holds only as an empty placeholder: the controllers themselves are not checked", f.Path))
+		}
+	}
 	var probes []probe
 	addedOrigin := false
 	n := 0
 	next := func() int { n++; return n }
 	origins, fastOrigins := b.originsOf(gfs, ofs, files, spec) // origins.go
+	io := instrumentOptions{read: gfs.ReadFile}
 	for i, f := range files {
-		content, ps, origin, err := instrument(f, i == 0 && !fastOrigins, next)
+		content, ps, origin, err := instrument(f, i == 0 && !fastOrigins, next, io)
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
@@ -248,8 +260,22 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		res.Objects = append(res.Objects, obj)
 	}
 	er.postBuild(res)
+	b.verifyUnmatched(ctx, ofs, abs, spec, files, fastOrigins, probes, hits) // verify.go
+	components := map[string]bool{}
+	for _, f := range files {
+		components[f.Path] = f.IsComponent()
+	}
 	for _, p := range probes {
 		if hits[p.key] {
+			if components[p.file] {
+				res.Matched = append(res.Matched, report.Source{File: p.file, Line: p.line})
+			}
+			continue
+		}
+		if placeholders[p.file] && p.rule == "patch-no-match" {
+			res.Notes = append(res.Notes, fmt.Sprintf(
+				"%s in %s of %s selects no object: the Flux components it patches are in gotk-components.yaml, the placeholder `flux bootstrap` fills in, so kvet cannot check it",
+				p.what, p.field, p.file))
 			continue
 		}
 		msg := fmt.Sprintf("%s in %s selects no object, so kustomize silently skips it: fix the target selector (kind, name, namespace, labels) to match an object of this build, or remove the entry",

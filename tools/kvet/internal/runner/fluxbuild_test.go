@@ -35,8 +35,10 @@ func TestFluxBuild(t *testing.T) {
 		flux + "excluded", flux + "loose", flux + "nested", flux + "vars",
 	}, paths)
 
+	root := fixture(t, "flux-build")
 	var gots []got
 	for _, f := range rep.Findings {
+		assert.NotContains(t, f.Message, root, "no machine path in a message")
 		if f.Check == report.CheckPolicy {
 			continue
 		}

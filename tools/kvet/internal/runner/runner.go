@@ -162,8 +162,14 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: a partial report must not pass
 	}
+	matched := matchedPatches(opts.Root, results)
 	for _, fs := range perTarget {
-		findings = append(findings, fs...)
+		for _, f := range fs {
+			if f.Rule == "patch-no-match" && matched[f.Source] {
+				continue // a component's patch that matches in another target
+			}
+			findings = append(findings, f)
+		}
 	}
 	findings = append(findings, dependsOn(opts)...) // entrypoints.go
 	return report.New(reps, findings), nil
@@ -201,6 +207,31 @@ func rel(root, p string) string {
 	return filepath.ToSlash(r)
 }
 
+// matchedPatches are the components' patches (repository-relative) that
+// match an object in at least one target.
+func matchedPatches(root string, results []built) map[report.Source]bool {
+	out := map[report.Source]bool{}
+	for _, b := range results {
+		if b.result == nil {
+			continue
+		}
+		for _, m := range b.result.Matched {
+			out[report.Source{File: rel(root, m.File), Line: m.Line}] = true
+		}
+	}
+	return out
+}
+
+// unroot makes the repository's absolute paths in a message (kustomize's
+// errors name them) relative: no machine path reaches a report.
+func unroot(root, msg string) string {
+	if root == "" {
+		return msg
+	}
+	msg = strings.ReplaceAll(msg, root+string(filepath.Separator), "")
+	return strings.ReplaceAll(msg, root, ".")
+}
+
 func check(ctx context.Context, opts Options, val *schema.Validator, b built) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
@@ -213,14 +244,17 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 		}
 	}()
 	res := b.result
-	rep.Notes = res.Notes
+	for _, n := range res.Notes {
+		rep.Notes = append(rep.Notes, unroot(opts.Root, n))
+	}
 	for _, f := range res.Findings {
 		f.Target = t.Path
 		f.Source.File = rel(opts.Root, f.Source.File)
+		f.Message = unroot(opts.Root, f.Message)
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
-		rep.Error = res.Err.Error()
+		rep.Error = unroot(opts.Root, res.Err.Error())
 		return rep, findings
 	}
 	rep.Resources = len(res.Objects)
