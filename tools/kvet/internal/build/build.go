@@ -177,6 +177,9 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	if spec.Entry != nil && spec.Entry.Helm != nil {
 		return b.buildHelm(ctx, spec, res) // helm.go
 	}
+	if spec.Entry != nil && spec.Entry.Argo != nil && spec.Entry.Argo.Helm != nil {
+		return b.buildArgoHelm(ctx, spec, res) // argohelm.go
+	}
 	gfs := b.guarded()
 	ofs := newOverlayFS(gfs)
 	root, er, err := b.targetRoot(ofs, abs, spec)

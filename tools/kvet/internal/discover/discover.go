@@ -194,6 +194,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			if f, ok := kusts[dir]; ok && f.IsComponent() {
 				continue
 			}
+			if e.helm {
+				continue // rendered by its entry-point target, never read as manifests
+			}
 			_, kerr := kustfile.Find(dir)
 			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, rel(opts.Root, m)+"#"+e.via)
 			t.Flux = t.Flux || e.flux
@@ -209,8 +212,9 @@ type entry struct {
 	recurse bool
 	via     string // Kind/namespace/name of the entry point
 	// flux: a Flux Kustomization; substituted: one with postBuild
-	// variables, which applies the directory only after substitution.
-	flux, substituted bool
+	// variables, which applies the directory only after substitution;
+	// helm: an Argo CD source Argo CD reads as a Helm chart.
+	flux, substituted, helm bool
 }
 
 var (
@@ -247,9 +251,28 @@ func entryPoints(opts Options, file string) []entry {
 
 type source struct {
 	Path      string `yaml:"path"`
-	Directory struct {
+	Directory *struct {
 		Recurse bool `yaml:"recurse"`
 	} `yaml:"directory"`
+	Helm      any `yaml:"helm"`
+	Kustomize any `yaml:"kustomize"`
+}
+
+func (s source) recurse() bool { return s.Directory != nil && s.Directory.Recurse }
+
+// helmChart: Argo CD reads the source as a Helm chart; the entry-point
+// target renders it, the directory is no manifest directory of its own.
+func (s source) helmChart(root, dir string) bool {
+	explicit := ""
+	switch {
+	case s.Helm != nil:
+		explicit = gitops.ArgoHelmSource
+	case s.Kustomize != nil:
+		explicit = gitops.ArgoKustomizeSource
+	case s.Directory != nil:
+		explicit = gitops.ArgoDirectorySource
+	}
+	return gitops.ArgoSourceType(filepath.Join(root, filepath.FromSlash(dir)), explicit) == gitops.ArgoHelmSource
 }
 
 type gitopsDoc struct {
@@ -315,7 +338,7 @@ func (d *gitopsDoc) entries(root string) []entry {
 	case group == "argoproj.io" && d.Kind == "Application":
 		for _, s := range appSources(d.Spec.Source, d.Spec.Sources) {
 			if s.Path != "" {
-				out = append(out, entry{path: clean(s.Path), recurse: s.Directory.Recurse, via: d.via()})
+				out = append(out, entry{path: clean(s.Path), recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, clean(s.Path))})
 			}
 		}
 	case group == "argoproj.io" && d.Kind == "ApplicationSet":
@@ -333,14 +356,16 @@ func (d *gitopsDoc) entries(root string) []entry {
 				for _, dir := range gitops.GitDirectories(root, include, exclude) {
 					params := map[string]any{"path": map[string]any{"path": dir, "basename": path.Base(dir)}}
 					for _, s := range tmpl {
-						out = append(out, entry{path: clean(gitops.FillTemplate(s.Path, params)), recurse: s.Directory.Recurse, via: d.via()})
+						p := clean(gitops.FillTemplate(s.Path, params))
+						out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
 					}
 				}
 			}
 			if g.List != nil {
 				for _, el := range g.List.Elements {
 					for _, s := range tmpl {
-						out = append(out, entry{path: clean(gitops.FillTemplate(s.Path, el)), recurse: s.Directory.Recurse, via: d.via()})
+						p := clean(gitops.FillTemplate(s.Path, el))
+						out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
 					}
 				}
 			}
