@@ -101,7 +101,7 @@ func (b *Builder) argoHelmValues(chartDir, root string, ah *gitops.ArgoHelm) (va
 		if perr != nil {
 			return nil, "", fmt.Errorf("helm value file %s: %w", vf, perr)
 		}
-		vals = mergeMaps(vals, m)
+		vals = gitops.MergeMaps(vals, m)
 	}
 	extra := ah.ValuesObject
 	if len(extra) == 0 && strings.TrimSpace(ah.Values) != "" {
@@ -121,7 +121,7 @@ func (b *Builder) argoHelmValues(chartDir, root string, ah *gitops.ArgoHelm) (va
 		if perr != nil {
 			return nil, "", fmt.Errorf("helm.valuesObject: %w", perr)
 		}
-		vals = mergeMaps(vals, m)
+		vals = gitops.MergeMaps(vals, m)
 	}
 	for _, p := range ah.Parameters {
 		set := p.Name + "=" + argoSetValue(p.Value)
@@ -135,25 +135,6 @@ func (b *Builder) argoHelmValues(chartDir, root string, ah *gitops.ArgoHelm) (va
 		}
 	}
 	return vals, "", nil
-}
-
-// mergeMaps is helm's merge of -f values files (pkg/cli/values): b's keys
-// win, nested maps merge.
-func mergeMaps(a, b map[string]any) map[string]any {
-	out := make(map[string]any, len(a))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		if v, ok := v.(map[string]any); ok {
-			if bv, ok := out[k].(map[string]any); ok {
-				out[k] = mergeMaps(bv, v)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // argoSetValue is Argo CD's cleanSetParameters: commas are escaped unless
