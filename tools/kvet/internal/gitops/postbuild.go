@@ -86,6 +86,13 @@ func (e *EntryPoint) PostBuild(objs []*kyaml.RNode) []Issue {
 	return issues
 }
 
+// optedOut: labelled or annotated kustomize.toolkit.fluxcd.io/substitute:
+// disabled, which SubstituteVariables leaves alone.
+func optedOut(o *kyaml.RNode) bool {
+	const key = "kustomize.toolkit.fluxcd.io/substitute"
+	return o.GetLabels()[key] == fluxkustomize.DisabledValue || o.GetAnnotations()[key] == fluxkustomize.DisabledValue
+}
+
 func (e *EntryPoint) finding(rule, msg string, src Source) report.Finding {
 	return report.Finding{Severity: report.SeverityError, Check: report.CheckBuild, Rule: rule, Message: msg,
 		Source: report.Source{File: src.File, Line: src.Line}}
@@ -171,6 +178,9 @@ func (e *EntryPoint) substitute(objs []*kyaml.RNode) []Issue {
 	}
 	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	for i, o := range objs {
+		if optedOut(o) {
+			continue // the library skips it too; never parse what it skips
+		}
 		res := &resource.Resource{RNode: *o}
 		y, err := res.AsYAML()
 		if err != nil {
