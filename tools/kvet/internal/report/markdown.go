@@ -62,7 +62,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 			loc = "`" + MarkdownCell(loc) + "`"
 		}
-		ew.printf("| %s | `%s` | %s/`%s` | %s | %s | %s |\n", sev, MarkdownCell(f.Target), f.Check, MarkdownCell(f.Rule),
+		ew.printf("| %s | `%s` | %s/`%s` | %s | %s | %s |\n", sev, MarkdownCell(f.TargetsLabel()), f.Check, MarkdownCell(f.Rule),
 			MarkdownCell(obj), loc, MarkdownCell(f.Message))
 	}
 	return ew.err
