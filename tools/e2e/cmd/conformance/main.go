@@ -89,8 +89,8 @@ type kvetReport struct {
 		// reports one defect once).
 		Targets  []string `json:"targets"`
 		Severity string   `json:"severity"`
-		Check    string `json:"check"`
-		Rule     string `json:"rule"`
+		Check    string   `json:"check"`
+		Rule     string   `json:"rule"`
 		Resource struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`

@@ -166,9 +166,9 @@ type cvReport struct {
 type cvFinding struct {
 	Target   string   `json:"target"`
 	Targets  []string `json:"targets"`
-	Severity string `json:"severity"`
-	Check    string `json:"check"`
-	Rule     string `json:"rule"`
+	Severity string   `json:"severity"`
+	Check    string   `json:"check"`
+	Rule     string   `json:"rule"`
 	Resource struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
