@@ -140,3 +140,21 @@ func TestGitHubNeverRepeatsAnAnnotation(t *testing.T) {
 	require.NoError(t, WriteGitHub(&b, r))
 	assert.Equal(t, 1, strings.Count(b.String(), "::error "))
 }
+
+// TestNewMergesTheDirectoryAndItsEntryPoint: a directory checked on its own
+// renders an object without a namespace, the Flux Kustomization applying it
+// sets one; that is one object. Applied into two namespaces, it is two.
+func TestNewMergesTheDirectoryAndItsEntryPoint(t *testing.T) {
+	noSchema := func(target, ns string) Finding {
+		return Finding{Target: target, Severity: SeverityError, Check: CheckSchema, Rule: "no-schema",
+			Resource: Resource{APIVersion: "example.com/v1", Kind: "Thing", Namespace: ns, Name: "t"},
+			Message: "no schema for example.com/v1 Thing", Source: Source{File: "apps/t/thing.yaml", Line: 3}}
+	}
+	r := New(nil, []Finding{noSchema("apps/t", ""), noSchema("apps/t/ks.yaml#Kustomization/t", "ai")})
+	require.Len(t, r.Findings, 1)
+	assert.Equal(t, "ai", r.Findings[0].Resource.Namespace)
+	assert.Equal(t, []string{"apps/t", "apps/t/ks.yaml#Kustomization/t"}, r.Findings[0].Targets)
+
+	r = New(nil, []Finding{noSchema("apps/t", ""), noSchema("hub/a.yaml#Kustomization/a/t", "a"), noSchema("hub/b.yaml#Kustomization/b/t", "b")})
+	assert.Len(t, r.Findings, 3, "which of the two namespaces the directory is cannot be told")
+}

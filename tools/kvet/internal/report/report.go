@@ -123,6 +123,7 @@ func New(targets []Target, findings []Finding) *Report {
 	targets = slices.Clone(targets)
 	findings = slices.Clone(findings)
 	slices.SortStableFunc(targets, func(a, b Target) int { return cmp.Compare(a.Path, b.Path) })
+	adoptNamespaces(findings)
 	slices.SortStableFunc(findings, compareFindings)
 	findings = merge(findings)
 	r := &Report{Version: 1, Targets: targets, Findings: findings}
@@ -161,6 +162,41 @@ type identity struct {
 
 func identityOf(f Finding) identity {
 	return identity{check: f.Check, rule: f.Rule, resource: f.Resource, path: f.Path, source: f.Source, message: f.Message}
+}
+
+// adoptNamespaces gives a finding about an object rendered without a
+// namespace the namespace of the same finding in another target, when
+// exactly one exists: a directory checked on its own and the Flux or Argo CD
+// entry point that applies it into a namespace render one object, and one
+// edit fixes both. Where several namespaces are found (the directory is
+// applied into each), the object could be any of them and stays apart.
+func adoptNamespaces(findings []Finding) {
+	withoutNS := func(f Finding) identity {
+		id := identityOf(f)
+		id.resource.Namespace = ""
+		return id
+	}
+	namespaces := map[identity]map[string]bool{}
+	for _, f := range findings {
+		if f.Resource.Namespace == "" {
+			continue
+		}
+		id := withoutNS(f)
+		if namespaces[id] == nil {
+			namespaces[id] = map[string]bool{}
+		}
+		namespaces[id][f.Resource.Namespace] = true
+	}
+	for i, f := range findings {
+		if f.Resource.Namespace != "" || f.Resource.Name == "" {
+			continue
+		}
+		if ns := namespaces[withoutNS(f)]; len(ns) == 1 {
+			for n := range ns {
+				findings[i].Resource.Namespace = n
+			}
+		}
+	}
 }
 
 // merge folds the findings of one identity into the first of them (findings
