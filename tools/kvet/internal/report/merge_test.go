@@ -131,6 +131,14 @@ func TestTextListsTargetsCompactly(t *testing.T) {
 	assert.Equal(t, "ta and 13 other targets", many.TargetsLabel())
 }
 
+func TestMarkdownNamesTheFirstTargetAndCountsTheOthers(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b, sharedBaseReport()))
+	assert.Contains(t, b.String(), "| ❌ | `overlays/dev` and 2 other targets | policy/`privileged` |")
+	// The per-target table counts what reaches each target.
+	assert.Contains(t, b.String(), "| `overlays/production` | 1 | 1 | 0 |")
+}
+
 func TestGitHubNeverRepeatsAnAnnotation(t *testing.T) {
 	f := Finding{Target: "a", Severity: SeverityError, Check: CheckPolicy, Rule: "privileged", Message: "m",
 		Source: Source{File: "base/x.yaml", Line: 2}}
