@@ -156,7 +156,7 @@ func TestNewMergesTheDirectoryAndItsEntryPoint(t *testing.T) {
 	noSchema := func(target, ns string) Finding {
 		return Finding{Target: target, Severity: SeverityError, Check: CheckSchema, Rule: "no-schema",
 			Resource: Resource{APIVersion: "example.com/v1", Kind: "Thing", Namespace: ns, Name: "t"},
-			Message: "no schema for example.com/v1 Thing", Source: Source{File: "apps/t/thing.yaml", Line: 3}}
+			Message:  "no schema for example.com/v1 Thing", Source: Source{File: "apps/t/thing.yaml", Line: 3}}
 	}
 	r := New(nil, []Finding{noSchema("apps/t", ""), noSchema("apps/t/ks.yaml#Kustomization/t", "ai")})
 	require.Len(t, r.Findings, 1)

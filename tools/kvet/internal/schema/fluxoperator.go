@@ -1,5 +1,11 @@
 package schema
 
+import (
+	"slices"
+
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
 // The Flux Operator installs Flux's notification-controller CRDs patched so
 // that an Alert or a Receiver may name the operator's own kinds
 // (github.com/controlplaneio-fluxcd/flux-operator v0.59.0,
@@ -31,7 +37,7 @@ func fluxOperatorCRD(crd map[string]any) map[string]any {
 	default:
 		return crd
 	}
-	out := deepCopy(crd).(map[string]any)
+	out := runtime.DeepCopyJSON(crd) // decoded from JSON: JSON types only
 	versions, _ := get(out, "spec", "versions").([]any)
 	for _, ver := range versions {
 		items, _ := get(ver, "schema", "openAPIV3Schema", "properties", "spec", "properties", field, "items", "properties", "kind").(map[string]any)
@@ -40,38 +46,11 @@ func fluxOperatorCRD(crd map[string]any) map[string]any {
 			continue
 		}
 		for _, k := range fluxOperatorEventSourceKinds {
-			if !containsValue(enum, k) {
+			if !slices.Contains(enum, any(k)) {
 				enum = append(enum, k)
 			}
 		}
 		items["enum"] = enum
 	}
 	return out
-}
-
-func containsValue(list []any, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func deepCopy(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		m := make(map[string]any, len(t))
-		for k, x := range t {
-			m[k] = deepCopy(x)
-		}
-		return m
-	case []any:
-		l := make([]any, len(t))
-		for i, x := range t {
-			l[i] = deepCopy(x)
-		}
-		return l
-	}
-	return v
 }
