@@ -66,8 +66,12 @@ func TestFluxOperatorEventSources(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"spec.eventSources[apps].kind alert.yaml:14"}, paths("with-operator"),
-		"FluxInstance is in the enum the operator installs; the misspelt kind is not")
-	assert.ElementsMatch(t, []string{"spec.eventSources[flux].kind alert.yaml:10", "spec.eventSources[apps].kind alert.yaml:14"}, paths("without-operator"),
+	misspelt := "spec.eventSources[apps].kind alert.yaml:14"
+	// Each sign that the operator installs Flux: its chart through an
+	// OCIRepository or a HelmRelease, a FluxInstance, a CRD of its group.
+	for _, dir := range []string{"with-operator", "with-chart", "with-fluxinstance", "with-crd"} {
+		assert.Equal(t, []string{misspelt}, paths(dir), "%s: FluxInstance is in the enum the operator installs; the misspelt kind is not", dir)
+	}
+	assert.ElementsMatch(t, []string{"spec.eventSources[flux].kind alert.yaml:10", misspelt}, paths("without-operator"),
 		"stock Flux knows no FluxInstance")
 }
