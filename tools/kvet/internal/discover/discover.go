@@ -198,9 +198,22 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 				continue // rendered by its entry-point target, never read as manifests
 			}
 			_, kerr := kustfile.Find(dir)
-			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, rel(opts.Root, m)+"#"+e.via)
+			via := rel(opts.Root, m) + "#" + e.via
+			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, via)
 			t.Flux = t.Flux || e.flux
 			t.rawVia = t.rawVia || !e.substituted
+			if kerr != nil && e.flux {
+				// The controller's generator includes each sub-directory
+				// with a kustomization as one resource: those roots are
+				// applied through this entry point too.
+				for _, sub := range generatedKustomizations(dir) {
+					if st, ok := byDir[sub]; ok && st.Entry == nil {
+						st.Via = append(st.Via, via)
+						st.Flux = true
+						st.rawVia = st.rawVia || !e.substituted
+					}
+				}
+			}
 		}
 	}
 	addEntryTargets(opts, manifests, kusts, byDir)
@@ -379,4 +392,27 @@ func appSources(one *source, many []source) []source {
 		return append([]source{*one}, many...)
 	}
 	return many
+}
+
+// generatedKustomizations are the sub-directories of dir that
+// kustomize-controller's generator adds as resources: the first directory
+// with a kustomization file on each path down (it does not descend into
+// them), outside what a source-controller artifact leaves out.
+func generatedKustomizations(dir string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || p == dir {
+			return nil
+		}
+		switch d.Name() {
+		case ".git", ".github", ".circleci":
+			return filepath.SkipDir
+		}
+		if _, err := kustfile.Find(p); err == nil {
+			out = append(out, p)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	return out
 }

@@ -15,8 +15,9 @@ import (
 // point: the controller's generator (a sub-directory with its own
 // kustomization is one resource), no kustomization-root load restriction
 // (only there: the kustomize CLI's own targets keep it), no raw check of a
-// directory only ever applied with postBuild substitution, and exclude:
-// does not drop an entry point.
+// directory only ever applied with postBuild substitution (apps/vars, and
+// apps/vars/tenant, a root kustomization the generator includes), and
+// exclude: does not drop an entry point.
 func TestFluxBuild(t *testing.T) {
 	t.Parallel()
 	rep := run(t, fixture(t, "flux-build"), func(o *runner.Options) {
