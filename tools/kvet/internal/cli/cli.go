@@ -211,20 +211,13 @@ func validFormat(f string) bool {
 	return false
 }
 
+// loadConfig reads kvet.yaml at root, or the --config file. Either way the
+// paths it names are confined to root.
 func loadConfig(root, path string) (*config.Config, error) {
 	if path == "" {
-		cfg, _, err := config.Load(root)
-		return cfg, err
+		return config.Load(root)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	cfg, err := config.Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return cfg, nil
+	return config.LoadFile(root, path, path)
 }
 
 func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {

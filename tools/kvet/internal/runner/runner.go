@@ -99,6 +99,13 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			return nil, err
 		}
 	}
+	paths := make([]string, len(targets))
+	for i, t := range targets {
+		paths[i] = t.Path
+	}
+	if err := opts.Config.CheckEnvironments(paths); err != nil {
+		return nil, err
+	}
 
 	opts.Build = buildOptions(opts)
 	builder := build.New(opts.Build)
