@@ -120,6 +120,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	policies := fs.StringArray("policy", nil, "directory of Rego policies to run besides the defaults; conftest layouts work unchanged (repeatable)")
 	noDefaults := fs.Bool("no-default-policies", false, "do not run the bundled policy library")
 	noPolicies := fs.Bool("no-policies", false, "skip the policy check entirely (build and schema only)")
+	unsafeBuiltins := fs.Bool("allow-unsafe-builtins", false, "let Rego policies call network, DNS, clock, randomness and runtime built-ins (http.send, net.lookup_ip_addr, opa.runtime, time.now_ns, ...): gives up no-network for policies")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
 	var narrow narrowing
 	narrow.register(fs)
@@ -167,7 +168,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	var checkers []runner.Checker
 	var rules []report.RuleDoc
 	if !*noPolicies {
-		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults)
+		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults, *unsafeBuiltins)
 		if err != nil {
 			return ExitUsage, err
 		}
