@@ -58,12 +58,12 @@ func loadModules(dirs []string, mode defaultsMode, userTests bool, root string, 
 			}
 			src, v, err := guard.ReadFile(guardRoot, p, limits)
 			if v != nil {
-				return fmt.Errorf("%s: %s", filepath.ToSlash(p), v.Message)
+				return fmt.Errorf("%s: %s", moduleName(root, p), v.Message)
 			}
 			if err != nil {
 				return err
 			}
-			name := filepath.ToSlash(p)
+			name := moduleName(root, p)
 			m, err := parseModule(name, src)
 			if err != nil {
 				return err
@@ -73,7 +73,7 @@ func loadModules(dirs []string, mode defaultsMode, userTests bool, root string, 
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("load policies from %s: %w", dir, err)
+			return nil, fmt.Errorf("load policies from %s: %w", moduleName(root, dir), err)
 		}
 	}
 	if mode == noDefaults {
@@ -185,6 +185,18 @@ func compileError(errs ast.Errors) error {
 		}
 	}
 	return fmt.Errorf("compile policies: %w", errs)
+}
+
+// moduleName names a policy file in errors, rule sources and reports:
+// relative to the repository root when it is inside it, so no absolute
+// machine path reaches any output.
+func moduleName(root, p string) string {
+	if root != "" {
+		if r, err := filepath.Rel(root, absPath(p)); err == nil && filepath.IsLocal(r) {
+			return filepath.ToSlash(r)
+		}
+	}
+	return filepath.ToSlash(p)
 }
 
 func absPath(p string) string {
