@@ -98,7 +98,7 @@ data:
   values.yaml: |
     port: 8080
 `,
-	"flux/charts/demo/Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
+	"flux/charts/demo/Chart.yaml":  "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
 	"flux/charts/demo/values.yaml": "port: 80\n",
 	"flux/charts/demo/templates/svc.yaml": `apiVersion: v1
 kind: Service

@@ -221,3 +221,28 @@ func TestHostileCRDDirectory(t *testing.T) {
 		{"symlink-escape", "crds/link.yaml:0"},
 	}, got)
 }
+
+// When a build fails, kvet reads the files the kustomization names to
+// explain the error (YAML lint, patch and plugin lookups): those reads go
+// through the guard too, so a file outside the repository with a YAML
+// error never has its content quoted.
+func TestHostileExplainReadsNothingOutside(t *testing.T) {
+	tmp := t.TempDir()
+	repo := filepath.Join(tmp, "repo")
+	write := func(p, s string) {
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
+	}
+	write(filepath.Join(tmp, "outside.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  TOPSECRET: a\n  TOPSECRET: b\n")
+	write(filepath.Join(repo, "app", "kustomization.yaml"), "resources:\n- cm.yaml\n- ../../outside.yaml\n")
+	write(filepath.Join(repo, "app", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	write(filepath.Join(repo, "link", "kustomization.yaml"), "resources:\n- cm.yaml\n")
+	require.NoError(t, os.Symlink(filepath.Join(tmp, "outside.yaml"), filepath.Join(repo, "link", "cm.yaml")))
+
+	rep, err := runner.Run(context.Background(), runner.Options{Root: repo, Paths: []string{repo}, Config: &config.Config{}, Jobs: 1})
+	require.NoError(t, err)
+	require.True(t, rep.Failed())
+	for _, f := range rep.Findings {
+		assert.NotContains(t, f.Message, "TOPSECRET", "%s %s", f.Rule, f.Source.File)
+	}
+}
