@@ -94,7 +94,7 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 			return
 		}
 		seen[dir] = true
-		f, err := kustfile.Load(dir)
+		f, err := loadKustomization(root, dir)
 		if err != nil {
 			// Unreadable: anything in it may matter.
 			in.addDir(root, dir)
@@ -122,6 +122,24 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 	}
 	walk(filepath.Clean(t.Dir))
 	return in
+}
+
+// loadKustomization reads dir's kustomization through the guard (inside
+// root, a regular file within the default limits): a FIFO or a symlink out
+// of the repository must not block or leak a --changed-since run.
+func loadKustomization(root, dir string) (*kustfile.File, error) {
+	p, err := kustfile.Find(dir)
+	if err != nil {
+		return nil, err
+	}
+	raw, v, err := guard.ReadFile(root, p, guard.Limits{})
+	if v != nil {
+		return nil, v
+	}
+	if err != nil {
+		return nil, err
+	}
+	return kustfile.Parse(dir, p, raw)
 }
 
 // entryInputs adds what a GitOps entry point reads besides its directory:
