@@ -157,6 +157,9 @@ func capabilities(allowUnsafe bool) *ast.Capabilities {
 	c := ast.CapabilitiesForThisVersion()
 	if !allowUnsafe {
 		c.Builtins = slices.DeleteFunc(c.Builtins, func(b *ast.Builtin) bool { return b.IsNondeterministic() })
+		// And no host to reach, should a built-in that honours allow_net
+		// ever be kept.
+		c.AllowNet = []string{}
 	}
 	return c
 }
