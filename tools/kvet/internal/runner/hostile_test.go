@@ -196,10 +196,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 func TestHostileCRDDirectory(t *testing.T) {
 	tmp := t.TempDir()
 	repo := filepath.Join(tmp, "repo")
-	write := func(p, s string) {
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
-	}
+	write := func(p, s string) { writeFile(t, p, s) }
 	write(filepath.Join(tmp, "outside", "crd.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: TOPSECRET}\n")
 	write(filepath.Join(repo, "crds", "big.yaml"), "# "+strings.Repeat("x", 400_000)+"\n")
 	write(filepath.Join(repo, "crds", "bomb.yaml"), "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n")
@@ -229,10 +226,7 @@ func TestHostileCRDDirectory(t *testing.T) {
 func TestHostileExplainReadsNothingOutside(t *testing.T) {
 	tmp := t.TempDir()
 	repo := filepath.Join(tmp, "repo")
-	write := func(p, s string) {
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
-	}
+	write := func(p, s string) { writeFile(t, p, s) }
 	write(filepath.Join(tmp, "outside.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  TOPSECRET: a\n  TOPSECRET: b\n")
 	write(filepath.Join(repo, "app", "kustomization.yaml"), "resources:\n- cm.yaml\n- ../../outside.yaml\n")
 	write(filepath.Join(repo, "app", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
@@ -245,4 +239,10 @@ func TestHostileExplainReadsNothingOutside(t *testing.T) {
 	for _, f := range rep.Findings {
 		assert.NotContains(t, f.Message, "TOPSECRET", "%s %s", f.Rule, f.Source.File)
 	}
+}
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
 }
