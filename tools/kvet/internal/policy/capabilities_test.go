@@ -1,10 +1,12 @@
 package policy
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -30,7 +32,11 @@ func listener(t *testing.T) (addr string, dials *atomic.Int64) {
 				return
 			}
 			dials.Add(1)
-			_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"))
+			// Answer after the request, or the client sees an unsolicited
+			// response and http.send fails.
+			if _, err := http.ReadRequest(bufio.NewReader(c)); err == nil {
+				_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"))
+			}
 			_ = c.Close()
 		}
 	}()
