@@ -46,6 +46,10 @@ type Config struct {
 	Policy Policy `yaml:"policy"`
 	// Limits bound what kvet reads.
 	Limits Limits `yaml:"limits"`
+	// FeatureGates are the cluster's API server feature gates where they
+	// differ from the release's defaults (name -> enabled); kvet's Go-side
+	// API rules follow them (e.g. HPAScaleToZero).
+	FeatureGates map[string]bool `yaml:"featureGates"`
 
 	// src says where each value was written, for errors.
 	src source
@@ -209,6 +213,9 @@ func (c *Config) check() error {
 		}
 	}
 	if err := c.Limits.check(at); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.checkFeatureGates(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
