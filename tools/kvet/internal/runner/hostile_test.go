@@ -114,7 +114,7 @@ func TestHostileRepository(t *testing.T) {
 		{target: "kustomization-bomb", want: []outcome{{"yaml-alias-limit", "kustomization-bomb/kustomization.yaml:10"}}},
 		{target: "kustomization-link", want: []outcome{{"symlink-escape", "kustomization-link/kustomization.yaml:0"}}},
 		{target: "fifo", want: []outcome{{"unreadable-file", "fifo/pipe.yaml:0"}}},
-		{target: "outside-base", want: []outcome{{"outside-repository", filepath.ToSlash(filepath.Join(filepath.Dir(repo), "outside/base/kustomization.yaml")) + ":0"}}},
+		{target: "outside-base", want: []outcome{{"outside-repository", "../outside/base/kustomization.yaml:0"}}}, // no machine path in output
 		{target: "replacement-escape", want: []outcome{{"root-escape", "replacement-escape/kustomization.yaml:6"}}},
 		{target: "cycle/overlay", want: []outcome{{"build-failed", "cycle/b/kustomization.yaml:4"}}},
 		{target: "list", want: []outcome{{"unknown-field", "list/list.yaml:1"}}, objs: 2},

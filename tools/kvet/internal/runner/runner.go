@@ -174,6 +174,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		findings = append(findings, fs...)
 	}
 	findings = append(findings, dependsOn(opts)...) // entrypoints.go
+	report.Relativize(opts.Root, reps, findings)
 	return report.New(reps, findings), nil
 }
 
