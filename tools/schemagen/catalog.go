@@ -32,6 +32,11 @@ type catalogSource struct {
 	Prefer string `json:"prefer,omitempty"`
 	// Exclude drops matches of a wildcard path (test fixtures upstream).
 	Exclude []string `json:"exclude,omitempty"`
+	// Behind, when set, says why the pinned release is older than the
+	// project's current one (the proxy refuses the newer ones): kvet then
+	// reports an unknown field of these CRDs as a warning, since a newer
+	// operator may define it.
+	Behind string `json:"behind,omitempty"`
 }
 
 // catalogSources pins the CRDs kvet bundles, at the newest release the
@@ -52,8 +57,9 @@ type catalogSource struct {
 //     running either accepts what kvet accepts.
 //   - OpenShift ships one manifest per feature set for some CRDs; the
 //     CustomNoUpgrade one enables every feature gate, the superset.
-//   - Prometheus Operator v0.85.0 is the newest release of its root module
-//     the proxy serves (newer ones are refused).
+//   - Prometheus Operator v0.89.0 is the newest release of its root module
+//     the proxy serves (v0.90.0 and the v0.95.x of its API module's line
+//     are refused).
 func catalogSources() []catalogSource {
 	const fluxDist = "config/data/flux/v2.9.5/"
 	return []catalogSource{
@@ -71,17 +77,18 @@ func catalogSources() []catalogSource {
 		{Project: "Argo Rollouts", Module: "github.com/argoproj/argo-rollouts", Version: "v1.10.2", Paths: []string{"manifests/crds"}},
 		{Project: "Argo Workflows", Module: "github.com/argoproj/argo-workflows/v4", Version: "v4.0.5", Paths: []string{"manifests/base/crds/full"}},
 		{Project: "Istio", Module: "istio.io/istio", Version: "v0.0.0-20260827124520-eed52ebb66ad", Paths: []string{"manifests/charts/base/files/crd-all.gen.yaml"}},
-		{Project: "Prometheus Operator", Module: "github.com/prometheus-operator/prometheus-operator", Version: "v0.85.0", Paths: []string{"example/prometheus-operator-crd"}},
+		{Project: "Prometheus Operator", Module: "github.com/prometheus-operator/prometheus-operator", Version: "v0.89.0", Paths: []string{"example/prometheus-operator-crd"}},
 		{Project: "Sealed Secrets", Module: "github.com/bitnami-labs/sealed-secrets", Version: "v0.40.0", Paths: []string{"helm/sealed-secrets/crds/bitnami.com_sealedsecrets.yaml"}},
 		{Project: "External Secrets Operator", Module: "github.com/external-secrets/external-secrets", Version: "v1.3.2", Paths: []string{"config/crds/bases"}},
 		{Project: "cert-manager", Module: "github.com/cert-manager/cert-manager", Version: "v1.21.2", Paths: []string{"deploy/crds"}},
 		{Project: "Gateway API (experimental channel)", Module: "sigs.k8s.io/gateway-api", Version: "v1.7.0", Paths: []string{"config/crd/experimental"}},
 		{Project: "Envoy Gateway", Module: "github.com/envoyproxy/gateway", Version: "v1.9.1", Paths: []string{"charts/gateway-helm/charts/crds/crds/generated"}},
-		{Project: "Operator Lifecycle Manager", Module: "github.com/operator-framework/api", Version: "v0.9.1", Paths: []string{"crds"}},
+		{Project: "Operator Lifecycle Manager", Module: "github.com/operator-framework/api", Version: "v0.36.0", Paths: []string{"crds"}},
 		{Project: "OpenShift", Module: "github.com/openshift/api", Version: "v0.0.0-20251015095338-264e80a2b6e7", Paths: []string{
 			"*/*/zz_generated.crd-manifests",
 		}, Prefer: "-CustomNoUpgrade.", Exclude: []string{"example/*/*"}},
-		{Project: "grafana-operator", Module: "github.com/grafana/grafana-operator/v5", Version: "v5.18.0", Paths: []string{"config/crd/bases"}},
+		{Project: "grafana-operator", Module: "github.com/grafana/grafana-operator/v5", Version: "v5.18.0", Paths: []string{"config/crd/bases"},
+			Behind: "newer grafana-operator releases (v5.19 and later) are refused by the module proxy"},
 		{Project: "Cilium", Module: "github.com/cilium/cilium", Version: "v1.20.2", Paths: []string{
 			"pkg/k8s/apis/cilium.io/client/crds/v2",
 			"pkg/k8s/apis/cilium.io/client/crds/v2alpha1",

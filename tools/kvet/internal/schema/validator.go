@@ -62,6 +62,9 @@ type known struct {
 	// source says where the schema comes from, for messages: the bundled
 	// project and release, the repository file, the schema location.
 	source string
+	// behind is set for a bundled CRD older than its project's current
+	// release (see bundled.CatalogSource.Behind).
+	behind bool
 }
 
 // Validator validates objects. It is safe for concurrent use.
@@ -158,7 +161,7 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 			if v.only != nil && !v.needsAny(crd) {
 				continue // known from the index; nothing to convert
 			}
-			if err := v.addCRD(crd, objectMeta, v.known[crdKey(crd)].source); err != nil {
+			if err := v.addCRD(crd, objectMeta, v.known[crdKey(crd)]); err != nil {
 				return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
 			}
 			crdObjects = append(crdObjects, crd)
@@ -166,7 +169,7 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 	}
 	for _, c := range opts.CRDs {
 		crdObjects = append(crdObjects, c.Object)
-		if err := v.addCRD(c.Object, objectMeta, "CRD from "+c.Origin); err != nil {
+		if err := v.addCRD(c.Object, objectMeta, known{source: "CRD from " + c.Origin}); err != nil {
 			findings = append(findings, report.Finding{
 				Severity: report.SeverityError, Check: report.CheckSchema, Rule: "invalid-crd",
 				Resource: report.Resource{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: str(get(c.Object, "metadata", "name"))},
@@ -241,7 +244,7 @@ func (v *Validator) recordCatalog() {
 					continue
 				}
 				apiVersion := g.Group + "/" + ver.Name
-				k := known{crd: c.Name, source: source}
+				k := known{crd: c.Name, source: source, behind: src.Behind != ""}
 				if ver.Deprecated {
 					k.deprecated = ver.DeprecationWarning
 					if k.deprecated == "" {
@@ -285,8 +288,8 @@ func crdKey(crd map[string]any) string {
 }
 
 // addCRD converts crd and writes the schemas of the kinds the run needs.
-// source says where it comes from, for messages.
-func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, source string) error {
+// from says where it comes from (source, behind), for messages.
+func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, from known) error {
 	versions, err := ConvertCRD(crd, objectMeta)
 	if err != nil {
 		return err
@@ -301,7 +304,7 @@ func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, source
 				return err
 			}
 		}
-		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD, source: source}
+		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD, source: from.source, behind: from.behind}
 	}
 	return nil
 }
@@ -413,11 +416,17 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 			rule, msg := classify(ve.Msg)
 			p := readablePath(obj.Body, ve.Path)
 			text := describe(rule, p, msg)
+			f := schemaFinding(obj, rule, p, text)
 			if rule == "unknown-field" && k.source != "" {
 				// An old bundled CRD and a typo look the same: say which.
-				text += " (schema: " + k.source + ")"
+				f.Message += " (schema: " + k.source + ")"
+				if k.behind {
+					// A newer operator than the bundled one may define it.
+					f.Severity = report.SeverityWarning
+					f.Message += "; the bundled CRD is older than the project's current release: if your operator is newer, pass its CRD with --crds"
+				}
 			}
-			out = append(out, schemaFinding(obj, rule, p, text))
+			out = append(out, f)
 		}
 	case validator.Error:
 		msg := "schema validation failed"

@@ -199,6 +199,10 @@ type CatalogSource struct {
 	// module (see tools/schemagen).
 	Prefer  string   `json:"prefer,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+	// Behind, when set, says why the pinned release is older than the
+	// project's current one: a newer operator may define fields this
+	// release lacks.
+	Behind string `json:"behind,omitempty"`
 }
 
 // Label is how messages name the source: "cert-manager v1.21.2".
