@@ -18,6 +18,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
@@ -116,6 +117,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	output := fs.StringP("output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release whose schemas are used ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
 	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions to validate custom resources with (repeatable)")
+	locations := fs.StringArray("schema-location", nil, "local JSON schemas in kubeconform's -schema-location convention, e.g. 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json', for kinds without a bundled or repository CRD (repeatable; no URLs)")
 	jobs := fs.IntP("jobs", "j", 0, "targets built and checked at once (default: number of CPUs)")
 	policies := fs.StringArray("policy", nil, "directory of Rego policies to run besides the defaults; conftest layouts work unchanged (repeatable)")
 	noDefaults := fs.Bool("no-default-policies", false, "do not run the bundled policy library")
@@ -164,6 +166,17 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		}
 		crdDirs = append(crdDirs, abs)
 	}
+	var schemaLocs []string
+	for _, l := range *locations {
+		if _, err := schema.ParseSchemaLocation(l); err != nil {
+			return ExitUsage, err
+		}
+		abs, err := filepath.Abs(l)
+		if err != nil {
+			return ExitUsage, err
+		}
+		schemaLocs = append(schemaLocs, abs)
+	}
 	var checkers []runner.Checker
 	var rules []report.RuleDoc
 	if !*noPolicies {
@@ -184,7 +197,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return ExitUsage, err
 	}
 	rep, err := runner.Run(ctx, runner.Options{
-		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
+		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
 		SkipSchema: perf.noSchema, Progress: progress.report(),
 	})

@@ -29,6 +29,11 @@ type Config struct {
 	// kvet does not ask for a schema for them. "apiVersion/Kind" or
 	// "group/*" or "apiVersion/*".
 	ExternalKinds []string `json:"externalKinds,omitempty"`
+	// SchemaLocations are repository-relative kubeconform -schema-location
+	// templates of JSON schema files the repository holds, e.g.
+	// "schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json";
+	// used for kinds no bundled or repository CRD describes.
+	SchemaLocations []string `json:"schemaLocations,omitempty"`
 	// Exclude are repository-relative globs (** allowed) of paths that are
 	// never discovered as targets.
 	Exclude []string `json:"exclude,omitempty"`
@@ -147,6 +152,11 @@ func (c *Config) check() error {
 			errs = append(errs, err)
 		}
 	}
+	for i, l := range c.SchemaLocations {
+		if err := checkSchemaLocation(l); err != nil {
+			errs = append(errs, fmt.Errorf("schemaLocations[%d]: %w", i, err))
+		}
+	}
 	if err := c.Limits.check(); err != nil {
 		errs = append(errs, err)
 	}
@@ -217,4 +227,23 @@ func Glob(g string) (*regexp.Regexp, error) {
 		return nil, fmt.Errorf("invalid glob %q: %w", g, err)
 	}
 	return re, nil
+}
+
+// checkSchemaLocation keeps a kvet.yaml schema location inside the
+// repository: relative, no "..", no URL (kvet never downloads).
+func checkSchemaLocation(l string) error {
+	switch {
+	case strings.TrimSpace(l) == "":
+		return errors.New("empty location")
+	case strings.Contains(l, "://"):
+		return fmt.Errorf("%q is a URL: kvet reads schemas from the repository only", l)
+	case filepath.IsAbs(l) || strings.HasPrefix(l, "/") || strings.HasPrefix(l, `\`):
+		return fmt.Errorf("%q is absolute: kvet.yaml paths are relative to the repository root", l)
+	}
+	for _, seg := range strings.FieldsFunc(l, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if strings.TrimSpace(seg) == ".." {
+			return fmt.Errorf("%q leaves the repository through \"..\"", l)
+		}
+	}
+	return nil
 }

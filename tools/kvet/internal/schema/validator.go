@@ -80,7 +80,7 @@ type Validator struct {
 	removed map[string]bundled.RemovedVersion
 	// catalog is the bundled CRD catalog's index.
 	catalog *bundled.CatalogIndex
-	kc             validator.Validator
+	kc      validator.Validator
 	// detail expands errors kubeconform reports only as a group.
 	detail *detailer
 	// crd checks what CRD schemas say beyond JSON schema: CEL rules,
