@@ -4,6 +4,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,7 +38,8 @@ Usage:
   kvet diff --base REF [PATH...]    rendered difference between git REF and the work tree
   kvet policy test [DIR...]         run the Rego policy tests (*_test.rego) and print coverage
   kvet schemas export DIR           write the schemas kvet uses, in kubeconform's layout
-  kvet version                      tool, kustomize API and bundled Kubernetes versions
+  kvet schemas list [PATH...]       the kinds kvet has schemas for, and those PATH uses without one
+  kvet version [-o json]            tool, kustomize API, bundled Kubernetes versions and CRD sources
 
 Run "kvet <command> --help" for the flags of a command.
 `
@@ -62,7 +64,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "schemas":
 		code, err = schemasCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
-		err = version(stdout)
+		code, err = versionCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -271,21 +273,62 @@ func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
 var Version = "dev"
 
-func version(w io.Writer) error {
-	api, kyaml := "unknown", "unknown"
+// versionInfo is the JSON form of "kvet version".
+type versionInfo struct {
+	Kvet               string   `json:"kvet"`
+	KustomizeAPI       string   `json:"kustomizeAPI"`
+	Kyaml              string   `json:"kyaml"`
+	KubernetesVersions []string `json:"kubernetesVersions"`
+	DefaultKubernetes  string   `json:"defaultKubernetesVersion"`
+	// CRDCatalog lists the pinned Go modules the bundled CRDs come from,
+	// and those the removed CRD versions are derived from.
+	CRDCatalog struct {
+		Sources []bundled.CatalogSource `json:"sources"`
+		History []bundled.HistorySource `json:"history"`
+	} `json:"crdCatalog"`
+}
+
+func versionCommand(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("version", stderr, "Usage: kvet version [-o text|json]\n\nFlags:\n")
+	output := fs.StringP("output", "o", "text", "output format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage, err
+	}
+	if *output != "text" && *output != "json" {
+		return ExitUsage, fmt.Errorf("unknown output format %q (want text or json)", *output)
+	}
+	info := versionInfo{Kvet: Version, KustomizeAPI: "unknown", Kyaml: "unknown",
+		KubernetesVersions: bundled.KubernetesVersions(), DefaultKubernetes: bundled.DefaultKubernetesVersion()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			switch d.Path {
 			case "sigs.k8s.io/kustomize/api":
-				api = d.Version
+				info.KustomizeAPI = d.Version
 			case "sigs.k8s.io/kustomize/kyaml":
-				kyaml = d.Version
+				info.Kyaml = d.Version
 			}
 		}
 	}
-	_, err := fmt.Fprintf(w, "kvet %s\nkustomize api %s, kyaml %s\nKubernetes schemas: %s (default %s)\n",
-		Version, api, kyaml, strings.Join(bundled.KubernetesVersions(), ", "), bundled.DefaultKubernetesVersion())
-	return err
+	idx, err := bundled.LoadCatalogIndex()
+	if err != nil {
+		return ExitUsage, err
+	}
+	info.CRDCatalog.Sources, info.CRDCatalog.History = idx.Sources, idx.History
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return ExitOK, enc.Encode(info)
+	}
+	crds := 0
+	for _, g := range idx.Groups {
+		crds += len(g.CRDs)
+	}
+	fmt.Fprintf(stdout, "kvet %s\nkustomize api %s, kyaml %s\nKubernetes schemas: %s (default %s)\nCRD catalog: %d CRDs in %d API groups (kvet schemas list), from:\n",
+		info.Kvet, info.KustomizeAPI, info.Kyaml, strings.Join(info.KubernetesVersions, ", "), info.DefaultKubernetes, crds, len(idx.Groups))
+	for _, s := range idx.Sources {
+		fmt.Fprintf(stdout, "  %s %s (%s)\n", s.Project, s.Version, s.Module)
+	}
+	return ExitOK, nil
 }
 
 // repoRoot is the nearest parent of the working directory holding .git,

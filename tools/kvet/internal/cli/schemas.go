@@ -15,6 +15,7 @@ import (
 )
 
 const schemasHelp = `Usage: kvet schemas export [flags] DIR
+       kvet schemas list [flags] [PATH...]
 
 Writes the JSON schemas kvet validates against into DIR, in kubeconform's
 layout, so other tools check with exactly the same schemas: the built-in kinds
@@ -30,10 +31,13 @@ schema file and are not exported.
 Flags:
 `
 
-// schemasCommand runs "kvet schemas export".
-func schemasCommand(_ context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+// schemasCommand runs "kvet schemas export" and "kvet schemas list".
+func schemasCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	if len(args) > 0 && args[0] == "list" {
+		return schemasList(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "export" {
-		return ExitUsage, errors.New("usage: kvet schemas export [--kubernetes-version V] [--crds DIR]... DIR")
+		return ExitUsage, errors.New("usage: kvet schemas export [--kubernetes-version V] [--crds DIR]... DIR | kvet schemas list [-o json] [PATH...]")
 	}
 	fs := newFlagSet("schemas export", stderr, schemasHelp)
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release of the built-in schemas ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
