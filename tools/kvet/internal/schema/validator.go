@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -474,6 +475,9 @@ func describe(rule, p, msg string) string {
 		for _, n := range names {
 			fields = append(fields, n[1])
 		}
+		// kubeconform lists them in map order: sort, so that the same
+		// defect reached through two targets is one finding.
+		slices.Sort(fields)
 		return fmt.Sprintf("unknown field %s in %s: the API server rejects fields its schema does not define; check the spelling and indentation", strings.Join(fields, ", "), where)
 	case "missing-field":
 		return fmt.Sprintf("%s in %s: add the required field", msg, where)
