@@ -37,6 +37,9 @@ type catalogSource struct {
 	// reports an unknown field of these CRDs as a warning, since a newer
 	// operator may define it.
 	Behind string `json:"behind,omitempty"`
+	// OpenAPI, when set, adds the kinds an OpenAPI document of the module
+	// describes that are not CRDs (openshift.go).
+	OpenAPI *openAPIRef `json:"openapi,omitempty"`
 }
 
 // catalogSources pins the CRDs kvet bundles, at the newest release the
@@ -86,7 +89,16 @@ func catalogSources() []catalogSource {
 		{Project: "Operator Lifecycle Manager", Module: "github.com/operator-framework/api", Version: "v0.36.0", Paths: []string{"crds"}},
 		{Project: "OpenShift", Module: "github.com/openshift/api", Version: "v0.0.0-20251015095338-264e80a2b6e7", Paths: []string{
 			"*/*/zz_generated.crd-manifests",
-		}, Prefer: "-CustomNoUpgrade.", Exclude: []string{"example/*/*"}},
+		}, Prefer: "-CustomNoUpgrade.", Exclude: []string{"example/*/*"}, OpenAPI: &openAPIRef{
+			File:   "openapi/openapi.json",
+			Prefix: "com.github.openshift.api.",
+			Packages: map[string]string{
+				"apps": "apps.openshift.io", "authorization": "authorization.openshift.io",
+				"build": "build.openshift.io", "image": "image.openshift.io", "oauth": "oauth.openshift.io",
+				"project": "project.openshift.io", "quota": "quota.openshift.io", "security": "security.openshift.io",
+				"template": "template.openshift.io", "user": "user.openshift.io",
+			},
+		}},
 		{Project: "grafana-operator", Module: "github.com/grafana/grafana-operator/v5", Version: "v5.18.0", Paths: []string{"config/crd/bases"},
 			Behind: "newer grafana-operator releases (v5.19 and later) are refused by the module proxy"},
 		{Project: "Cilium", Module: "github.com/cilium/cilium", Version: "v1.20.2", Paths: []string{
@@ -129,6 +141,15 @@ type catalogGroup struct {
 	Group string       `json:"group"`
 	File  string       `json:"file"`
 	CRDs  []catalogCRD `json:"crds"`
+	// Schemas are kinds of the group that are not CRDs, converted from an
+	// OpenAPI document: the group file holds them ready to use.
+	Schemas []catalogSchema `json:"schemas,omitempty"`
+}
+
+type catalogSchema struct {
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
+	Source  int    `json:"source"`
 }
 
 type catalogCRD struct {
@@ -149,6 +170,8 @@ type catalogVersion struct {
 // groupBundle is the layout of catalog/<group>.json.gz.
 type groupBundle struct {
 	CRDs []any `json:"crds"`
+	// Schemas are standalone schemas keyed apiVersion/kind.
+	Schemas map[string]any `json:"schemas,omitempty"`
 }
 
 const (
@@ -161,15 +184,24 @@ type sourcedCRD struct {
 	source int
 }
 
+type sourcedSchema struct {
+	schema any
+	source int
+}
+
 // generateCatalog downloads every source and writes the index and one
 // bundle per API group.
 func generateCatalog(ctx context.Context, out string) (string, int, error) {
 	sources := catalogSources()
 	byName := map[string]sourcedCRD{}
+	schemas := map[string]sourcedSchema{} // apiVersion/kind -> schema
 	for i, src := range sources {
-		crds, err := readSource(ctx, src)
+		crds, kinds, err := readSource(ctx, src)
 		if err != nil {
 			return "", 0, err
+		}
+		for key, s := range kinds {
+			schemas[key] = sourcedSchema{schema: s, source: i}
 		}
 		for _, crd := range crds {
 			name := crdName(crd)
@@ -192,9 +224,24 @@ func generateCatalog(ctx context.Context, out string) (string, int, error) {
 		return "", 0, fmt.Errorf("create %s: %w", dir, err)
 	}
 	groups := map[string][]string{}
+	served := map[string]bool{} // apiVersion/kind a CRD serves
 	for name, c := range byName {
 		g := str(get(c.crd, "spec", "group"))
 		groups[g] = append(groups[g], name)
+		for _, v := range servedVersions(c.crd) {
+			served[g+"/"+v+"/"+str(get(c.crd, "spec", "names", "kind"))] = true
+		}
+	}
+	groupSchemas := map[string][]string{}
+	for key := range schemas {
+		if served[key] {
+			continue // a CRD describes it (OpenShift serves some kinds both ways)
+		}
+		g := key[:strings.Index(key, "/")]
+		groupSchemas[g] = append(groupSchemas[g], key)
+		if _, ok := groups[g]; !ok {
+			groups[g] = nil
+		}
 	}
 	index := catalogIndex{Sources: sources, History: historySources(), Removed: removed}
 	total := 0
@@ -208,6 +255,16 @@ func generateCatalog(ctx context.Context, out string) (string, int, error) {
 			bundle.CRDs = append(bundle.CRDs, c.crd)
 			entry.CRDs = append(entry.CRDs, indexEntry(c))
 		}
+		keys := groupSchemas[g]
+		slices.Sort(keys)
+		for _, key := range keys {
+			if bundle.Schemas == nil {
+				bundle.Schemas = map[string]any{}
+			}
+			bundle.Schemas[key] = schemas[key].schema
+			parts := strings.Split(key, "/")
+			entry.Schemas = append(entry.Schemas, catalogSchema{Version: parts[1], Kind: parts[2], Source: schemas[key].source})
+		}
 		size, err := writeGzipJSON(filepath.Join(dir, entry.File), bundle)
 		if err != nil {
 			return "", 0, err
@@ -220,7 +277,11 @@ func generateCatalog(ctx context.Context, out string) (string, int, error) {
 		return "", 0, err
 	}
 	total += size
-	return fmt.Sprintf("%s/: %d CRDs in %d groups from %d modules, %d removed versions, %d bytes", catalogDir, len(byName), len(groups), len(sources), len(removed), total), total, nil
+	nSchemas := 0
+	for _, keys := range groupSchemas {
+		nSchemas += len(keys)
+	}
+	return fmt.Sprintf("%s/: %d CRDs and %d other kinds in %d groups from %d modules, %d removed versions, %d bytes", catalogDir, len(byName), nSchemas, len(groups), len(sources), len(removed), total), total, nil
 }
 
 func indexEntry(c sourcedCRD) catalogCRD {
@@ -259,13 +320,25 @@ func str(v any) string {
 	return s
 }
 
-// readSource returns the trimmed CRDs of every path of one source.
-func readSource(ctx context.Context, src catalogSource) ([]map[string]any, error) {
+// readSource returns the trimmed CRDs of every path of one source, and the
+// schemas of its OpenAPI kinds keyed apiVersion/kind.
+func readSource(ctx context.Context, src catalogSource) ([]map[string]any, map[string]any, error) {
 	module, err := openModule(ctx, src.Module, src.Version)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer module.Close()
+	var kinds map[string]any
+	if src.OpenAPI != nil {
+		if kinds, err = readOpenAPIKinds(module, src.OpenAPI); err != nil {
+			return nil, nil, fmt.Errorf("%s@%s: %w", src.Module, src.Version, err)
+		}
+	}
+	crds, err := readSourceCRDs(module, src)
+	return crds, kinds, err
+}
+
+func readSourceCRDs(module fs.FS, src catalogSource) ([]map[string]any, error) {
 	var all []map[string]any
 	at := map[string]int{}                 // CRD name -> index in all
 	from := map[string]map[string]string{} // CRD name -> version -> file, for Prefer

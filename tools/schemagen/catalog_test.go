@@ -148,3 +148,26 @@ spec:
 	v1 := get(all[0], "spec", "versions").([]any)[0]
 	assert.NotNil(t, get(v1, "schema", "openAPIV3Schema", "properties", "all"), "the CustomNoUpgrade copy of v1 is kept")
 }
+
+// OpenShift's own API server kinds are read from its OpenAPI document by
+// their definition names.
+func TestOpenAPIKind(t *testing.T) {
+	ref := &openAPIRef{Prefix: "com.github.openshift.api.", Packages: map[string]string{"apps": "apps.openshift.io"}}
+	top := map[string]any{"properties": map[string]any{"apiVersion": map[string]any{}, "kind": map[string]any{}, "metadata": map[string]any{}}}
+	tests := []struct {
+		name string
+		def  map[string]any
+		want GVK
+		ok   bool
+	}{
+		{"com.github.openshift.api.apps.v1.DeploymentConfig", top, GVK{"apps.openshift.io", "v1", "DeploymentConfig"}, true},
+		{"com.github.openshift.api.apps.v1.DeploymentConfigSpec", map[string]any{"properties": map[string]any{"replicas": map[string]any{}}}, GVK{}, false},
+		{"com.github.openshift.api.route.v1.Route", top, GVK{}, false}, // not a listed package (a CRD)
+		{"io.k8s.api.apps.v1.Deployment", top, GVK{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := openAPIKind(ref, tt.name, tt.def)
+		assert.Equal(t, tt.ok, ok, tt.name)
+		assert.Equal(t, tt.want, got, tt.name)
+	}
+}

@@ -46,6 +46,9 @@ func TestBundledGroups(t *testing.T) {
 		{"kyverno.yaml", "policies.kyverno.io/v1", "ValidatingPolicy", "spec", 30, "Kyverno v1.19.1"},
 		{"cloudnative-pg.yaml", "postgresql.cnpg.io/v1", "Cluster", "spec", 19, "CloudNativePG v1.28.0"},
 		{"openshift-route.yaml", "route.openshift.io/v1", "Route", "spec", 24, "OpenShift v0.0.0-20251015095338-264e80a2b6e7"},
+		// OpenShift's own API server kinds: no CRD, the OpenAPI document.
+		{"openshift-apps.yaml", "apps.openshift.io/v1", "DeploymentConfig", "spec", 38, "OpenAPI of OpenShift v0.0.0-20251015095338-264e80a2b6e7"},
+		{"openshift-image.yaml", "image.openshift.io/v1", "ImageStream", "spec.lookupPolicy", 17, "OpenAPI of OpenShift v0.0.0-20251015095338-264e80a2b6e7"},
 		{"knative.yaml", "serving.knative.dev/v1", "Service", "spec.template.spec", 21, "Knative Serving v0.51.0"},
 		{"snapshot.yaml", "snapshot.storage.k8s.io/v1", "VolumeSnapshotClass", "", 13, "CSI external-snapshotter v8.7.0"},
 		{"tekton.yaml", "tekton.dev/v1", "Task", "spec.steps[build]", 21, "Tekton Pipelines v1.6.0"},
@@ -75,7 +78,7 @@ func TestBundledGroups(t *testing.T) {
 			assert.Equal(t, tc.kind, f.Resource.Kind)
 			assert.Equal(t, tc.path, f.Path)
 			assert.Equal(t, tc.line, f.Source.Line, f.Message)
-			assert.Contains(t, f.Message, "(schema: CRD ")
+			assert.Contains(t, f.Message, "(schema: ")
 			assert.Contains(t, f.Message, tc.source+", bundled)")
 			if tc.kind == "GrafanaFolder" {
 				// The bundled grafana-operator is older than its current

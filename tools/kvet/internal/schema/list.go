@@ -71,6 +71,11 @@ func List(opts Options) ([]Listed, error) {
 				}
 			}
 		}
+		for _, sc := range g.Schemas {
+			src := idx.Sources[sc.Source]
+			byKey[g.Group+"/"+sc.Version+"/"+sc.Kind] = Listed{Group: g.Group, Version: sc.Version, Kind: sc.Kind,
+				Source: src.Label() + " (OpenAPI)", Module: src.Module + "@" + src.Version}
+		}
 	}
 	for _, c := range opts.CRDs {
 		group := str(get(c.Object, "spec", "group"))

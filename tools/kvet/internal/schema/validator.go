@@ -167,6 +167,16 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 			}
 			crdObjects = append(crdObjects, crd)
 		}
+		schemas, err := bundled.GroupSchemas(group)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
+		}
+		for key, raw := range schemas {
+			i := strings.LastIndex(key, "/")
+			if err := v.write(key[:i], key[i+1:], raw); err != nil {
+				return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
+			}
+		}
 	}
 	for _, c := range opts.CRDs {
 		crdObjects = append(crdObjects, c.Object)
@@ -254,6 +264,10 @@ func (v *Validator) recordCatalog() {
 				}
 				v.known[apiVersion+"/"+c.Kind] = k
 			}
+		}
+		for _, sc := range g.Schemas {
+			src := v.catalog.Sources[sc.Source]
+			v.known[g.Group+"/"+sc.Version+"/"+sc.Kind] = known{source: fmt.Sprintf("OpenAPI of %s, bundled", src.Label())}
 		}
 	}
 }

@@ -195,10 +195,11 @@ type CatalogSource struct {
 	Module  string   `json:"module"`
 	Version string   `json:"version"`
 	Paths   []string `json:"paths"`
-	// Prefer and Exclude are how schemagen chose among the files of the
-	// module (see tools/schemagen).
-	Prefer  string   `json:"prefer,omitempty"`
-	Exclude []string `json:"exclude,omitempty"`
+	// Prefer, Exclude and OpenAPI are how schemagen chose among the files
+	// of the module (see tools/schemagen).
+	Prefer  string          `json:"prefer,omitempty"`
+	Exclude []string        `json:"exclude,omitempty"`
+	OpenAPI json.RawMessage `json:"openapi,omitempty"`
 	// Behind, when set, says why the pinned release is older than the
 	// project's current one: a newer operator may define fields this
 	// release lacks.
@@ -234,6 +235,17 @@ type CatalogGroup struct {
 	Group string       `json:"group"`
 	File  string       `json:"file"`
 	CRDs  []CatalogCRD `json:"crds"`
+	// Schemas are kinds of the group that are not CRDs (OpenShift's own
+	// API server kinds), bundled as ready standalone schemas.
+	Schemas []CatalogSchema `json:"schemas,omitempty"`
+}
+
+// CatalogSchema is one kind of a group bundled as a standalone schema.
+type CatalogSchema struct {
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
+	// Source indexes CatalogIndex.Sources.
+	Source int `json:"source"`
 }
 
 // CatalogCRD is the identity of one bundled CRD.
@@ -297,7 +309,8 @@ func (c *CatalogIndex) Group(group string) *CatalogGroup {
 }
 
 type groupFile struct {
-	CRDs []json.RawMessage `json:"crds"`
+	CRDs    []json.RawMessage          `json:"crds"`
+	Schemas map[string]json.RawMessage `json:"schemas"`
 }
 
 // groupRaw decompresses one group's file.
@@ -344,6 +357,17 @@ func GroupCRDs(group string) ([]map[string]any, error) {
 		return nil, err
 	}
 	return c.list, nil
+}
+
+// GroupSchemas returns the standalone schemas of one group's kinds that
+// are not CRDs, keyed apiVersion/kind (Draft-04, strict, like the
+// Kubernetes built-ins). Shared: never modify them.
+func GroupSchemas(group string) (map[string]json.RawMessage, error) {
+	f, err := groupRaw(group)
+	if err != nil {
+		return nil, err
+	}
+	return f.Schemas, nil
 }
 
 // LoadCatalog decompresses every group of the CRD catalog (for export;

@@ -166,6 +166,12 @@ func TestCatalogIndexMatchesGroups(t *testing.T) {
 			versions, _ := spec["versions"].([]any)
 			assert.Len(t, e.Versions, len(versions), e.Name)
 		}
+		schemas, err := GroupSchemas(g.Group)
+		require.NoError(t, err, g.Group)
+		require.Len(t, schemas, len(g.Schemas), g.Group)
+		for _, sc := range g.Schemas {
+			assert.Contains(t, schemas, g.Group+"/"+sc.Version+"/"+sc.Kind)
+		}
 		assert.Same(t, &idx.Groups[slices.IndexFunc(idx.Groups, func(x CatalogGroup) bool { return x.Group == g.Group })], idx.Group(g.Group))
 	}
 	assert.Nil(t, idx.Group("no.such.group"))
@@ -182,6 +188,10 @@ func TestCatalogIndexMatchesGroups(t *testing.T) {
 	assert.Equal(t, "helm.toolkit.fluxcd.io/v2", hr.Use)
 	assert.Regexp(t, `^v2\.\d+\.\d+$`, hr.RemovedIn)
 	assert.Contains(t, removed, "source.toolkit.fluxcd.io/v1beta2/HelmRepository")
+
+	apps := idx.Group("apps.openshift.io")
+	require.NotNil(t, apps, "OpenShift's own API server kinds are bundled from its OpenAPI document")
+	assert.Contains(t, apps.Schemas, CatalogSchema{Version: "v1", Kind: "DeploymentConfig", Source: apps.Schemas[0].Source})
 }
 
 // newValidator writes the schemas of one release in the documented layout
