@@ -66,18 +66,8 @@ func schemasCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 	dirs = append(dirs, absAll(root, cfg.CRDs)...)
 	var opts schema.Options
 	opts.KubernetesVersion = version
-	for _, d := range dirs {
-		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-			return ExitUsage, fmt.Errorf("--crds %s is not a directory", d)
-		}
-		found, findings, err := runner.CRDsInDir(root, d)
-		if err != nil {
-			return ExitUsage, err
-		}
-		for _, f := range findings {
-			fmt.Fprintf(stderr, "kvet: %s: %s\n", f.Source.File, f.Message)
-		}
-		opts.CRDs = append(opts.CRDs, found...)
+	if opts.CRDs, err = crdsOfDirs(root, dirs, stderr); err != nil {
+		return ExitUsage, err
 	}
 	res, findings, err := schema.Export(out, opts)
 	if err != nil {
@@ -94,4 +84,24 @@ func schemasCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return ExitFindings, nil
 	}
 	return ExitOK, nil
+}
+
+// crdsOfDirs reads the CRDs of the --crds and kvet.yaml directories; a CRD
+// that cannot be used is said on stderr.
+func crdsOfDirs(root string, dirs []string, stderr io.Writer) ([]schema.CRD, error) {
+	var out []schema.CRD
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--crds %s is not a directory", d)
+		}
+		found, findings, err := runner.CRDsInDir(root, d)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range findings {
+			fmt.Fprintf(stderr, "kvet: %s: %s\n", f.Source.File, f.Message)
+		}
+		out = append(out, found...)
+	}
+	return out, nil
 }

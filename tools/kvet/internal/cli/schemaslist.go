@@ -71,18 +71,8 @@ func schemasList(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	}
 	opts := schema.Options{KubernetesVersion: version}
 	dirs := append(absPaths(*crds), absAll(root, cfg.CRDs)...)
-	for _, d := range dirs {
-		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-			return ExitUsage, fmt.Errorf("--crds %s is not a directory", d)
-		}
-		found, findings, err := runner.CRDsInDir(root, d)
-		if err != nil {
-			return ExitUsage, err
-		}
-		for _, f := range findings {
-			fmt.Fprintf(stderr, "kvet: %s: %s\n", f.Source.File, f.Message)
-		}
-		opts.CRDs = append(opts.CRDs, found...)
+	if opts.CRDs, err = crdsOfDirs(root, dirs, stderr); err != nil {
+		return ExitUsage, err
 	}
 	listed, err := schema.List(opts)
 	if err != nil {
