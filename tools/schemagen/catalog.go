@@ -108,6 +108,7 @@ func catalogSources() []catalogSource {
 		{Project: "VolSync", Module: "github.com/backube/volsync", Version: "v0.14.0", Paths: []string{"config/crd/bases"}},
 		{Project: "Multus (NetworkAttachmentDefinition)", Module: "github.com/k8snetworkplumbingwg/network-attachment-definition-client", Version: "v1.7.7", Paths: []string{"artifacts/networks-crd.yaml"}},
 		{Project: "ExternalDNS", Module: "sigs.k8s.io/external-dns", Version: "v0.23.0", Paths: []string{"config/crd/standard"}},
+		{Project: "OPA Gatekeeper", Module: "github.com/open-policy-agent/gatekeeper/v3", Version: "v3.23.1", Paths: []string{"charts/gatekeeper/crds"}},
 		{Project: "Kyverno", Module: "github.com/kyverno/kyverno", Version: "v1.19.1", Paths: []string{
 			"config/crds/kyverno",
 			"config/crds/policies.kyverno.io",

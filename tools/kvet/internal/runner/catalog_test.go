@@ -35,6 +35,7 @@ func TestBundledGroups(t *testing.T) {
 		{"external-dns.yaml", "externaldns.k8s.io/v1alpha1", "DNSEndpoint", "spec.endpoints[0]", 21, "ExternalDNS v0.23.0"},
 		{"flux-operator.yaml", "fluxcd.controlplane.io/v1", "ResourceSet", "spec", 21, "Flux Operator v0.59.0"},
 		{"envoy-gateway.yaml", "gateway.envoyproxy.io/v1alpha1", "ClientTrafficPolicy", "spec", 25, "Envoy Gateway v1.9.1"},
+		{"gatekeeper.yaml", "templates.gatekeeper.sh/v1", "ConstraintTemplate", "spec.targets[0]", 29, "OPA Gatekeeper v3.23.1"},
 		{"gateway-api.yaml", "gateway.networking.k8s.io/v1", "HTTPRoute", "spec", 24, "Gateway API (experimental channel) v1.7.0"},
 		{"grafana-operator.yaml", "grafana.integreatly.org/v1beta1", "GrafanaFolder", "spec", 18, "grafana-operator v5.18.0"},
 		{"multus.yaml", "k8s.cni.cncf.io/v1", "NetworkAttachmentDefinition", "spec", 15, "Multus (NetworkAttachmentDefinition) v1.7.7"},
