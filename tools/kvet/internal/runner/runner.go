@@ -140,7 +140,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results), SchemaLocations: locs})
+		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results), SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
