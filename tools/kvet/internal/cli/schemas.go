@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
@@ -50,17 +51,9 @@ func schemasCommand(ctx context.Context, args []string, stdout, stderr io.Writer
 		return ExitUsage, errors.New("schemas export takes exactly one DIR")
 	}
 	out := fs.Arg(0)
-	root, err := repoRoot()
+	root, cfg, version, err := repoConfig(*cfgPath, *k8s)
 	if err != nil {
 		return ExitUsage, err
-	}
-	cfg, err := loadConfig(root, *cfgPath)
-	if err != nil {
-		return ExitUsage, err
-	}
-	version := *k8s
-	if version == "" {
-		version = cfg.KubernetesVersion
 	}
 	dirs := absPaths(*crds)
 	dirs = append(dirs, absAll(root, cfg.CRDs)...)
@@ -104,4 +97,21 @@ func crdsOfDirs(root string, dirs []string, stderr io.Writer) ([]schema.CRD, err
 		out = append(out, found...)
 	}
 	return out, nil
+}
+
+// repoConfig finds the repository root, reads its configuration and says
+// which Kubernetes release to use (the flag's, else kvet.yaml's).
+func repoConfig(cfgPath, k8s string) (string, *config.Config, string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", nil, "", err
+	}
+	cfg, err := loadConfig(root, cfgPath)
+	if err != nil {
+		return "", nil, "", err
+	}
+	if k8s == "" {
+		k8s = cfg.KubernetesVersion
+	}
+	return root, cfg, k8s, nil
 }

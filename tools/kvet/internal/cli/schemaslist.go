@@ -57,17 +57,9 @@ func schemasList(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if *output != "text" && *output != "json" {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want text or json)", *output)
 	}
-	root, err := repoRoot()
+	root, cfg, version, err := repoConfig(*cfgPath, *k8s)
 	if err != nil {
 		return ExitUsage, err
-	}
-	cfg, err := loadConfig(root, *cfgPath)
-	if err != nil {
-		return ExitUsage, err
-	}
-	version := *k8s
-	if version == "" {
-		version = cfg.KubernetesVersion
 	}
 	opts := schema.Options{KubernetesVersion: version}
 	dirs := append(absPaths(*crds), absAll(root, cfg.CRDs)...)
