@@ -67,6 +67,12 @@ func readHistory(ctx context.Context, h historySource, bundled map[string]source
 		return nil, err
 	}
 	defer module.Close()
+	return historyOf(module, h, bundled)
+}
+
+// historyOf compares the releases under h.Dir of module with the bundled
+// CRDs.
+func historyOf(module fs.FS, h historySource, bundled map[string]sourcedCRD) ([]removedVersion, error) {
 	entries, err := fs.ReadDir(module, h.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("%s@%s %s: %w", h.Module, h.Version, h.Dir, err)
