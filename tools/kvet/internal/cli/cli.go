@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -189,7 +190,12 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		checkers = append(checkers, policyChecker{e})
 		rules = policyRuleDocs(e)
 	}
-	sel, err := narrow.selector(ctx, root, *cfgPath, cfg, crdDirs, *policies, stderr)
+	// A changed schema under a --schema-location changes every verdict too.
+	globalDirs := slices.Clone(crdDirs)
+	for _, l := range schemaLocs {
+		globalDirs = append(globalDirs, schema.FixedDir(l))
+	}
+	sel, err := narrow.selector(ctx, root, *cfgPath, cfg, globalDirs, *policies, stderr)
 	if err != nil {
 		return ExitUsage, err
 	}
