@@ -59,10 +59,13 @@ type Options struct {
 	// KubernetesVersion overrides the config.
 	KubernetesVersion string
 	// CRDDirs are extra CRD directories (absolute).
-	CRDDirs  []string
-	Build    build.Options
-	Jobs     int
-	Checkers []Checker
+	CRDDirs []string
+	// SchemaLocations are the --schema-location templates (absolute);
+	// kvet.yaml's schemaLocations come after them.
+	SchemaLocations []string
+	Build           build.Options
+	Jobs            int
+	Checkers        []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
 	// Select, when set, narrows the discovered targets before anything is
@@ -140,8 +143,12 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
+		locs, err := schemaLocations(opts)
+		if err != nil {
+			return nil, err
+		}
 		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results)})
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results), SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
@@ -423,4 +430,33 @@ func kindsOf(results []built) map[string]bool {
 		}
 	}
 	return kinds
+}
+
+// schemaLocations resolves the command line's and kvet.yaml's schema
+// locations. A kvet.yaml one is part of the untrusted repository: it reads
+// inside the repository root only. A command-line one may name any local
+// directory, and reads inside that directory only (the part of the
+// template before its first placeholder).
+func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
+	var out []schema.SchemaLocation
+	for _, l := range opts.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, err
+		}
+		fixed := schema.FixedDir(tpl)
+		name := "--schema-location " + filepath.Base(fixed)
+		if r, err := filepath.Rel(opts.Root, l); err == nil && !strings.HasPrefix(r, "..") {
+			name = filepath.ToSlash(r)
+		}
+		out = append(out, schema.SchemaLocation{Template: tpl, Root: fixed, Name: name, Limits: opts.Build.Limits})
+	}
+	for _, l := range opts.Config.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, fmt.Errorf("kvet.yaml schemaLocations: %w", err)
+		}
+		out = append(out, schema.SchemaLocation{Template: filepath.Join(opts.Root, tpl), Root: opts.Root, Name: l, Limits: opts.Build.Limits})
+	}
+	return out, nil
 }
