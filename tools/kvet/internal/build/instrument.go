@@ -2,7 +2,6 @@ package build
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -40,27 +39,20 @@ type probe struct {
 	destructive bool
 }
 
-// instrumentOptions: read reads a patch file (through the guard); drop
-// leaves out the real patch of a probe (verify.go).
-type instrumentOptions struct {
-	read func(path string) ([]byte, error)
-	drop map[string]bool
-}
-
 // instrument rewrites f's kustomization with markers; it returns the new
 // content and the probes it added. root says whether f is the target's own
 // kustomization, which also gets origin annotations turned on.
-func instrument(f *kustfile.File, root bool, next func() int, io instrumentOptions) ([]byte, []probe, bool, error) {
+func instrument(read readFunc, f *kustfile.File, root bool, next func() int, drop map[string]bool) ([]byte, []probe, bool, error) {
 	k := f.K
 	var probes []probe
 	var patches []types.Patch
 	for i, p := range k.Patches {
 		if p.Target != nil {
 			pr := probe{key: fmt.Sprintf("%s%d", patchMarkerPrefix, next()), rule: "patch-no-match", file: f.Path,
-				line: f.Line("patches", i), field: "patches", what: describePatch(p), destructive: destructive(f, p, io.read)}
+				line: f.Line("patches", i), field: "patches", what: describePatch(p), destructive: destructive(f, p, read)}
 			probes = append(probes, pr)
 			patches = append(patches, markerPatch(p.Target, pr.key))
-			if io.drop[pr.key] {
+			if drop[pr.key] {
 				continue
 			}
 		}
@@ -73,10 +65,10 @@ func instrument(f *kustfile.File, root bool, next func() int, io instrumentOptio
 			continue
 		}
 		pr := probe{key: fmt.Sprintf("%s%d", patchMarkerPrefix, next()), rule: "patch-no-match", file: f.Path,
-			line: f.Line("patchesJson6902", i), field: "patchesJson6902", what: describePatch(p), destructive: destructive(f, p, io.read)}
+			line: f.Line("patchesJson6902", i), field: "patchesJson6902", what: describePatch(p), destructive: destructive(f, p, read)}
 		probes = append(probes, pr)
 		patches = append(patches, markerPatch(p.Target, pr.key))
-		if !io.drop[pr.key] {
+		if !drop[pr.key] {
 			json6902 = append(json6902, p)
 		}
 	}
@@ -85,7 +77,7 @@ func instrument(f *kustfile.File, root bool, next func() int, io instrumentOptio
 		list := []types.Replacement{r.Replacement}
 		if r.Path != "" {
 			// A replacement file: inline its entries so each target gets a marker.
-			loaded, err := loadReplacementFile(f.Dir, r.Path)
+			loaded, err := loadReplacementFile(read, f.Dir, r.Path)
 			if err != nil {
 				return nil, nil, false, err
 			}
@@ -169,8 +161,8 @@ func setField(n *kyaml.RNode, field string, v any) error {
 	return n.PipeE(kyaml.SetField(field, val))
 }
 
-func loadReplacementFile(dir, p string) ([]types.Replacement, error) {
-	b, err := os.ReadFile(filepath.Join(dir, p))
+func loadReplacementFile(read readFunc, dir, p string) ([]types.Replacement, error) {
+	b, err := read(filepath.Join(dir, p))
 	if err != nil {
 		return nil, fmt.Errorf("read replacement file %s: %w", p, err)
 	}

@@ -38,9 +38,8 @@ func (b *Builder) verifyUnmatched(ctx context.Context, ofs *overlayFS, dir strin
 	}
 	n := 0
 	next := func() int { n++; return n }
-	io := instrumentOptions{read: ofs.ReadFile, drop: drop}
 	for i, f := range files {
-		content, _, _, err := instrument(f, i == 0 && !fastOrigins, next, io)
+		content, _, _, err := instrument(b.read, f, i == 0 && !fastOrigins, next, drop)
 		if err != nil {
 			return
 		}
