@@ -91,6 +91,9 @@ type Result struct {
 	// this build (file absolute, line): a component's patch is unmatched
 	// only when it matches in none of the targets that include it.
 	Matched []report.Source
+	// ComponentMisses are the patches of components that matched nothing
+	// in this build (file absolute, line).
+	ComponentMisses []report.Source
 }
 
 func (b *Builder) kustomizer(flux bool) *krusty.Kustomizer {
@@ -278,6 +281,9 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 				res.Matched = append(res.Matched, report.Source{File: p.file, Line: p.line})
 			}
 			continue
+		}
+		if components[p.file] {
+			res.ComponentMisses = append(res.ComponentMisses, report.Source{File: p.file, Line: p.line})
 		}
 		if placeholders[p.file] && p.rule == "patch-no-match" {
 			res.Notes = append(res.Notes, fmt.Sprintf(

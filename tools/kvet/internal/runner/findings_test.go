@@ -260,6 +260,17 @@ func TestPatchThatMatchesIsSilent(t *testing.T) {
 	}
 }
 
+// TestComponentPatchPartialRun: a component's patch that matches nothing in
+// the targets a partial run checks may match in another: a warning.
+func TestComponentPatchPartialRun(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, "patches")
+	rep := run(t, root, func(o *runner.Options) { o.Paths = []string{filepath.Join(root, "some-miss")} })
+	require.Equal(t, []got{{"some-miss", report.SeverityWarning, "build", "patch-no-match", "", "", "component-some/kustomization.yaml:4"}},
+		projectAll(rep.Findings), dump(rep))
+	assert.Contains(t, rep.Findings[0].Message, "only some targets")
+}
+
 // TestFluxBootstrapPlaceholder: patches of a flux-system kustomization over
 // the empty gotk-components.yaml that `flux bootstrap` commits are a note.
 func TestFluxBootstrapPlaceholder(t *testing.T) {
