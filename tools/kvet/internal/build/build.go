@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
+
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
@@ -67,6 +69,10 @@ type Object struct {
 	Resource report.Resource
 	// Node is the rendered object, kvet's build annotations removed.
 	Node *kyaml.RNode
+	// Applier is the client that sends the object to the API server, which
+	// decides how its YAML becomes JSON (yamljson): kustomize's printing for
+	// kustomize builds (the zero value), kubectl's for Helm's output.
+	Applier yamljson.Applier
 	// Source is where the object is written in the repository: the file
 	// (absolute path) and the line its document starts on, when known.
 	Source report.Source
@@ -230,6 +236,10 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		}
 		if key, line, dup := duplicateKey(obj.Node.YNode()); dup {
 			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
+			continue
+		}
+		if f, bad := unencodable(obj); bad {
+			res.Findings = append(res.Findings, f)
 			continue
 		}
 		res.Objects = append(res.Objects, obj)

@@ -1,10 +1,14 @@
 package build
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
@@ -49,4 +53,49 @@ func duplicateKeyFinding(obj Object, key string, line int) report.Finding {
 	f := finding("yaml-syntax", fmt.Sprintf("invalid YAML: mapping key %q is defined twice: remove or rename the duplicate key", key), obj.Source.File, line)
 	f.Resource = obj.Resource
 	return f
+}
+
+// unencodable reports an object kustomize renders but cannot print: a
+// mapping key that is not a string (`5:`, `true:`) makes kustomize's JSON
+// encoding fail, so `kustomize build`, `kubectl apply -k`, Flux and Argo CD
+// all fail on the target. The finding points at the key. Only an object the
+// encoding really refuses is reported (the walk just finds the key).
+func unencodable(obj Object) (report.Finding, bool) {
+	if obj.Applier != yamljson.Kustomize || yamljson.NonStringKey(obj.Node.YNode()) == nil {
+		return report.Finding{}, false
+	}
+	_, err := yamljson.Encode(obj.Node, obj.Applier)
+	ke, ok := yamljson.IsKeyError(err)
+	if !ok {
+		return report.Finding{}, false
+	}
+	// The key's line is its line in the file it was parsed from, which is
+	// the object's file unless a patch wrote it: keep it only when that line
+	// of the object's file holds the key.
+	line := obj.Source.Line
+	if lineHolds(obj.Source.File, ke.Line, ke.Key) {
+		line = ke.Line
+	}
+	f := finding("build-failed", ke.Error(), obj.Source.File, line)
+	f.Resource = obj.Resource
+	f.Path = ke.Path
+	return f, true
+}
+
+// lineHolds reports whether line n (1-based) of file starts, after its
+// indentation and list markers, with key.
+func lineHolds(file string, n int, key string) bool {
+	if file == "" || n <= 0 {
+		return false
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return false
+	}
+	lines := bytes.Split(b, []byte("\n"))
+	if n > len(lines) {
+		return false
+	}
+	l := strings.TrimLeft(string(lines[n-1]), " -")
+	return strings.HasPrefix(strings.Trim(l, `"'`), key) || strings.HasPrefix(l, `"`+key) || strings.HasPrefix(l, "'"+key)
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // Object is a rendered object as the checks see it.
@@ -355,8 +356,8 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
 		for {
-			var m map[string]any
-			err := dec.Decode(&m)
+			var n yaml3.Node
+			err := dec.Decode(&n)
 			if err == io.EOF {
 				break
 			}
@@ -365,16 +366,16 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: rel(root, p)}}.WithOrder(-1))
 				break
 			}
-			if m["kind"] == crdKind {
-				// Round-trip through JSON so the types match decoded JSON.
-				js, err := json.Marshal(m)
-				if err != nil {
-					continue
-				}
-				var jm map[string]any
-				if json.Unmarshal(js, &jm) == nil {
-					out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
-				}
+			// CRD files are applied as they are (kubectl apply -f): read
+			// them as kubectl does, so a CRD with a non-string key in a
+			// default or an example is still a CRD.
+			js, err := yamljson.FromNode(&n, yamljson.Kubectl)
+			if err != nil {
+				continue
+			}
+			var jm map[string]any
+			if json.Unmarshal(js, &jm) == nil && jm["kind"] == crdKind {
+				out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
 			}
 		}
 		return nil
