@@ -1,9 +1,9 @@
 package build
 
 import (
-	"bytes"
+	"encoding/json"
 	"fmt"
-	"os"
+	"strconv"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -11,6 +11,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
 )
 
 // kustomize accepts a mapping with the same key twice and passes the object
@@ -58,9 +59,10 @@ func duplicateKeyFinding(obj Object, key string, line int) report.Finding {
 // unencodable reports an object kustomize renders but cannot print: a
 // mapping key that is not a string (`5:`, `true:`) makes kustomize's JSON
 // encoding fail, so `kustomize build`, `kubectl apply -k`, Flux and Argo CD
-// all fail on the target. The finding points at the key. Only an object the
-// encoding really refuses is reported (the walk just finds the key).
-func unencodable(obj Object) (report.Finding, bool) {
+// all fail on the target. Only an object the encoding really refuses is
+// reported (the walk just finds the key); the finding points at the key in
+// the object's file (dir is the target's kustomization directory).
+func unencodable(obj Object, dir string) (report.Finding, bool) {
 	if obj.Applier != yamljson.Kustomize || yamljson.NonStringKey(obj.Node.YNode()) == nil {
 		return report.Finding{}, false
 	}
@@ -69,33 +71,17 @@ func unencodable(obj Object) (report.Finding, bool) {
 	if !ok {
 		return report.Finding{}, false
 	}
-	// The key's line is its line in the file it was parsed from, which is
-	// the object's file unless a patch wrote it: keep it only when that line
-	// of the object's file holds the key.
-	line := obj.Source.Line
-	if lineHolds(obj.Source.File, ke.Line, ke.Key) {
-		line = ke.Line
+	f := finding("build-failed", ke.Error(), obj.Source.File, obj.Source.Line)
+	f.Resource, f.Path = obj.Resource, ke.Path
+	// Locate the key as every other finding is located; the body is read
+	// as kubectl would (keys as strings), only to walk to the key.
+	var body map[string]any
+	if js, err := yamljson.Encode(obj.Node, yamljson.Kubectl); err == nil && json.Unmarshal(js, &body) == nil {
+		key := ke.Path + "[" + strconv.Quote(ke.Key) + "]"
+		o := sourcemap.Object{Body: body, File: obj.Source.File, Line: obj.Source.Line}
+		if src, ok := sourcemap.New(dir).Locate(o, key); ok {
+			f.Source = src
+		}
 	}
-	f := finding("build-failed", ke.Error(), obj.Source.File, line)
-	f.Resource = obj.Resource
-	f.Path = ke.Path
 	return f, true
-}
-
-// lineHolds reports whether line n (1-based) of file starts, after its
-// indentation and list markers, with key.
-func lineHolds(file string, n int, key string) bool {
-	if file == "" || n <= 0 {
-		return false
-	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return false
-	}
-	lines := bytes.Split(b, []byte("\n"))
-	if n > len(lines) {
-		return false
-	}
-	l := strings.TrimLeft(string(lines[n-1]), " -")
-	return strings.HasPrefix(strings.Trim(l, `"'`), key) || strings.HasPrefix(l, `"`+key) || strings.HasPrefix(l, "'"+key)
 }

@@ -22,6 +22,7 @@ package yamljson
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -50,7 +51,8 @@ func (a Applier) String() string {
 // build` fails on the object.
 type KeyError struct {
 	// Path is the mapping holding the key, as field names from the object's
-	// root ("data", "spec.nested"); list items are "[i]".
+	// root ("data", "spec.nested"); list items are "[i]", names holding a
+	// dot ["a.b"].
 	Path string
 	// Key is the key as written; Tag its YAML type (!!int, !!bool, ...).
 	Key, Tag string
@@ -165,7 +167,11 @@ func keyText(k *kyaml.Node) string {
 func join(path []string) string {
 	var b strings.Builder
 	for _, p := range path {
-		if b.Len() > 0 && !strings.HasPrefix(p, "[") {
+		switch {
+		case strings.HasPrefix(p, "["):
+		case strings.ContainsAny(p, ".[]"):
+			p = "[" + strconv.Quote(p) + "]"
+		case b.Len() > 0:
 			b.WriteByte('.')
 		}
 		b.WriteString(p)

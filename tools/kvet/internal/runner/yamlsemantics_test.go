@@ -1,0 +1,44 @@
+package runner_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestYAMLSemantics: every object reaches the checks as the API server
+// receives it from kustomize's output (kustomize build, kubectl apply -k,
+// Flux, Argo CD all print objects with kyaml's JSON encoding). Non-string
+// keys make kustomize itself fail, so they are build findings at the key in
+// every position (data, labels, annotations, nested in a custom resource),
+// never an internal error; YAML 1.1 words (yes, on, y, n) and timestamps
+// are strings, octals are integers, merge keys are expanded.
+func TestYAMLSemantics(t *testing.T) {
+	t.Parallel()
+	rep := run(t, fixture(t, "yaml-semantics"), nil)
+	cm := func(name string) string { return res("v1", "ConfigMap", name) }
+	want := []got{
+		{"non-string-keys", E, "build", "build-failed", cm("data-keys"), "data", "non-string-keys/objects.yaml:9"},
+		{"non-string-keys", E, "build", "build-failed", cm("annotation-keys"), "metadata.annotations", "non-string-keys/objects.yaml:25"},
+		{"non-string-keys", E, "build", "build-failed", cm("label-keys"), "metadata.labels", "non-string-keys/objects.yaml:18"},
+		{"non-string-keys", E, "build", "build-failed", res("example.com/v1", "Widget", "nested"), "spec.settings.inner[0].limits", "non-string-keys/widget.yaml:10"},
+		{"yaml11-scalars", E, "schema", "invalid-type", cm("yaml11-numbers"), "data.mode", "yaml11-scalars/cm.yaml:26"},
+	}
+	assert.ElementsMatch(t, want, projectAll(rep.Findings), dump(rep))
+	for _, f := range rep.Findings {
+		assert.NotEqual(t, "internal-error", f.Rule, f.Message)
+		if f.Rule == "build-failed" {
+			assert.Contains(t, f.Message, "quote it")
+		}
+	}
+	// The quoted keys, the YAML 1.1 words and the merged Deployment are
+	// rendered and accepted.
+	var objects []string
+	for _, tg := range rep.Targets {
+		for _, o := range tg.Objects {
+			objects = append(objects, tg.Path+" "+o.Kind+"/"+o.Name)
+		}
+	}
+	require.Subset(t, objects, []string{"non-string-keys ConfigMap/quoted-keys", "yaml11-scalars ConfigMap/yaml11-strings", "merge-keys Deployment/merged"})
+}
