@@ -119,6 +119,11 @@ type Spec struct {
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
+	// Applier is how the objects reach the API server (yamljson): kustomize's
+	// printing (the zero value), or kubectl's reading for a plain directory
+	// that only Argo CD applies (its directory sources are read as kubectl
+	// reads manifests, without kustomize).
+	Applier yamljson.Applier
 
 	kustomizeOrigins bool // origins.go
 }
@@ -226,6 +231,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	var lines lineIndex
 	for i, r := range m.Resources() {
 		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
+		obj.Applier = spec.Applier
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), files[0].Path, 0))

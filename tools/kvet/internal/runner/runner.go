@@ -179,7 +179,29 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry, Applier: applierOf(t)})
+}
+
+// applierOf is the client that sends t's objects to the API server: Argo CD
+// reads a plain directory's manifests as kubectl does (no kustomize, so keys
+// like 5: become strings and yes is a boolean); everything else goes through
+// kustomize's printing (Flux builds plain directories with kustomize too).
+func applierOf(t discover.Target) yamljson.Applier {
+	if !t.Generated || len(t.Via) == 0 {
+		return yamljson.Kustomize
+	}
+	if t.Entry != nil {
+		if t.Entry.Argo != nil {
+			return yamljson.Kubectl
+		}
+		return yamljson.Kustomize
+	}
+	for _, v := range t.Via {
+		if !strings.Contains(v, "#Application/") && !strings.Contains(v, "#ApplicationSet/") {
+			return yamljson.Kustomize
+		}
+	}
+	return yamljson.Kubectl
 }
 
 func firstFrames(stack []byte) string {

@@ -42,3 +42,21 @@ func TestYAMLSemantics(t *testing.T) {
 	}
 	require.Subset(t, objects, []string{"non-string-keys ConfigMap/quoted-keys", "yaml11-scalars ConfigMap/yaml11-strings", "merge-keys Deployment/merged"})
 }
+
+// TestAppliers: a plain directory only Argo CD applies is read as kubectl
+// reads it (non-string keys become strings, yes is a boolean); Flux builds
+// plain directories with kustomize (the key fails the build, yes is a
+// string). Both the directory targets and the entry points agree.
+func TestAppliers(t *testing.T) {
+	t.Parallel()
+	rep := run(t, fixture(t, "appliers"), nil)
+	argo, flux := "argocd/app.yaml#Application/argocd/plain", "clusters/flux.yaml#Kustomization/flux-system/plain"
+	words, keys := res("v1", "ConfigMap", "shop/words"), res("v1", "ConfigMap", "shop/keys")
+	want := []got{
+		{"apps/argo-plain", E, "schema", "invalid-type", words, "data.enabled", "apps/argo-plain/cm.yaml:18"},
+		{argo, E, "schema", "invalid-type", words, "data.enabled", "apps/argo-plain/cm.yaml:18"},
+		{"apps/flux-plain", E, "build", "build-failed", keys, "data", "apps/flux-plain/cm.yaml:9"},
+		{flux, E, "build", "build-failed", keys, "data", "apps/flux-plain/cm.yaml:9"},
+	}
+	assert.ElementsMatch(t, want, projectAll(rep.Findings), dump(rep))
+}
