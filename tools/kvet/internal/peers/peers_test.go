@@ -31,6 +31,7 @@ func moduleDir(t *testing.T, path string) string {
 
 // finding is what the verdicts need of kvet's JSON report.
 type finding struct {
+	Target   string `json:"target"`
 	Severity string `json:"severity"`
 	Check    string `json:"check"`
 	Rule     string `json:"rule"`
