@@ -147,7 +147,8 @@ func TestKubeconformAcceptanceFixtures(t *testing.T) {
 	}
 	slices.Sort(fixtures)
 
-	agree, judged := 0, 0
+	targets := map[string]map[string][]byte{}
+	targetOf := func(name string) string { return "f-" + strings.TrimSuffix(strings.TrimSuffix(name, ".yaml"), ".json") }
 	for _, name := range fixtures {
 		files := map[string][]byte{}
 		p := filepath.Join(dir, "fixtures", name)
@@ -164,12 +165,20 @@ func TestKubeconformAcceptanceFixtures(t *testing.T) {
 			require.NoError(t, err)
 			files[name] = b
 		}
-		code, rep := runKvet(t, files, "--no-policies")
+		targets[targetOf(name)] = files
+	}
+	run := runKvet(t, targets, "--no-policies")
+
+	agree, judged := 0, 0
+	for _, name := range fixtures {
+		target := targetOf(name)
+		code := run.verdict(target)
+		findings := run.summary(target)
 		v, ok := verdicts[name]
 		if !ok {
 			u, listed := kubeconformUnjudged[name]
-			if assert.True(t, listed, "%s: acceptance.bats gives no verdict; list kvet's (%d) in kubeconformUnjudged with its reason:\n%s", name, code, summary(rep)) {
-				assert.Equal(t, u.kvet, code, "%s: kvet's verdict changed:\n%s", name, summary(rep))
+			if assert.True(t, listed, "%s: acceptance.bats gives no verdict; list kvet's (%d) in kubeconformUnjudged with its reason:\n%s", name, code, findings) {
+				assert.Equal(t, u.kvet, code, "%s: kvet's verdict changed:\n%s", name, findings)
 			}
 			continue
 		}
@@ -179,10 +188,10 @@ func TestKubeconformAcceptanceFixtures(t *testing.T) {
 		}
 		if d, listed := kubeconformExplained[name]; listed {
 			assert.NotEqual(t, v.status, code, "%s: kvet now agrees with kubeconform; remove it from kubeconformExplained", name)
-			assert.Equal(t, d.kvet, code, "%s: kvet's verdict changed:\n%s", name, summary(rep))
+			assert.Equal(t, d.kvet, code, "%s: kvet's verdict changed:\n%s", name, findings)
 			continue
 		}
-		assert.Equal(t, v.status, code, "%s: kubeconform (%q) exits %d, kvet %d:\n%s", name, v.test, v.status, code, summary(rep))
+		assert.Equal(t, v.status, code, "%s: kubeconform (%q) exits %d, kvet %d:\n%s", name, v.test, v.status, code, findings)
 	}
 	t.Logf("kubeconform acceptance fixtures: kvet agrees on %d of %d judged fixtures (%d unjudged)", agree, judged, len(fixtures)-judged)
 	for name := range kubeconformExplained {

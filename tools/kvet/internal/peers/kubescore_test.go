@@ -2,8 +2,6 @@ package peers_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -22,7 +20,6 @@ import (
 	"github.com/zegl/kube-score/scorecard"
 	yaml3 "go.yaml.in/yaml/v3"
 
-	"github.com/example/gitops-go-stack/tools/kvet/internal/cli"
 )
 
 // podKinds are the kinds kube-score's pod checks score.
@@ -366,35 +363,15 @@ func TestKubeScoreFixtures(t *testing.T) {
 		}
 	}
 	slices.Sort(files)
-	repo := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(repo, ".git"), 0o755))
 	objects := map[string][]object{}
+	targets := map[string]map[string][]byte{}
 	for i, name := range files {
 		b, err := os.ReadFile(filepath.Join(dir, "score", "testdata", name))
 		require.NoError(t, err)
 		objects[name] = objectsOf(t, b)
-		d := filepath.Join(repo, fmt.Sprintf("c%03d", i))
-		require.NoError(t, os.Mkdir(d, 0o755))
-		require.NoError(t, os.WriteFile(filepath.Join(d, name), b, 0o644))
-		require.NoError(t, os.WriteFile(filepath.Join(d, "kustomization.yaml"), []byte("resources:\n- "+name+"\n"), 0o644))
+		targets[fmt.Sprintf("c%03d", i)] = map[string][]byte{name: b}
 	}
-	t.Chdir(repo)
-	var stdout, stderr bytes.Buffer
-	code := cli.Main(context.Background(), []string{"validate", "-o", "json", "."}, &stdout, &stderr)
-	require.NotEqual(t, cli.ExitUsage, code, stderr.String())
-	var rep kvetReport
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), stderr.String())
-	byTarget := map[string][]finding{}
-	for _, f := range rep.Findings {
-		require.NotEqual(t, "internal-error", f.Rule, "kvet crashed on %s: %s", f.Target, f.Message)
-		byTarget[f.Target] = append(byTarget[f.Target], f)
-	}
-	failed := map[string]string{}
-	for _, tg := range rep.Targets {
-		if tg.Error != "" {
-			failed[tg.Path] = tg.Error
-		}
-	}
+	run := runKvet(t, targets)
 
 	agree, compared := 0, 0
 	perCheck := map[string][2]int{} // check → agree, compared
@@ -412,7 +389,7 @@ func TestKubeScoreFixtures(t *testing.T) {
 		}
 		kvetFlags := false
 		var why []string
-		for _, f := range byTarget[target] {
+		for _, f := range run.findings[target] {
 			if slices.Contains(m.rules, f.Rule) && slices.Contains(scored, object{f.Resource.Kind, f.Resource.Name}) {
 				kvetFlags = true
 				why = append(why, f.Rule+" "+f.Resource.Kind+"/"+f.Resource.Name+": "+f.Message)
@@ -429,8 +406,8 @@ func TestKubeScoreFixtures(t *testing.T) {
 		key := c.String()
 		reason, explained := kubeScoreExplained[key]
 		switch {
-		case failed[target] != "":
-			assert.True(t, explained, "%s (%s): kvet cannot build it: %s", key, c.at, failed[target])
+		case run.errors[target] != "":
+			assert.True(t, explained, "%s (%s): kvet cannot build it: %s", key, c.at, run.errors[target])
 		case kvetFlags == scoreFlags:
 			agree++
 			assert.False(t, explained, "%s (%s) now agrees with kube-score: remove it from kubeScoreExplained (%s)", key, c.at, reason)

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -31,10 +33,11 @@ func moduleDir(t *testing.T, path string) string {
 
 // finding is what the verdicts need of kvet's JSON report.
 type finding struct {
-	Target   string `json:"target"`
-	Severity string `json:"severity"`
-	Check    string `json:"check"`
-	Rule     string `json:"rule"`
+	Target   string   `json:"target"`
+	Targets  []string `json:"targets"`
+	Severity string   `json:"severity"`
+	Check    string   `json:"check"`
+	Rule     string   `json:"rule"`
 	Resource struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -54,49 +57,84 @@ type kvetReport struct {
 	Findings []finding `json:"findings"`
 }
 
-// runKvet writes files (name → content) as the resources of one
-// kustomization in a fresh repository, runs `kvet validate -o json args...`
-// on it and returns the exit status and the report. The test's working
-// directory changes: callers cannot run in parallel.
-func runKvet(t *testing.T, files map[string][]byte, args ...string) (int, kvetReport) {
-	t.Helper()
-	return runKvetWith(t, files, "", args...)
+// kvetRun is one `kvet validate -o json` over a repository whose targets
+// are the fixtures, one kustomization each.
+type kvetRun struct {
+	code     int
+	report   kvetReport
+	findings map[string][]finding // by target
+	errors   map[string]string    // build error by target
 }
 
-// runKvetWith is runKvet with a kvet.yaml at the repository root.
-func runKvetWith(t *testing.T, files map[string][]byte, config string, args ...string) (int, kvetReport) {
-	t.Helper()
-	repo := t.TempDir()
-	require.NoError(t, os.Mkdir(filepath.Join(repo, ".git"), 0o755))
-	if config != "" {
-		require.NoError(t, os.WriteFile(filepath.Join(repo, "kvet.yaml"), []byte(config), 0o644))
+// verdict is the exit status kvet would give the target alone: 1 when the
+// target failed to build or has an error finding, else 0.
+func (r kvetRun) verdict(target string) int {
+	if r.errors[target] != "" {
+		return 1
 	}
-	target := filepath.Join(repo, "target")
-	var kus strings.Builder
-	kus.WriteString("resources:\n")
-	for name, b := range files {
-		p := filepath.Join(target, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, b, 0o644))
-		kus.WriteString("- " + name + "\n")
+	for _, f := range r.findings[target] {
+		if f.Severity == "error" {
+			return 1
+		}
 	}
-	require.NoError(t, os.WriteFile(filepath.Join(target, "kustomization.yaml"), []byte(kus.String()), 0o644))
-	t.Chdir(repo)
-	var stdout, stderr bytes.Buffer
-	code := cli.Main(context.Background(), append([]string{"validate", "-o", "json"}, append(args, "target")...), &stdout, &stderr)
-	require.NotEqual(t, cli.ExitUsage, code, "kvet could not run: %s", stderr.String())
-	var rep kvetReport
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &rep), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
-	for _, f := range rep.Findings {
-		require.NotEqual(t, "internal-error", f.Rule, "kvet crashed: %s", f.Message)
-	}
-	return code, rep
+	return 0
 }
 
-func summary(rep kvetReport) string {
+func (r kvetRun) summary(target string) string {
 	var b strings.Builder
-	for _, f := range rep.Findings {
+	if e := r.errors[target]; e != "" {
+		b.WriteString("build: " + e + "\n")
+	}
+	for _, f := range r.findings[target] {
 		b.WriteString(f.Severity + " " + f.Check + "/" + f.Rule + " " + f.Resource.Kind + "/" + f.Resource.Name + " " + f.Path + ": " + f.Message + "\n")
 	}
 	return b.String()
+}
+
+// runKvet writes each target (name → files, file name → content) as a
+// directory holding those files and a kustomization listing them, in a
+// fresh repository, and runs `kvet validate -o json args...` on all of them
+// at once: each target is built and checked on its own, as if kvet ran once
+// per fixture, while the schemas and policies are loaded once. The test's
+// working directory changes: callers cannot run in parallel. No target may
+// crash kvet.
+func runKvet(t *testing.T, targets map[string]map[string][]byte, args ...string) kvetRun {
+	t.Helper()
+	repo := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(repo, ".git"), 0o755))
+	for target, files := range targets {
+		dir := filepath.Join(repo, filepath.FromSlash(target))
+		var kus strings.Builder
+		kus.WriteString("resources:\n")
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, files[name], 0o644))
+			kus.WriteString("- " + name + "\n")
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(kus.String()), 0o644))
+	}
+	t.Chdir(repo)
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(context.Background(), append([]string{"validate", "-o", "json"}, append(args, ".")...), &stdout, &stderr)
+	require.NotEqual(t, cli.ExitUsage, code, "kvet could not run: %s", stderr.String())
+	r := kvetRun{code: code, findings: map[string][]finding{}, errors: map[string]string{}}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &r.report), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
+	for _, f := range r.report.Findings {
+		require.NotEqual(t, "internal-error", f.Rule, "kvet crashed on %s: %s", f.Target, f.Message)
+		ts := f.Targets
+		if len(ts) == 0 {
+			ts = []string{f.Target}
+		}
+		for _, tg := range ts {
+			r.findings[tg] = append(r.findings[tg], f)
+		}
+	}
+	for _, tg := range r.report.Targets {
+		if tg.Error != "" {
+			r.errors[tg.Path] = tg.Error
+		}
+	}
+	require.Len(t, r.report.Targets, len(targets), "every fixture is a target of its own")
+	return r
 }
