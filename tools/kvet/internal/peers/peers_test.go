@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cli"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
 
 // moduleDir is the directory of module path in the module cache, as
@@ -31,38 +32,12 @@ func moduleDir(t *testing.T, path string) string {
 	return dir
 }
 
-// finding is what the verdicts need of kvet's JSON report.
-type finding struct {
-	Target   string   `json:"target"`
-	Targets  []string `json:"targets"`
-	Severity string   `json:"severity"`
-	Check    string   `json:"check"`
-	Rule     string   `json:"rule"`
-	Resource struct {
-		APIVersion string `json:"apiVersion"`
-		Kind       string `json:"kind"`
-		Namespace  string `json:"namespace"`
-		Name       string `json:"name"`
-	} `json:"resource"`
-	Path    string `json:"path"`
-	Message string `json:"message"`
-}
-
-type kvetReport struct {
-	Targets []struct {
-		Path      string `json:"path"`
-		Resources int    `json:"resources"`
-		Error     string `json:"error"`
-	} `json:"targets"`
-	Findings []finding `json:"findings"`
-}
-
 // kvetRun is one `kvet validate -o json` over a repository whose targets
 // are the fixtures, one kustomization each.
 type kvetRun struct {
 	code     int
-	report   kvetReport
-	findings map[string][]finding // by target
+	report   report.Report
+	findings map[string][]report.Finding // by target
 	errors   map[string]string    // build error by target
 }
 
@@ -73,7 +48,7 @@ func (r kvetRun) verdict(target string) int {
 		return 1
 	}
 	for _, f := range r.findings[target] {
-		if f.Severity == "error" {
+		if f.Severity == report.SeverityError {
 			return 1
 		}
 	}
@@ -86,7 +61,7 @@ func (r kvetRun) summary(target string) string {
 		b.WriteString("build: " + e + "\n")
 	}
 	for _, f := range r.findings[target] {
-		b.WriteString(f.Severity + " " + f.Check + "/" + f.Rule + " " + f.Resource.Kind + "/" + f.Resource.Name + " " + f.Path + ": " + f.Message + "\n")
+		b.WriteString(string(f.Severity) + " " + f.Check + "/" + f.Rule + " " + f.Resource.Kind + "/" + f.Resource.Name + " " + f.Path + ": " + f.Message + "\n")
 	}
 	return b.String()
 }
@@ -118,17 +93,11 @@ func runKvet(t *testing.T, targets map[string]map[string][]byte, args ...string)
 	var stdout, stderr bytes.Buffer
 	code := cli.Main(context.Background(), append([]string{"validate", "-o", "json"}, append(args, ".")...), &stdout, &stderr)
 	require.NotEqual(t, cli.ExitUsage, code, "kvet could not run: %s", stderr.String())
-	r := kvetRun{code: code, findings: map[string][]finding{}, errors: map[string]string{}}
+	r := kvetRun{code: code, findings: map[string][]report.Finding{}, errors: map[string]string{}}
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &r.report), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
 	for _, f := range r.report.Findings {
 		require.NotEqual(t, "internal-error", f.Rule, "kvet crashed on %s: %s", f.Target, f.Message)
-		ts := f.Targets
-		if len(ts) == 0 {
-			ts = []string{f.Target}
-		}
-		for _, tg := range ts {
-			r.findings[tg] = append(r.findings[tg], f)
-		}
+		r.findings[f.Target] = append(r.findings[f.Target], f)
 	}
 	for _, tg := range r.report.Targets {
 		if tg.Error != "" {
