@@ -19,7 +19,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/zegl/kube-score/scorecard"
 	yaml3 "go.yaml.in/yaml/v3"
-
 )
 
 // podKinds are the kinds kube-score's pod checks score.

@@ -38,7 +38,7 @@ type kvetRun struct {
 	code     int
 	report   report.Report
 	findings map[string][]report.Finding // by target
-	errors   map[string]string    // build error by target
+	errors   map[string]string           // build error by target
 }
 
 // verdict is the exit status kvet would give the target alone: 1 when the
