@@ -40,13 +40,6 @@ const (
 	Kubectl
 )
 
-func (a Applier) String() string {
-	if a == Kubectl {
-		return "kubectl"
-	}
-	return "kustomize"
-}
-
 // KeyError is a mapping key kustomize cannot encode as JSON, so `kustomize
 // build` fails on the object.
 type KeyError struct {
