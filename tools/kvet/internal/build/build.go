@@ -244,7 +244,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
 			continue
 		}
-		if f, bad := unencodable(obj, abs); bad {
+		if f, bad := unencodable(obj); bad {
 			res.Findings = append(res.Findings, f)
 			continue
 		}
