@@ -97,7 +97,13 @@ func runKvet(t *testing.T, targets map[string]map[string][]byte, args ...string)
 	require.NoError(t, json.Unmarshal(stdout.Bytes(), &r.report), "stdout: %s\nstderr: %s", stdout.String(), stderr.String())
 	for _, f := range r.report.Findings {
 		require.NotEqual(t, "internal-error", f.Rule, "kvet crashed on %s: %s", f.Target, f.Message)
-		r.findings[f.Target] = append(r.findings[f.Target], f)
+		ts := f.Targets
+		if len(ts) == 0 {
+			ts = []string{f.Target}
+		}
+		for _, tg := range ts {
+			r.findings[tg] = append(r.findings[tg], f)
+		}
 	}
 	for _, tg := range r.report.Targets {
 		if tg.Error != "" {
