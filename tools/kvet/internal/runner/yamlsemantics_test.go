@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
 
 // TestYAMLSemantics: every object reaches the checks as the API server
@@ -62,4 +64,17 @@ func TestAppliers(t *testing.T) {
 		assert.Equal(t, []string{"apps/argo-plain", argo}, rep.Findings[0].Targets)
 		assert.Equal(t, []string{"apps/flux-plain", flux}, rep.Findings[1].Targets)
 	}
+}
+
+// TestHelmOutputAsKubectlReadsIt: a chart's output reaches the API server
+// through Helm's kube client (sigs.k8s.io/yaml): non-string keys are
+// strings, not a crash nor a kustomize build failure; yes is a boolean.
+func TestHelmOutputAsKubectlReadsIt(t *testing.T) {
+	t.Parallel()
+	rep := run(t, fixture(t, "helm-yaml"), nil)
+	hr := "clusters/prod/release.yaml#HelmRelease/shop/keys"
+	assert.Equal(t, []got{
+		{hr, E, "schema", "invalid-type", res("v1", "ConfigMap", "shop/keys-words"), "data.enabled", "charts/keys/templates/configmap.yaml:0"},
+	}, projectAll(rep.Findings), dump(rep))
+	assert.Contains(t, targets(rep), report.Target{Path: hr, Resources: 2})
 }
