@@ -171,7 +171,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		if err != nil {
 			return ExitUsage, err
 		}
-		checkers = append(checkers, policyChecker{e})
+		checkers = append(checkers, newPolicyChecker(e))
 		rules = policyRuleDocs(e)
 	}
 	sel, err := narrow.selector(ctx, root, *cfgPath, cfg, crdDirs, *policies, stderr)

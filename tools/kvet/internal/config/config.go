@@ -36,6 +36,11 @@ type Config struct {
 	// per-environment policy severities. By default the environment is
 	// the target directory's name.
 	Environments map[string]string `json:"environments,omitempty"`
+	// RepositoryURLs are further URLs of this repository (mirrors, the URL
+	// the clusters pull from when it is not a git remote of the checkout):
+	// Flux GitRepositories and Argo CD repoURLs with one of them are
+	// rendered from this checkout.
+	RepositoryURLs []string `json:"repositoryURLs,omitempty"`
 	// Policy configures the Rego policy check.
 	Policy Policy `json:"policy,omitempty"`
 	// Limits bound what kvet reads.

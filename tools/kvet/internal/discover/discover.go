@@ -47,6 +47,10 @@ type Options struct {
 	Excluded func(rel string) bool
 	// MaxFileBytes bounds the manifests scanned for entry points.
 	MaxFileBytes int64
+	// RepositoryURLs are the URLs of this repository (git remotes and
+	// kvet.yaml repositoryURLs): entry points whose source is another
+	// repository are not rendered (gitops.Repo.SourceOrigin).
+	RepositoryURLs []string
 }
 
 // Discover returns the targets for the given paths, sorted by Path.

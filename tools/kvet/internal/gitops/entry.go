@@ -53,6 +53,10 @@ type EntryPoint struct {
 	// Repo finds substituteFrom values and resource scopes; nil disables
 	// substituteFrom lookups (every source counts as not found).
 	Repo *Repo
+	// NotRendered, when set, says why kvet does not render the entry point
+	// from this checkout (its source is not this repository, its path is
+	// not known): the target carries it as a note (origin.go).
+	NotRendered string
 }
 
 // ID names the entry point in reports: file#Kind/namespace/name (no
@@ -133,6 +137,7 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 			}
 			e := base
 			e.Path, e.Recurse, e.Flux = clean(spec.Path), true, &spec
+			e.NotRendered = fluxNotRendered(&e, repo)
 			out = append(out, e)
 		case group == fluxHelmGroup && doc.Kind == "HelmRelease":
 			if e, ok := parseHelmRelease(base, lookup(&node, "spec"), relFile); ok {
@@ -215,6 +220,7 @@ func rel(root, p string) string {
 
 // argoSource is an Argo CD Application source.
 type argoSource struct {
+	RepoURL   string `yaml:"repoURL"`
 	Path      string `yaml:"path"`
 	Directory struct {
 		Recurse bool `yaml:"recurse"`
@@ -244,6 +250,11 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 		e := base
 		e.Path, e.Recurse = clean(src.Path), src.Directory.Recurse
 		e.Argo = &ArgoSpec{Kustomize: src.Kustomize, DestinationNamespace: s.Destination.Namespace}
+		if !base.Repo.IsThisURL(src.RepoURL) {
+			e.NotRendered = fmt.Sprintf("its repoURL %s is not this repository (neither a git remote of this checkout nor listed in kvet.yaml repositoryURLs)", src.RepoURL)
+		} else if strings.Contains(src.Path, "{{") {
+			e.NotRendered = fmt.Sprintf("its path %q holds a template parameter kvet cannot fill", src.Path)
+		}
 		out = append(out, e)
 	}
 	return out
@@ -384,4 +395,23 @@ func param(params map[string]any, key string) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprint(cur), true
+}
+
+// fluxNotRendered says why a Flux Kustomization is not rendered from this
+// checkout ("" when it is): a source that is not this repository, or a
+// path that still holds ${VAR} (set by the postBuild of the Kustomization
+// that applies this one; kvet reads the manifest as written).
+func fluxNotRendered(e *EntryPoint, repo *Repo) string {
+	ref := e.Flux.SourceRef
+	ns := ref.Namespace
+	if ns == "" {
+		ns = e.Namespace
+	}
+	if this, why := repo.SourceOrigin(ref.Kind, ns, ref.Name); !this {
+		return why
+	}
+	if strings.Contains(e.Flux.Path, "${") {
+		return fmt.Sprintf("its path %q holds a variable that the Kustomization applying it substitutes; kvet reads the manifest as written", e.Flux.Path)
+	}
+	return ""
 }

@@ -32,6 +32,12 @@ type Repo struct {
 	flux    []fluxObject              // Kustomizations and HelmReleases, for dependsOn
 	scopes  map[string]bool           // "group/Kind" -> cluster-scoped
 	sources map[string][]sourceObject // Flux sources "Kind/name" (helm.go)
+
+	// repoURLs are the URLs of this repository (git remotes, kvet.yaml);
+	// urls holds them normalised (origin.go).
+	repoURLs []string
+	urlOnce  sync.Once
+	urls     map[string]bool
 }
 
 type valueSource struct {
@@ -51,6 +57,14 @@ func NewRepo(root string, excluded func(string) bool, maxBytes int64) *Repo {
 		maxBytes = 8 << 20
 	}
 	return &Repo{root: root, excluded: excluded, maxBytes: maxBytes}
+}
+
+// WithRepositoryURLs sets the URLs of this repository (its git remotes and
+// kvet.yaml repositoryURLs), which decide which sources are this
+// repository (origin.go). Call it before the Repo is used.
+func (r *Repo) WithRepositoryURLs(urls []string) *Repo {
+	r.repoURLs = urls
+	return r
 }
 
 func (r *Repo) load() {

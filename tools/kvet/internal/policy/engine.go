@@ -34,6 +34,8 @@
 //
 //	data.kvet.target     = {"path": "overlays/production", "environment": "production"}
 //	data.kvet.inventory  = {KIND: {NAMESPACE: {NAME: object}}}  (cluster-scoped under "")
+//	data.kvet.cluster    = the same shape, every object of the target's cluster: the
+//	                       targets linked to it by the GitOps entry points they render
 //	data.kvet.config     = {"allowed_registries": [..], "pod_spec_paths": {"group/Kind": ["spec", ...]},
 //	                        "external": ["Kind/namespace/name" globs]}
 //	data.kvet.repository = {"known": bool, "dirs": {"overlays/production": true, ...}, "urls": [..]}
@@ -110,6 +112,22 @@ type Target struct {
 	Path string
 	// Environment name derived by the caller, e.g. production.
 	Environment string
+	// Cluster is data.kvet.cluster, every object of the target's cluster
+	// (NewInventory); nil serves the target's own objects.
+	Cluster *Inventory
+}
+
+// Inventory is a prebuilt data.kvet.cluster document, shared by the
+// targets of one cluster so that it is converted once.
+type Inventory struct{ v ast.Value }
+
+// NewInventory converts the objects of a cluster for data.kvet.cluster.
+func NewInventory(objs []Object) (*Inventory, error) {
+	_, v, err := inventoryValue(objs)
+	if err != nil {
+		return nil, err
+	}
+	return &Inventory{v: v}, nil
 }
 
 // Object is one rendered object of a target.
@@ -246,8 +264,13 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 		[2]*ast.Term{ast.StringTerm("path"), ast.StringTerm(t.Path)},
 		[2]*ast.Term{ast.StringTerm("environment"), ast.StringTerm(t.Environment)},
 	)
+	cluster := inventory
+	if t.Cluster != nil {
+		cluster = t.Cluster.v
+	}
 	base := []rego.EvalOption{
 		rego.EvalResolver(dataRef("inventory"), constResolver{inventory}),
+		rego.EvalResolver(dataRef("cluster"), constResolver{cluster}),
 		rego.EvalResolver(dataRef("target"), constResolver{targetDoc}),
 		rego.EvalResolver(dataRef("config"), constResolver{e.config}),
 		rego.EvalResolver(dataRef("repository"), constResolver{e.repository}),

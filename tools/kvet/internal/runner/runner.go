@@ -23,6 +23,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
@@ -42,6 +43,9 @@ type Object struct {
 type Target struct {
 	Path        string
 	Environment string
+	// Cluster is what cross-resource references resolve against (every
+	// object of the target's cluster, cluster.go); nil: the target alone.
+	Cluster *Cluster
 }
 
 // Checker is an extra check run over each built target (the policies).
@@ -90,7 +94,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
-	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded}, opts.Paths)
+	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
+		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)}, opts.Paths)
 	if err != nil {
 		return nil, err
 	}
@@ -145,13 +150,14 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 	}
 
+	views := clusterViews(opts.Root, results) // cluster.go
 	perTarget := make([][]report.Finding, len(results))
 	reps := make([]report.Target, len(results))
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b)
+			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i])
 			opts.Progress.step(PhaseCheck, len(results))
 			return nil
 		})
@@ -178,6 +184,10 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
+	if t.Entry != nil && t.Entry.NotRendered != "" {
+		// Not this repository: nothing to build, the reason is a note.
+		return &build.Result{Dir: t.Dir, Notes: []string{t.Entry.Describe() + " is not rendered: " + t.Entry.NotRendered}}
+	}
 	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
 }
 
@@ -201,7 +211,7 @@ func rel(root, p string) string {
 	return filepath.ToSlash(r)
 }
 
-func check(ctx context.Context, opts Options, val *schema.Validator, b built) (rep report.Target, findings []report.Finding) {
+func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
 	defer func() {
@@ -272,7 +282,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 			}
 		}
 	}
-	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path)}
+	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path), Cluster: cluster}
 	for _, c := range opts.Checkers {
 		fs, err := safeCheck(ctx, c, tgt, objs, opts.Build.Limits.TargetTimeout)
 		if err != nil {
