@@ -66,6 +66,11 @@ const (
 	RulePolicyError      = "policy-error"
 )
 
+// SeverityNote marks a finding a rule downgraded to a note ("note": true
+// in its value): the runner reports it among the target's notes, never as
+// an error or a warning.
+const SeverityNote report.Severity = "note"
+
 // IgnoreAnnotation is the object annotation that suppresses named rules:
 // "rule-id: reason" entries separated by commas or newlines.
 const IgnoreAnnotation = "kvet.dev/ignore"
@@ -314,7 +319,9 @@ func (e *Engine) finish(t Target, findings []report.Finding) []report.Finding {
 			continue
 		}
 		f.Target = t.Path
-		f.Severity = e.severityFor(t.Environment, f.Rule, f.Severity)
+		if f.Severity != SeverityNote {
+			f.Severity = e.severityFor(t.Environment, f.Rule, f.Severity)
+		}
 		out = append(out, f)
 	}
 	return out
@@ -329,12 +336,17 @@ func (e *Engine) objectFindings(rs rego.ResultSet, obj Object) []report.Finding 
 	for _, o := range e.outputs {
 		values, _ := rs[0].Bindings[o.binding].([]any)
 		for _, v := range values {
-			msg, path := decodeValue(v)
-			if o.info.Remediation != "" {
+			msg, path, note := decodeValue(v)
+			sev := o.info.Severity
+			if note {
+				// The rule's finding is downgraded for this object: a
+				// reference to something an unrendered producer could make.
+				sev = SeverityNote
+			} else if o.info.Remediation != "" {
 				msg = msg + ": " + o.info.Remediation
 			}
 			out = append(out, report.Finding{
-				Severity: o.info.Severity,
+				Severity: sev,
 				Check:    report.CheckPolicy,
 				Rule:     o.info.ID,
 				Resource: obj.Resource,
@@ -350,20 +362,22 @@ func (e *Engine) objectFindings(rs rego.ResultSet, obj Object) []report.Finding 
 }
 
 // decodeValue reads one rule value: a string, or an object with msg and
-// path (conftest's structured results). Anything else is printed.
-func decodeValue(v any) (msg, path string) {
+// path (conftest's structured results) and "note": true for a note instead
+// of a finding. Anything else is printed.
+func decodeValue(v any) (msg, path string, note bool) {
 	switch x := v.(type) {
 	case string:
-		return x, ""
+		return x, "", false
 	case map[string]any:
 		msg, _ = x["msg"].(string)
 		path, _ = x["path"].(string)
+		note, _ = x["note"].(bool)
 		if msg == "" {
 			msg = fmt.Sprint(x)
 		}
-		return msg, path
+		return msg, path, note
 	default:
-		return fmt.Sprint(x), ""
+		return fmt.Sprint(x), "", false
 	}
 }
 

@@ -291,6 +291,10 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			continue
 		}
 		for _, f := range fs {
+			if f.Severity == severityNote {
+				rep.Notes = append(rep.Notes, noteText(place(f, objectIndex(objs, f.Resource))))
+				continue
+			}
 			idx := -1
 			for _, o := range objs {
 				if o.Resource == f.Resource {
@@ -408,4 +412,29 @@ func kindsOf(results []built) map[string]bool {
 		}
 	}
 	return kinds
+}
+
+// severityNote is the severity a checker gives a finding it downgraded to a
+// note (policy.SeverityNote): it goes to the target's notes.
+const severityNote report.Severity = "note"
+
+func objectIndex(objs []Object, r report.Resource) int {
+	for _, o := range objs {
+		if o.Resource == r {
+			return o.Index
+		}
+	}
+	return -1
+}
+
+// noteText is how a downgraded finding reads among the target's notes.
+func noteText(f report.Finding) string {
+	where := f.Source.File
+	if f.Source.Line > 0 {
+		where = fmt.Sprintf("%s:%d", where, f.Source.Line)
+	}
+	if where != "" {
+		where += ": "
+	}
+	return fmt.Sprintf("%s%s %s: %s (%s, not an error)", where, f.Resource.Kind, f.Resource.Name, f.Message, f.Rule)
 }
