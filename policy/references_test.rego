@@ -191,9 +191,9 @@ test_service_selector_pod_shaped_templates if {
 		"metadata": {"name": "jenkins", "namespace": "shop"},
 		"spec": {"selector": {"name": "jenkins"}, "template": {"metadata": {"labels": {"name": "jenkins"}}, "spec": fx.pod_spec}},
 	}
-	svc := service({"name": "jenkins"}, 8080)
+	svc := json.patch(fx.service, [{"op": "replace", "path": "/spec/selector", "value": {"name": "jenkins"}}])
 	count(refs.deny_service_selector) == 0 with input as svc with data.kvet.inventory as inv([dc])
-	by_dc := service({"deploymentconfig": "jenkins"}, 8080)
+	by_dc := json.patch(fx.service, [{"op": "replace", "path": "/spec/selector", "value": {"deploymentconfig": "jenkins"}}])
 	count(refs.deny_service_selector) == 0 with input as by_dc with data.kvet.inventory as inv([dc])
 }
 
