@@ -76,6 +76,9 @@ func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs 
 		AllowedRegistries: cfg.Policy.AllowedRegistries,
 		ExternalResources: cfg.Policy.ExternalResources,
 	}
+	for _, p := range cfg.Policy.Producers {
+		opts.Producers = append(opts.Producers, policy.Producer{Kind: p.Kind, Makes: p.Makes, NameFrom: p.NameFrom, NamespaceFrom: p.NamespaceFrom})
+	}
 	for _, e := range cfg.Policy.Exceptions {
 		opts.Exceptions = append(opts.Exceptions, policy.Exception{Rule: e.Rule, Path: e.Path, Resource: e.Resource, Reason: e.Reason, Expires: e.Expires})
 	}

@@ -60,9 +60,29 @@ type Policy struct {
 	PodSpecPaths map[string]string `json:"podSpecPaths,omitempty"`
 	// ExternalResources are objects the cluster has that targets do not
 	// render ("Kind/namespace/name", cluster-scoped "Kind//name", globs).
-	ExternalResources []string           `json:"externalResources,omitempty"`
-	Exceptions        []Exception        `json:"exceptions,omitempty"`
-	Severities        []SeverityOverride `json:"severities,omitempty"`
+	ExternalResources []string `json:"externalResources,omitempty"`
+	// Producers extend the open-world table: kinds whose objects make
+	// other objects kvet cannot render (an operator's custom resource).
+	Producers  []Producer         `json:"producers,omitempty"`
+	Exceptions []Exception        `json:"exceptions,omitempty"`
+	Severities []SeverityOverride `json:"severities,omitempty"`
+}
+
+// Producer declares that objects of a kind make other objects in their
+// namespace (an operator's custom resource makes Pods, Services, Secrets):
+// a reference to something a producer in the cluster could make is a note,
+// not an error.
+type Producer struct {
+	// Kind is "group/Kind" ("Kind" alone for the core API group).
+	Kind string `json:"kind"`
+	// Makes lists the kinds it makes ("*": any).
+	Makes []string `json:"makes"`
+	// NameFrom is the dotted field holding the one name it makes (default:
+	// any name), e.g. "spec.secretName".
+	NameFrom string `json:"nameFrom,omitempty"`
+	// NamespaceFrom is the dotted field holding the namespace it writes to
+	// (default: its own), e.g. "spec.targetNamespace".
+	NamespaceFrom string `json:"namespaceFrom,omitempty"`
 }
 
 // Exception suppresses a rule for matching targets and objects.
@@ -145,6 +165,11 @@ func (c *Config) check() error {
 	for i, s := range c.Policy.Severities {
 		if s.Severity != "error" && s.Severity != "warning" {
 			errs = append(errs, fmt.Errorf("policy.severities[%d]: severity must be error or warning, not %q", i, s.Severity))
+		}
+	}
+	for i, p := range c.Policy.Producers {
+		if p.Kind == "" || strings.Count(p.Kind, "/") > 1 || len(p.Makes) == 0 {
+			errs = append(errs, fmt.Errorf("policy.producers[%d]: kind must be \"group/Kind\" or \"Kind\" and makes must list kinds", i))
 		}
 	}
 	for _, g := range append(append([]string{}, c.Exclude...), c.CRDs...) {

@@ -25,7 +25,23 @@ func configValue(opts Options) (ast.Value, error) {
 		}
 		paths[key] = anySegs
 	}
+	producers := make([]any, 0, len(opts.Producers))
+	for _, p := range opts.Producers {
+		kind := p.Kind
+		if !strings.Contains(kind, "/") {
+			kind = "/" + kind // the core group
+		}
+		entry := map[string]any{"producer": kind, "makes": stringsToAny(p.Makes)}
+		if p.NameFrom != "" {
+			entry["name_from"] = stringsToAny(strings.Split(strings.Trim(p.NameFrom, "."), "."))
+		}
+		if p.NamespaceFrom != "" {
+			entry["namespace_from"] = []any{stringsToAny(strings.Split(strings.Trim(p.NamespaceFrom, "."), "."))}
+		}
+		producers = append(producers, entry)
+	}
 	doc := map[string]any{
+		"producers":          producers,
 		"pod_spec_paths":     paths,
 		"allowed_registries": stringsToAny(opts.AllowedRegistries),
 		"external":           stringsToAny(opts.ExternalResources),

@@ -96,6 +96,9 @@ type Options struct {
 	// rendered by the target (kvet.yaml), as "Kind/namespace/name" globs
 	// (cluster-scoped: "Kind//name"); missing-reference accepts them.
 	ExternalResources []string
+	// Producers extend the open-world producers table of the library
+	// (kvet.yaml policy.producers), served as data.kvet.config.producers.
+	Producers []Producer
 	// RepositoryDirs lists every directory of the repository, relative to its
 	// root with "/" separators (caller: walk the repo once). Nil disables the
 	// gitops-path rule, which cannot know what exists.
@@ -109,6 +112,15 @@ type Options struct {
 	Severities []SeverityOverride
 	// Now returns the current time (exception expiry); nil means time.Now.
 	Now func() time.Time
+}
+
+// Producer is one entry of the open-world producers table: objects of Kind
+// ("group/Kind", or "Kind" for the core group) make objects of the Makes
+// kinds ("*": any) in their namespace, or in the namespace NamespaceFrom
+// (a dotted field) names; NameFrom (a dotted field) restricts them to one name.
+type Producer struct {
+	Kind, NameFrom, NamespaceFrom string
+	Makes                         []string
 }
 
 // Target is what Evaluate checks: one built kustomization.

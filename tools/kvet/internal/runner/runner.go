@@ -171,7 +171,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	for _, fs := range perTarget {
 		findings = append(findings, fs...)
 	}
-	findings = append(findings, dependsOn(opts)...) // entrypoints.go
+	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
 	return report.New(reps, findings), nil
 }
 
