@@ -156,3 +156,16 @@ test_helm_release_remote_chart_source_is_a_note if {
 	some f in r
 	f.note == true
 }
+
+test_flux_path_other_branch_not_checked if {
+	repo := object.union(tenant_repo("https://github.com/example/fleet"), {"spec": {"ref": {"branch": "dev-team"}}})
+	cluster := {"GitRepository": {"apps": {"tenant": repo}}}
+	branches := object.union(this_urls, {"branches": ["main"]})
+	other := gitops.deny_gitops_path with input as tenant_ks("./staging")
+		with data.kvet.repository as branches with data.kvet.cluster as cluster
+	count(other) == 0
+	main := {"GitRepository": {"apps": {"tenant": object.union(repo, {"spec": {"ref": {"branch": "main"}}})}}}
+	bad := gitops.deny_gitops_path with input as tenant_ks("./staging")
+		with data.kvet.repository as branches with data.kvet.cluster as main
+	count(bad) == 1
+}

@@ -84,7 +84,21 @@ flux_source_is_this_repo(kind, ns, name) if bootstrap_source(kind, ns, name)
 flux_source_is_this_repo("GitRepository", ns, name) if {
 	src := cluster_object("GitRepository", ns, name)
 	this_repo_url(src.spec.url)
+	this_branch(src)
 }
+
+default repository_branches := []
+
+repository_branches := data.kvet.repository.branches
+
+# this_branch holds unless the GitRepository tracks a branch other than
+# those this checkout stands for (the bootstrap's, the checked-out one, the
+# remote's default); without known branches kvet cannot tell.
+this_branch(src) if not src.spec.ref.branch
+
+this_branch(src) if count(repository_branches) == 0
+
+this_branch(src) if src.spec.ref.branch in repository_branches
 
 # flux_source_foreign holds when the sourceRef is known to read something
 # else than this checkout (kvet does not render what it applies).
@@ -97,6 +111,12 @@ flux_source_foreign("GitRepository", ns, name) if {
 	not bootstrap_source("GitRepository", ns, name)
 	src := cluster_object("GitRepository", ns, name)
 	not this_repo_url(src.spec.url)
+}
+
+flux_source_foreign("GitRepository", ns, name) if {
+	not bootstrap_source("GitRepository", ns, name)
+	src := cluster_object("GitRepository", ns, name)
+	not this_branch(src)
 }
 
 # --- producers: the open world ---------------------------------------------------------

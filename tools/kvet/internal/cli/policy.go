@@ -91,6 +91,7 @@ func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs 
 	}
 	opts.RepositoryDirs = repoDirs
 	opts.RepositoryURLs = gitops.RepositoryURLs(root, cfg.RepositoryURLs)
+	opts.RepositoryBranches = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes).Branches()
 	e, err := policy.New(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("policies: %w", err)

@@ -135,6 +135,11 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 				}
 				spec.lines(s, relFile)
 			}
+			if spec.SourceRef.Name == "" {
+				// sourceRef is required: a document without one is a patch
+				// (tenants/staging/patch.yaml), not an entry point.
+				continue
+			}
 			e := base
 			e.Path, e.Recurse, e.Flux = clean(spec.Path), true, &spec
 			e.NotRendered = fluxNotRendered(&e, repo)

@@ -74,8 +74,8 @@ type sourceObject struct {
 	// For a HelmChart: its chart and source.
 	chart     string
 	sourceRef SourceRef
-	// For a GitRepository: its spec.url.
-	url string
+	// For a GitRepository: its spec.url and spec.ref.branch.
+	url, branch string
 }
 
 func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
@@ -86,6 +86,14 @@ func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
 	if spec := lookup(node, "spec"); spec != nil && kind == "GitRepository" {
 		if u := lookup(spec, "url"); u != nil {
 			o.url = u.Value
+		}
+		if ref := lookup(spec, "ref"); ref != nil {
+			if b := lookup(ref, "branch"); b != nil {
+				o.branch = b.Value
+			}
+		}
+		if IsBootstrapSource(kind, namespace, name) && o.branch != "" {
+			r.bootBranches = append(r.bootBranches, o.branch)
 		}
 	}
 	if spec := lookup(node, "spec"); spec != nil && kind == "HelmChart" {

@@ -8,7 +8,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+
+	yaml3 "go.yaml.in/yaml/v3"
 )
 
 // What is "this repository": a Flux Kustomization's spec.path is a path in
@@ -236,7 +239,99 @@ func (r *Repo) SourceOrigin(kind, namespace, name string) (this bool, why string
 		return false, fmt.Sprintf("its source GitRepository %s is not defined in this repository, so kvet cannot tell which repository it reads", ref)
 	}
 	if r.IsThisURL(def.url) {
+		if def.branch != "" && !r.isThisBranch(def.branch) {
+			return false, fmt.Sprintf("its source GitRepository %s reads branch %s of this repository, not the branch this checkout validates (%s)", ref, def.branch, strings.Join(r.Branches(), ", "))
+		}
 		return true, ""
 	}
 	return false, fmt.Sprintf("its source GitRepository %s reads %s, which is not this repository (neither a git remote of this checkout nor listed in kvet.yaml repositoryURLs)", ref, def.url)
+}
+
+// addFluxInstance records the branch a FluxInstance's spec.sync reads
+// (ref "refs/heads/main" or "main"): its bootstrap source's branch.
+func (r *Repo) addFluxInstance(node *yaml3.Node) {
+	spec := lookup(node, "spec")
+	if spec == nil {
+		return
+	}
+	sync := lookup(spec, "sync")
+	if sync == nil {
+		return
+	}
+	if k := lookup(sync, "kind"); k != nil && k.Value != "GitRepository" {
+		return
+	}
+	if ref := lookup(sync, "ref"); ref != nil && ref.Value != "" {
+		if b, ok := strings.CutPrefix(ref.Value, "refs/heads/"); ok || !strings.HasPrefix(ref.Value, "refs/") {
+			r.bootBranches = append(r.bootBranches, b)
+		}
+	}
+}
+
+// Branches are the branches of this repository that this checkout stands
+// for: those the bootstrap sources of the tree track, the checked-out
+// branch and the remote's default branch. A pull request's branch is
+// validated as what its base branch will hold.
+func (r *Repo) Branches() []string {
+	r.load()
+	var out []string
+	for _, b := range append(append([]string(nil), r.bootBranches...), CheckoutBranches(r.root)...) {
+		if b != "" && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// isThisBranch: a GitRepository of this repository's URL on another
+// branch reads other files; without any known branch, kvet cannot tell.
+func (r *Repo) isThisBranch(branch string) bool {
+	bs := r.Branches()
+	return len(bs) == 0 || slices.Contains(bs, branch)
+}
+
+// CheckoutBranches returns the checked-out branch of the repository at
+// root (none when HEAD is detached) and the default branch of its remotes
+// (refs/remotes/*/HEAD), read from .git without running git.
+func CheckoutBranches(root string) []string {
+	cfg, ok := gitConfigPath(root)
+	if !ok {
+		return nil
+	}
+	gitdir := filepath.Dir(cfg)
+	var out []string
+	// A worktree's HEAD is in its own git directory, not the common one.
+	heads := []string{filepath.Join(gitdir, "HEAD")}
+	if b, ok := readSmall(filepath.Join(root, ".git")); ok {
+		if d, found := strings.CutPrefix(strings.TrimSpace(string(b)), "gitdir:"); found {
+			d = strings.TrimSpace(d)
+			if !filepath.IsAbs(d) {
+				d = filepath.Join(root, d)
+			}
+			heads = []string{filepath.Join(d, "HEAD")}
+		}
+	}
+	remotes, _ := os.ReadDir(filepath.Join(gitdir, "refs", "remotes"))
+	for _, rm := range remotes {
+		if rm.IsDir() {
+			heads = append(heads, filepath.Join(gitdir, "refs", "remotes", rm.Name(), "HEAD"))
+		}
+	}
+	for _, h := range heads {
+		b, ok := readSmall(h)
+		if !ok {
+			continue
+		}
+		ref, found := strings.CutPrefix(strings.TrimSpace(string(b)), "ref:")
+		if !found {
+			continue // detached
+		}
+		ref = strings.TrimSpace(ref)
+		if br, ok := strings.CutPrefix(ref, "refs/heads/"); ok {
+			out = append(out, br)
+		} else if parts := strings.SplitN(ref, "/", 4); len(parts) == 4 && parts[1] == "remotes" {
+			out = append(out, parts[3])
+		}
+	}
+	return out
 }

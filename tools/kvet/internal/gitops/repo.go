@@ -38,6 +38,8 @@ type Repo struct {
 	repoURLs []string
 	urlOnce  sync.Once
 	urls     map[string]bool
+	// branches the bootstrap sources of the tree track (origin.go).
+	bootBranches []string
 }
 
 type valueSource struct {
@@ -145,7 +147,7 @@ func placeholder(v string) (string, bool) {
 
 func (r *Repo) scan(file, relFile string) {
 	b, err := os.ReadFile(file)
-	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io"))) {
+	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io")) && !bytes.Contains(b, []byte("fluxcd.controlplane.io"))) {
 		return
 	}
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
@@ -176,6 +178,8 @@ func (r *Repo) scan(file, relFile string) {
 			r.addFlux(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 		case group == fluxSourceGroup:
 			r.addSource(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
+		case group == "fluxcd.controlplane.io" && obj.Kind == "FluxInstance":
+			r.addFluxInstance(&node)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
 			var m map[string]any
 			if node.Decode(&m) == nil {

@@ -55,7 +55,7 @@ func configValue(opts Options) (ast.Value, error) {
 
 // repositoryValue builds data.kvet.repository. dirs is an object (set-like)
 // so that a path lookup is a single index operation.
-func repositoryValue(dirs, urls []string) ast.Value {
+func repositoryValue(dirs, urls, branches []string) ast.Value {
 	d := ast.NewObject()
 	for _, dir := range dirs {
 		d.Insert(ast.StringTerm(normalizeDir(dir)), ast.BooleanTerm(true))
@@ -68,6 +68,7 @@ func repositoryValue(dirs, urls []string) ast.Value {
 		[2]*ast.Term{ast.StringTerm("known"), ast.BooleanTerm(dirs != nil)},
 		[2]*ast.Term{ast.StringTerm("dirs"), ast.NewTerm(d)},
 		[2]*ast.Term{ast.StringTerm("urls"), ast.ArrayTerm(u...)},
+		[2]*ast.Term{ast.StringTerm("branches"), ast.NewTerm(ast.MustInterfaceToValue(stringsToAny(branches)))},
 	)
 }
 

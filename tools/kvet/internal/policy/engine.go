@@ -38,7 +38,7 @@
 //	                       targets linked to it by the GitOps entry points they render
 //	data.kvet.config     = {"allowed_registries": [..], "pod_spec_paths": {"group/Kind": ["spec", ...]},
 //	                        "external": ["Kind/namespace/name" globs]}
-//	data.kvet.repository = {"known": bool, "dirs": {"overlays/production": true, ...}, "urls": [..]}
+//	data.kvet.repository = {"known": bool, "dirs": {"overlays/production": true, ...}, "urls": [..], "branches": [..]}
 //
 // Rules are written in Rego v1 (conftest's default since v0.56); files with
 // `import rego.v1` are accepted too. Rego v0 syntax is rejected with the file
@@ -106,6 +106,10 @@ type Options struct {
 	// RepositoryURLs are the URLs of this repository; when set, gitops-path
 	// only checks Argo CD Applications whose repoURL is one of them.
 	RepositoryURLs []string
+	// RepositoryBranches are the branches this checkout stands for; a
+	// GitRepository of this repository's URL on another branch is not
+	// this checkout (gitops-path does not check its paths).
+	RepositoryBranches []string
 	// Exceptions waive rules per target path and object (kvet.yaml).
 	Exceptions []Exception
 	// Severities override rule severities per environment (kvet.yaml).
@@ -218,7 +222,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.config, err = configValue(opts); err != nil {
 		return nil, err
 	}
-	e.repository = repositoryValue(opts.RepositoryDirs, opts.RepositoryURLs)
+	e.repository = repositoryValue(opts.RepositoryDirs, opts.RepositoryURLs, opts.RepositoryBranches)
 
 	mode := defaultRules
 	if opts.NoDefaults {
