@@ -73,6 +73,17 @@ func (r *Repo) DependsOnObjects(objs []FluxObject) []report.Finding {
 	return dependsOn(flux, nil)
 }
 
+// FluxManifests returns the Kustomizations and HelmReleases of the
+// repository's manifests as written (namespace as the manifest sets it).
+func (r *Repo) FluxManifests() []FluxObject {
+	r.load()
+	out := make([]FluxObject, 0, len(r.flux))
+	for _, o := range r.flux {
+		out = append(out, FluxObject{Kind: o.kind, Namespace: o.namespace, Name: o.name, Source: o.source, Deps: o.deps})
+	}
+	return out
+}
+
 func dependsOn(flux []fluxObject, under func(file string) bool) []report.Finding {
 	defined := map[string]bool{}
 	byName := map[string]string{} // "Kind/name" -> a key, for unknown namespaces

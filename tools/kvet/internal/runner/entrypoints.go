@@ -44,6 +44,19 @@ func dependsOn(opts Options, results []built, views []*Cluster) []report.Finding
 	seen := map[string]bool{}
 	done := map[*Cluster]bool{}
 	var out []report.Finding
+	add := func(fs []report.Finding, keep func(report.Finding) bool) {
+		for _, f := range fs {
+			key := f.Rule + "\x00" + f.Source.File + "\x00" + f.Message
+			if seen[key] || (under != nil && !under(f.Source.File)) || !keep(f) {
+				continue
+			}
+			seen[key] = true
+			f.Target = "."
+			out = append(out, f.WithOrder(-1))
+		}
+	}
+	all := func(report.Finding) bool { return true }
+	var rendered []gitops.FluxObject
 	for i, b := range results {
 		objs := []Object(nil)
 		if v := views[i]; v != nil {
@@ -55,15 +68,26 @@ func dependsOn(opts Options, results []built, views []*Cluster) []report.Finding
 		} else if rendersFlux(b) {
 			objs = decodeObjects(opts.Root, b)
 		}
-		for _, f := range repo.DependsOnObjects(fluxObjects(objs)) {
-			key := f.Rule + "\x00" + f.Source.File + "\x00" + f.Message
-			if seen[key] || (under != nil && !under(f.Source.File)) {
-				continue
-			}
-			seen[key] = true
-			f.Target = "."
-			out = append(out, f.WithOrder(-1))
+		fo := fluxObjects(objs)
+		rendered = append(rendered, fo...)
+		add(repo.DependsOnObjects(fo), all)
+	}
+	// Manifests no target renders (a directory nothing builds) are checked
+	// against the whole repository, as written.
+	isRendered := map[string]bool{}
+	for _, o := range rendered {
+		isRendered[o.Source.File+"#"+o.Kind+"/"+o.Name] = true
+	}
+	var unrendered []gitops.FluxObject
+	for _, o := range repo.FluxManifests() {
+		if !isRendered[o.Source.File+"#"+o.Kind+"/"+o.Name] {
+			unrendered = append(unrendered, o)
 		}
+	}
+	if len(unrendered) > 0 {
+		add(repo.DependsOnObjects(append(unrendered, rendered...)), func(f report.Finding) bool {
+			return !isRendered[f.Source.File+"#"+f.Resource.Kind+"/"+f.Resource.Name]
+		})
 	}
 	return out
 }
