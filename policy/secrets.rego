@@ -24,8 +24,9 @@ template_value(v) if {
 	input.metadata.annotations["avp.kubernetes.io/path"]
 }
 
-# 1Password secret references (op inject, the 1Password operator).
-template_value(v) if regex.match(`^\s*op://[^\s]+\s*$`, v)
+# 1Password secret references (op inject, the 1Password operator):
+# op://vault/item/[section/]field[?attribute=...]; names may hold spaces.
+template_value(v) if regex.match(`^\s*op://[^/\r\n]+(/[^/\r\n?]+){2,3}(\?[^\r\n]*)?\s*$`, v)
 
 # Flux postBuild variables (${VAR}), substituted from the cluster; kvet's
 # stand-in for a value substituted from a SOPS-encrypted source.

@@ -26,6 +26,8 @@ test_template_values_pass if {
 
 	# 1Password references, also base64-encoded under data
 	count(secrets.deny_plain_secret) == 0 with input as secret({"stringData": {"token": "op://vault/item/token"}})
+	count(secrets.deny_plain_secret) == 0 with input as secret({"stringData": {"creds": "op://Automation/1password connect/credentials"}})
+	count(secrets.deny_plain_secret) == 0 with input as secret({"stringData": {"key": "op://dev/ssh/private key?ssh-format=openssh"}})
 	count(secrets.deny_plain_secret) == 0 with input as secret({"data": {"token": base64.encode("op://vault/item/token")}})
 
 	# Flux postBuild variables
@@ -40,4 +42,5 @@ test_template_lookalikes_are_plain if {
 	r := secrets.deny_plain_secret with input as secret({"stringData": {"token": "op://vault/item/token", "password": "hunter2"}})
 	r == {{"msg": "Secret db holds plain-text values (stringData.password)", "path": "stringData.password"}}
 	count(secrets.deny_plain_secret) == 1 with input as secret({"stringData": {"price": "$5"}})
+	count(secrets.deny_plain_secret) == 1 with input as secret({"stringData": {"note": "see op://vault"}})
 }
