@@ -89,4 +89,9 @@ func TestRepositoryModel(t *testing.T) {
 	}
 	assert.Contains(t, all, "HorizontalPodAutoscaler podinfo: HorizontalPodAutoscaler podinfo targets Deployment podinfo")
 	assert.Contains(t, all, "HelmRelease podinfo in the cluster could make it")
+
+	// kvet render refuses what it would have to invent.
+	code, _, stderr = pitRun(t, "render", "clusters/prod/vendor.yaml#Kustomization/vendor")
+	assert.Equal(t, cli.ExitUsage, code)
+	assert.Contains(t, stderr, "is not rendered from this checkout: its source is OCIRepository vendor")
 }
