@@ -163,21 +163,21 @@ any_selected(selector) if {
 
 # METADATA
 # title: NetworkPolicies should select pods
-# description: A NetworkPolicy whose podSelector matches no pod template of the target has no effect (an empty podSelector selects every pod and is fine).
+# description: A NetworkPolicy whose podSelector matches no pod template of its cluster has no effect (an empty podSelector selects every pod and is fine; a note when a producer kvet does not render could make the pods).
 # custom:
 #   id: network-policy-selector
 #   severity: warning
 #   remediation: make spec.podSelector match the labels of the pods it should protect
-warn_network_policy_selector contains lib.finding(
-	sprintf("NetworkPolicy %s selects no pod template in namespace %q", [input.metadata.name, ns]),
+warn_network_policy_selector contains lib.reference_finding(
+	sprintf("NetworkPolicy %s selects no pod template%s", [input.metadata.name, lib.in_namespace(ns)]),
 	"spec.podSelector",
+	lib.could_select_pods(ns),
 ) if {
 	input.kind == "NetworkPolicy"
 	startswith(input.apiVersion, "networking.k8s.io/")
 	selector := object.get(input.spec, "podSelector", {})
 	count(selector) > 0
 	not any_selected(selector)
-	count(lib.could_select_pods(ns)) == 0
 }
 
 # --- workload-selector ---------------------------------------------------------------------
@@ -228,18 +228,18 @@ service_port_matches(svc, port) if {
 # METADATA
 # scope: document
 # title: Ingress backends must exist
-# description: Every Ingress backend must name a Service the target renders, and a port that Service exposes.
+# description: Every Ingress backend must name a Service its cluster renders (a note when a producer kvet does not render could make it), and a port that Service exposes.
 # custom:
 #   id: ingress-backend
 #   severity: error
 #   remediation: point the backend at a Service of the same namespace and one of its port numbers or names
-deny_ingress_backend contains lib.finding(
-	sprintf("Ingress %s routes to Service %s, which the target does not render in namespace %q", [input.metadata.name, backend.name, ns]),
+deny_ingress_backend contains lib.reference_finding(
+	sprintf("Ingress %s routes to Service %s, which no target of its cluster renders%s", [input.metadata.name, backend.name, lib.in_namespace(ns)]),
 	path,
+	lib.could_be_made("Service", ns, backend.name),
 ) if {
 	some [path, backend] in ingress_backends
 	not lib.defined("Service", ns, backend.name)
-	count(lib.could_be_made("Service", ns, backend.name)) == 0
 }
 
 deny_ingress_backend contains lib.finding(

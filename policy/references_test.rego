@@ -111,7 +111,7 @@ test_ingress_backend if {
 	ok := refs.deny_ingress_backend with input as ingress({"name": "web", "port": {"number": 80}}) with data.kvet.inventory as inv([fx.service])
 	count(ok) == 0
 	missing := refs.deny_ingress_backend with input as ingress({"name": "api", "port": {"number": 80}}) with data.kvet.inventory as inv([fx.service])
-	missing == {{"msg": "Ingress web routes to Service api, which the target does not render in namespace \"shop\"", "path": "spec.rules[0].http.paths[0].backend.service"}}
+	missing == {{"msg": "Ingress web routes to Service api, which no target of its cluster renders in namespace \"shop\"", "path": "spec.rules[0].http.paths[0].backend.service"}}
 	port := refs.deny_ingress_backend with input as ingress({"name": "web", "port": {"number": 8080}}) with data.kvet.inventory as inv([fx.service])
 	port == {{"msg": "Ingress web routes to port 8080 of Service web, which the Service does not expose", "path": "spec.rules[0].http.paths[0].backend.service.port"}}
 }
