@@ -87,7 +87,13 @@ func clusterViews(root string, results []built) []*Cluster {
 	// The components each target sees.
 	roots := make([][]int, n)
 	for i, b := range results {
-		rs := []int{uf.find(i)}
+		// A plain directory target that nothing links sees the clusters of
+		// the entry points building its directory (its own objects are its
+		// inventory), so that all such targets share those clusters' view.
+		var rs []int
+		if own := uf.find(i); size[own] > 1 || b.target.Entry != nil || len(sameDir[b.target.Dir]) == 0 {
+			rs = append(rs, own)
+		}
 		if b.target.Entry == nil {
 			for _, j := range sameDir[b.target.Dir] {
 				if r := uf.find(j); !slices.Contains(rs, r) {
@@ -148,8 +154,8 @@ func jsonInts(xs []int) string {
 	return string(b)
 }
 
-// decodeObjects decodes the objects of one build (those that do not
-// decode are reported by the target's own check).
+// decodeObjects decodes the objects of one build for the cluster view
+// (those that do not decode are reported by the target's own check).
 func decodeObjects(root string, b built) []Object {
 	if b.result == nil || b.result.Err != nil {
 		return []Object{}
@@ -164,8 +170,24 @@ func decodeObjects(root string, b built) []Object {
 		if json.Unmarshal(js, &body) != nil {
 			continue
 		}
-		out = append(out, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
+		slim(body)
+		out = append(out, Object{Index: o.Index, Resource: o.Resource, Body: body,
 			Source: report.Source{File: rel(root, o.Source.File), Line: o.Source.Line}})
 	}
 	return out
+}
+
+// slim drops what no reference resolves against and what weighs most in a
+// cluster's inventory: the payload of ConfigMaps and Secrets and the
+// schemas of CustomResourceDefinitions (the target's own inventory keeps
+// them whole).
+func slim(body map[string]any) {
+	switch body["kind"] {
+	case "ConfigMap", "Secret":
+		delete(body, "data")
+		delete(body, "binaryData")
+		delete(body, "stringData")
+	case "CustomResourceDefinition":
+		delete(body, "spec")
+	}
 }
