@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
@@ -57,6 +58,10 @@ func New(opts Options) *Builder {
 	if opts.HelmCommand == "" {
 		opts.HelmCommand = "helm"
 	}
+	// kyaml parses its OpenAPI schema lazily and some readers
+	// (IsNamespaceScoped) read it without its lock: parse it once here,
+	// before builds run concurrently.
+	openapi.Schema()
 	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk()}
 }
 
