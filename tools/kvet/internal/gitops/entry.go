@@ -268,6 +268,7 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 type appSetSpec struct {
 	Generators []struct {
 		Git *struct {
+			RepoURL     string `yaml:"repoURL"`
 			Directories []struct {
 				Path    string `yaml:"path"`
 				Exclude bool   `yaml:"exclude"`
@@ -292,7 +293,15 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 		return nil
 	}
 	var params []map[string]any
+	var out []EntryPoint
 	for _, g := range s.Generators {
+		if g.Git != nil && !base.Repo.IsThisURL(g.Git.RepoURL) {
+			// Its directories are in another repository: nothing to expand here.
+			e := base
+			e.NotRendered = fmt.Sprintf("its git generator reads %s, which is not this repository (neither a git remote of this checkout nor listed in kvet.yaml repositoryURLs)", g.Git.RepoURL)
+			out = append(out, e)
+			continue
+		}
 		if g.Git != nil {
 			var include, exclude []string
 			for _, d := range g.Git.Directories {
@@ -312,7 +321,6 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			params = append(params, g.List.Elements...)
 		}
 	}
-	var out []EntryPoint
 	for _, p := range params {
 		var app struct {
 			Metadata struct {

@@ -153,13 +153,25 @@ spec:
   sources:
     - {repoURL: "git@github.com:example/fleet.git", path: apps}
     - {repoURL: "https://github.com/vendor/manifests", path: deploy}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: vendor-dirs, namespace: argocd}
+spec:
+  generators:
+    - git: {repoURL: "https://github.com/vendor/manifests", revision: main, directories: [{path: "*"}]}
+  template:
+    metadata: {name: "{{path.basename}}"}
+    spec:
+      source: {repoURL: "https://github.com/vendor/manifests", path: "{{path}}"}
 `)
 	repo := NewRepo(root, nil, 0).WithRepositoryURLs([]string{"https://github.com/example/fleet"})
 	got := map[string]string{}
 	for _, e := range Parse(root, file, repo) {
 		got[e.Kind+"/"+e.Name+":"+e.Path] = e.NotRendered
 	}
-	require.Len(t, got, 5)
+	require.Len(t, got, 6)
+	assert.Contains(t, got["ApplicationSet/vendor-dirs:"], "its git generator reads https://github.com/vendor/manifests")
 	assert.Contains(t, got["Kustomization/vendor:."], "OCIRepository")
 	assert.Contains(t, got["Kustomization/env:apps/${ENVIRONMENT}"], "holds a variable")
 	assert.Empty(t, got["Kustomization/apps:apps"])
