@@ -386,10 +386,15 @@ template_selected_by(selector, t) if {
 reference_finding(msg, path, made_by) := finding(msg, path) if {
 	count(made_by) == 0
 } else := {
-	"msg": sprintf("%s; %s in the cluster could make it, which kvet does not render", [msg, concat(", ", sort(made_by))]),
+	"msg": sprintf("%s; %s in the cluster could make it, which kvet does not render", [msg, producers_phrase(made_by)]),
 	"path": path,
 	"note": true,
 }
+
+# producers_phrase names up to three producers, then how many more.
+producers_phrase(made_by) := concat(", ", sort(made_by)) if {
+	count(made_by) <= 3
+} else := sprintf("%s and %d more", [concat(", ", array.slice(sort(made_by), 0, 3)), count(made_by) - 3])
 
 # in_namespace phrases a namespace for messages ("" when kvet cannot tell).
 in_namespace(ns) := sprintf(" in namespace %q", [ns]) if ns != ""

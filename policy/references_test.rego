@@ -221,6 +221,12 @@ test_open_world_producers_downgrade_to_notes if {
 	f.note == true
 	contains(f.msg, "HelmRelease api")
 
+	# many producers: three named, the others counted
+	many := [object.union(remote_release, {"metadata": {"name": sprintf("r%d", [i])}}) | some i in numbers.range(1, 5)]
+	m := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv(many)
+	some g0 in m
+	endswith(g0.msg, "; HelmRelease r1, HelmRelease r2, HelmRelease r3 and 2 more in the cluster could make it, which kvet does not render")
+
 	# a HelmRelease of another namespace makes nothing here: an error
 	other_ns := object.union(remote_release, {"metadata": {"namespace": "db"}})
 	e := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([other_ns])

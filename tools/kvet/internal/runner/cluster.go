@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
@@ -134,13 +135,24 @@ func clusterViews(root string, results []built) []*Cluster {
 		}
 		slices.Sort(ts)
 		v := &Cluster{Name: results[ts[0]].target.Path}
+		// An object a plain directory renders without namespace is the
+		// same manifest an entry point applies with one: keep the latter.
+		applied := map[string]bool{}
+		for _, t := range ts {
+			for _, o := range decode(t) {
+				if o.Resource.Namespace != "" {
+					applied[manifestKey(o)] = true
+				}
+			}
+		}
 		seen := map[report.Resource]bool{}
 		for _, t := range ts {
 			for _, o := range decode(t) {
-				if !seen[o.Resource] {
-					seen[o.Resource] = true
-					v.Objects = append(v.Objects, o)
+				if seen[o.Resource] || (o.Resource.Namespace == "" && applied[manifestKey(o)]) {
+					continue
 				}
+				seen[o.Resource] = true
+				v.Objects = append(v.Objects, o)
 			}
 		}
 		views[key] = v
@@ -190,4 +202,9 @@ func slim(body map[string]any) {
 	case "CustomResourceDefinition":
 		delete(body, "spec")
 	}
+}
+
+// manifestKey identifies an object by the manifest it comes from.
+func manifestKey(o Object) string {
+	return fmt.Sprintf("%s#%s/%s/%s:%d", o.Source.File, o.Resource.APIVersion, o.Resource.Kind, o.Resource.Name, o.Source.Line)
 }

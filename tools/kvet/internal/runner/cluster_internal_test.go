@@ -52,12 +52,19 @@ func TestClusterViews(t *testing.T) {
 		fakeBuilt(t, root, discover.Target{Dir: d("clusters/staging"), Path: "clusters/staging"},
 			[5]string{ks, "Kustomization", "flux-system", "apps", "clusters/staging/apps.yaml"}),
 		fakeBuilt(t, root, discover.Target{Dir: d("apps/staging"), Path: "clusters/staging/apps.yaml#Kustomization/apps", Entry: entry("clusters/staging/apps.yaml", "apps", "apps/staging")},
-			[5]string{"v1", "ConfigMap", "shop", "settings", "apps/staging/cm.yaml"}),
+			[5]string{"v1", "ConfigMap", "shop", "settings", "apps/staging/cm.yaml"},
+			[5]string{"helm.toolkit.fluxcd.io/v2", "HelmRelease", "shop", "api", "apps/staging/release/hr.yaml"}),
+		// a plain directory linked through the HelmRelease entry point it
+		// renders without namespace: the entry point's namespaced copy wins
+		fakeBuilt(t, root, discover.Target{Dir: d("apps/staging/release"), Path: "apps/staging/release"},
+			[5]string{"helm.toolkit.fluxcd.io/v2", "HelmRelease", "", "api", "apps/staging/release/hr.yaml"}),
+		fakeBuilt(t, root, discover.Target{Dir: d("apps/staging/release"), Path: "apps/staging/release/hr.yaml#HelmRelease/api",
+			Entry: &gitops.EntryPoint{Source: gitops.Source{File: "apps/staging/release/hr.yaml"}, Kind: "HelmRelease", Name: "api", Helm: &gitops.HelmSpec{}}}),
 		fakeBuilt(t, root, discover.Target{Dir: d("lonely"), Path: "lonely"},
 			[5]string{"v1", "ConfigMap", "shop", "alone", "lonely/cm.yaml"}),
 	}
 	views := clusterViews(root, results)
-	require.Len(t, views, 6)
+	require.Len(t, views, 8)
 	prod, staging := views[0], views[3]
 	require.NotNil(t, prod)
 	require.NotNil(t, staging)
@@ -65,7 +72,9 @@ func TestClusterViews(t *testing.T) {
 	assert.Same(t, prod, views[2], "a plain directory sees the cluster of the entry points building it")
 	assert.Same(t, staging, views[4])
 	assert.NotSame(t, prod, staging)
-	assert.Nil(t, views[5], "a target nothing links is its own inventory")
+	assert.Same(t, staging, views[5])
+	assert.Same(t, staging, views[6])
+	assert.Nil(t, views[7], "a target nothing links is its own inventory")
 
 	names := func(c *Cluster) []string {
 		var out []string
@@ -80,5 +89,5 @@ func TestClusterViews(t *testing.T) {
 	}
 	// (the plain directory's own objects are its inventory, not the view)
 	assert.ElementsMatch(t, []string{"Kustomization/flux-system/apps", "Deployment/shop/web"}, names(prod))
-	assert.ElementsMatch(t, []string{"Kustomization/flux-system/apps", "ConfigMap/shop/settings"}, names(staging))
+	assert.ElementsMatch(t, []string{"Kustomization/flux-system/apps", "ConfigMap/shop/settings", "HelmRelease/shop/api"}, names(staging))
 }
