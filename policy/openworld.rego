@@ -271,6 +271,19 @@ istio_installed if {
 	endswith(api_group(obj.apiVersion), "istio.io")
 }
 
+# platform_selects holds for a Service-style selector of the control
+# plane's static pods (kubeadm: component=kube-apiserver, Talos:
+# k8s-app=kube-apiserver; both tier=control-plane), which the kubelet runs
+# in kube-system from files on the nodes.
+platform_selects(ns, selector) if {
+	ns in {"kube-system", ""}
+	selector.tier == "control-plane"
+	every k, v in selector {
+		k in {"tier", "component", "k8s-app"}
+		v in {"control-plane", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd"}
+	}
+}
+
 # rbac_may_create holds when a pod template in ns runs as a ServiceAccount
 # that a Role of ns lets create kind (an init container or sidecar that
 # writes the Secret it then mounts, as Argo CD's redis does).

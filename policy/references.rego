@@ -39,12 +39,15 @@ service_selects_any if {
 	lib.template_selected(input.spec.selector, t)
 }
 
+service_selects_any if lib.platform_selects(ns, input.spec.selector)
+
 # METADATA
 # title: Service selectors must select a pod template
 # description: >-
 #   A Service whose selector matches no pod template of its cluster has no endpoints. Labels the
 #   controllers set on pods (pod-template-hash, statefulset.kubernetes.io/pod-name, ...) count; where
-#   a producer kvet does not render (a remote chart, an operator) could make the pods it is a note.
+#   a producer kvet does not render (a remote chart, an operator) could make the pods it is a note; the
+#   control plane's static pods (tier=control-plane in kube-system) exist without manifests.
 # custom:
 #   id: service-selector
 #   severity: error

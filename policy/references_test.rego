@@ -286,3 +286,19 @@ test_producers_from_kvet_yaml if {
 	some f in r
 	f.note == true
 }
+
+test_service_selector_control_plane_static_pods if {
+	api := json.patch(fx.service, [
+		{"op": "replace", "path": "/metadata/namespace", "value": "kube-system"},
+		{"op": "replace", "path": "/spec/selector", "value": {"k8s-app": "kube-apiserver", "tier": "control-plane"}},
+	])
+	count(refs.deny_service_selector) == 0 with input as api with data.kvet.inventory as inv([])
+	kubeadm := json.patch(api, [{"op": "replace", "path": "/spec/selector", "value": {"component": "kube-apiserver", "tier": "control-plane"}}])
+	count(refs.deny_service_selector) == 0 with input as kubeadm with data.kvet.inventory as inv([])
+
+	# elsewhere, or with labels static pods do not carry: an error
+	shop := json.patch(api, [{"op": "replace", "path": "/metadata/namespace", "value": "shop"}])
+	count(refs.deny_service_selector) == 1 with input as shop with data.kvet.inventory as inv([])
+	other := json.patch(api, [{"op": "replace", "path": "/spec/selector", "value": {"app": "api", "tier": "control-plane"}}])
+	count(refs.deny_service_selector) == 1 with input as other with data.kvet.inventory as inv([])
+}
