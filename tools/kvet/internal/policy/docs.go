@@ -67,7 +67,7 @@ const dataDoc = "## Writing rules\n\n" +
 	"data.kvet.cluster    = {KIND: {NAMESPACE: {NAME: object}}}    # every object of the target's cluster (docs/repository-model.md)\n" +
 	"data.kvet.config     = {\"allowed_registries\": [...], \"pod_spec_paths\": {\"group/Kind\": [\"spec\", ...]},\n" +
 	"                        \"external\": [\"Kind/namespace/name\" globs], \"producers\": [kvet.yaml policy.producers]}\n" +
-	"data.kvet.repository = {\"known\": true, \"dirs\": {\"overlays/production\": true, ...}, \"urls\": [...]}\n" +
+	"data.kvet.repository = {\"known\": true, \"dirs\": {\"overlays/production\": true, ...}, \"urls\": [...], \"branches\": [...]}\n" +
 	"```\n\n" +
 	"Helpers in `data.kvet.lib` (`pod_spec`, `containers`, `selector_matches`, `exists`, `pod_templates`,\n" +
 	"`defined` (target or cluster), `could_be_made` (open-world producers), `reference_finding`, ...)\n" +
