@@ -420,7 +420,13 @@ func fluxNotRendered(e *EntryPoint, repo *Repo) string {
 	if ns == "" {
 		ns = e.Namespace
 	}
-	if this, why := repo.SourceOrigin(ref.Kind, ns, ref.Name); !this {
+	if ref.Kind == "ExternalArtifact" && repo != nil {
+		mapped, why := repo.artifactPath(e.Source.File, ns, ref.Name, e.Flux.Path)
+		if why != "" {
+			return why
+		}
+		e.Path = mapped // the artifact's path in this repository
+	} else if this, why := repo.SourceOrigin(ref.Kind, ns, ref.Name); !this {
 		return why
 	}
 	if strings.Contains(e.Flux.Path, "${") {

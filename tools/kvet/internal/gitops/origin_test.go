@@ -178,3 +178,57 @@ spec:
 	assert.Empty(t, got["Application/app:apps"])
 	assert.Contains(t, got["Application/app:deploy"], "https://github.com/vendor/manifests is not this repository")
 }
+
+func TestExternalArtifactFromThisRepository(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	generator := func(apps string) string {
+		return `apiVersion: source.extensions.fluxcd.io/v1beta1
+kind: ArtifactGenerator
+metadata: {name: flux-system, namespace: flux-system}
+spec:
+  sources:
+    - {alias: monorepo, kind: GitRepository, name: flux-system}
+    - {alias: vendor, kind: OCIRepository, name: vendor}
+  artifacts:
+    - name: infrastructure
+      copy:
+        - {from: "@monorepo/infrastructure/**", to: "@artifact/"}
+    - name: apps
+      copy:
+        - {from: "@monorepo/apps/base/**", to: "@artifact/base/"}
+        - {from: "@monorepo/apps/` + apps + `/**", to: "@artifact/` + apps + `/"}
+    - name: mixed
+      copy:
+        - {from: "@monorepo/apps/base/**", to: "@artifact/base/"}
+        - {from: "@monorepo/other/**", to: "@artifact/extra/"}
+    - name: vendored
+      copy:
+        - {from: "@vendor/deploy/**", to: "@artifact/"}
+    - name: filtered
+      copy:
+        - {from: "@monorepo/apps/**", to: "@artifact/", exclude: ["*.md"]}
+`
+	}
+	writeFile(t, filepath.Join(root, "clusters", "staging", "artifacts.yaml"), generator("staging"))
+	writeFile(t, filepath.Join(root, "clusters", "production", "artifacts.yaml"), generator("production"))
+	ks := func(source, path string) string {
+		return `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: ` + source + `, namespace: flux-system}
+spec: {path: "` + path + `", sourceRef: {kind: ExternalArtifact, name: ` + source + `}}
+---
+`
+	}
+	file := filepath.Join(root, "clusters", "staging", "ks.yaml")
+	writeFile(t, file, ks("apps", "./staging")+ks("infrastructure", "./controllers")+ks("mixed", "./base")+ks("vendored", "./")+ks("filtered", "./"))
+	got := map[string][2]string{}
+	for _, e := range Parse(root, file, NewRepo(root, nil, 0)) {
+		got[e.Name] = [2]string{e.Path, e.NotRendered}
+	}
+	assert.Equal(t, [2]string{"apps/staging", ""}, got["apps"], "the staging cluster's generator")
+	assert.Equal(t, [2]string{"infrastructure/controllers", ""}, got["infrastructure"])
+	assert.Contains(t, got["mixed"][1], "rearrange")
+	assert.Contains(t, got["vendored"][1], "composed from OCIRepository flux-system/vendor")
+	assert.Contains(t, got["filtered"][1], "without excludes")
+}

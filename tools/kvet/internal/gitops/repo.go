@@ -40,6 +40,8 @@ type Repo struct {
 	urls     map[string]bool
 	// branches the bootstrap sources of the tree track (origin.go).
 	bootBranches []string
+	// artifacts of the tree's ArtifactGenerators, "namespace/name" (artifact.go).
+	artifacts map[string][]artifactSpec
 }
 
 type valueSource struct {
@@ -147,7 +149,7 @@ func placeholder(v string) (string, bool) {
 
 func (r *Repo) scan(file, relFile string) {
 	b, err := os.ReadFile(file)
-	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io")) && !bytes.Contains(b, []byte("fluxcd.controlplane.io"))) {
+	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io")) && !bytes.Contains(b, []byte("fluxcd.controlplane.io")) && !bytes.Contains(b, []byte("extensions.fluxcd.io"))) {
 		return
 	}
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
@@ -180,6 +182,8 @@ func (r *Repo) scan(file, relFile string) {
 			r.addSource(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 		case group == "fluxcd.controlplane.io" && obj.Kind == "FluxInstance":
 			r.addFluxInstance(&node)
+		case group == "source.extensions.fluxcd.io" && obj.Kind == "ArtifactGenerator":
+			r.addArtifactGenerator(&node, relFile, obj.Metadata.Namespace)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
 			var m map[string]any
 			if node.Decode(&m) == nil {
