@@ -19,7 +19,7 @@ import (
 
 type artifactSpec struct {
 	name    string
-	file    string // the generator's manifest (repository-relative)
+	file    string               // the generator's manifest (repository-relative)
 	sources map[string]SourceRef // alias -> source
 	copies  []artifactCopy
 }
