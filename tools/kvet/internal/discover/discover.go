@@ -51,6 +51,9 @@ type Options struct {
 	// kvet.yaml repositoryURLs): entry points whose source is another
 	// repository are not rendered (gitops.Repo.SourceOrigin).
 	RepositoryURLs []string
+	// CheckoutBranches, when not nil, are the branches of the checkout the
+	// tree stands for (default: read from Root's .git).
+	CheckoutBranches []string
 }
 
 // Discover returns the targets for the given paths, sorted by Path.

@@ -15,7 +15,7 @@ import (
 // controller builds it. Its Path is the entry point's ID, e.g.
 // "clusters/production/apps.yaml#Kustomization/flux-system/apps".
 func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfile.File, byDir map[string]*Target) {
-	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs)
+	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
 	for _, m := range manifests {
 		if fi, err := os.Stat(m); err != nil || fi.Size() > opts.MaxFileBytes {
 			continue

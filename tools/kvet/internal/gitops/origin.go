@@ -275,12 +275,23 @@ func (r *Repo) addFluxInstance(node *yaml3.Node) {
 func (r *Repo) Branches() []string {
 	r.load()
 	var out []string
-	for _, b := range append(append([]string(nil), r.bootBranches...), CheckoutBranches(r.root)...) {
+	checkout := r.checkoutBranches
+	if checkout == nil {
+		checkout = CheckoutBranches(r.root)
+	}
+	for _, b := range append(append([]string(nil), r.bootBranches...), checkout...) {
 		if b != "" && !slices.Contains(out, b) {
 			out = append(out, b)
 		}
 	}
 	return out
+}
+
+// WithCheckoutBranches sets the branches of the checkout this tree stands
+// for instead of reading them from its .git (nil: read them).
+func (r *Repo) WithCheckoutBranches(branches []string) *Repo {
+	r.checkoutBranches = branches
+	return r
 }
 
 // isThisBranch: a GitRepository of this repository's URL on another

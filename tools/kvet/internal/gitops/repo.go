@@ -40,6 +40,9 @@ type Repo struct {
 	urls     map[string]bool
 	// branches the bootstrap sources of the tree track (origin.go).
 	bootBranches []string
+	// checkoutBranches, when set, replace those read from root's .git
+	// (kvet diff renders an exported revision without one).
+	checkoutBranches []string
 	// artifacts of the tree's ArtifactGenerators, "namespace/name" (artifact.go).
 	artifacts map[string][]artifactSpec
 }
