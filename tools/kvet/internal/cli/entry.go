@@ -40,7 +40,7 @@ func renderSpec(p string) (build.Spec, error) {
 		return build.Spec{}, fmt.Errorf("entry point %s: %s is not a file", p, file)
 	}
 	var configured []string
-	if cfg, _, err := config.Load(root); err == nil {
+	if cfg, err := config.Load(root); err == nil {
 		configured = cfg.RepositoryURLs
 	}
 	repo := gitops.NewRepo(root, nil, 0).WithRepositoryURLs(gitops.RepositoryURLs(root, configured))

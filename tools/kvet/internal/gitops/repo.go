@@ -106,13 +106,16 @@ func (r *Repo) load() {
 
 // catalogScopes are the scopes of the bundled CRD catalog's kinds.
 var catalogScopes = sync.OnceValue(func() map[string]bool {
-	r := &Repo{scopes: map[string]bool{}}
-	if c, err := bundled.LoadCatalog(); err == nil {
-		for _, raw := range c.CRDs {
-			r.addCRD(raw)
+	scopes := map[string]bool{}
+	// The index holds every CRD's scope: no schema is decompressed.
+	if idx, err := bundled.LoadCatalogIndex(); err == nil {
+		for _, g := range idx.Groups {
+			for _, c := range g.CRDs {
+				scopes[g.Group+"/"+c.Kind] = c.Scope == "Cluster"
+			}
 		}
 	}
-	return r.scopes
+	return scopes
 })
 
 func (r *Repo) addCRD(raw []byte) {

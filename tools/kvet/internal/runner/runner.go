@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -24,6 +23,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
@@ -63,10 +63,13 @@ type Options struct {
 	// KubernetesVersion overrides the config.
 	KubernetesVersion string
 	// CRDDirs are extra CRD directories (absolute).
-	CRDDirs  []string
-	Build    build.Options
-	Jobs     int
-	Checkers []Checker
+	CRDDirs []string
+	// SchemaLocations are the --schema-location templates (absolute);
+	// kvet.yaml's schemaLocations come after them.
+	SchemaLocations []string
+	Build           build.Options
+	Jobs            int
+	Checkers        []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
 	// Select, when set, narrows the discovered targets before anything is
@@ -104,6 +107,13 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			return nil, err
 		}
 	}
+	paths := make([]string, len(targets))
+	for i, t := range targets {
+		paths[i] = t.Path
+	}
+	if err := opts.Config.CheckEnvironments(paths); err != nil {
+		return nil, err
+	}
 
 	opts.Build = buildOptions(opts)
 	builder := build.New(opts.Build)
@@ -138,8 +148,12 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
+		locs, err := schemaLocations(opts)
+		if err != nil {
+			return nil, err
+		}
 		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results)})
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results), SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
@@ -173,6 +187,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		findings = append(findings, fs...)
 	}
 	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
+	report.Relativize(opts.Root, reps, findings)
 	return report.New(reps, findings), nil
 }
 
@@ -339,7 +354,7 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 	}
 	var findings []report.Finding
 	for _, d := range dirs {
-		found, fs, err := crdsInDir(opts.Root, d)
+		found, fs, err := crdsInDir(opts.Root, d, opts.Build.Limits)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -349,14 +364,22 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 	return crds, findings, nil
 }
 
-func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
+// crdsInDir reads the CRDs of the YAML and JSON files under dir, each
+// through the guard: within the limits and, for a directory inside the
+// repository (every kvet.yaml one), never through a symlink out of it.
+// A refused file is a finding; the other files are still read.
+func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Finding, error) {
+	guardRoot := ""
+	if abs, err := filepath.Abs(dir); err == nil && guard.Within(root, abs) {
+		guardRoot = root
+	}
 	var out []schema.CRD
 	var findings []report.Finding
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() {
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
@@ -364,9 +387,17 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		default:
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		b, v, err := guard.ReadFile(guardRoot, p, limits)
+		if v == nil && err != nil {
+			v = guard.Unreadable(p, err)
+			if v == nil {
+				return err
+			}
+		}
+		if v != nil {
+			findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckBuild,
+				Rule: v.Rule, Message: "CRD file " + v.Message, Source: report.Source{File: rel(root, p), Line: v.Line}}.WithOrder(-1))
+			return nil
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
 		for {
@@ -395,7 +426,7 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read CRD directory %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("read CRD directory %s: %w", rel(root, dir), err)
 	}
 	return out, findings, nil
 }
@@ -438,4 +469,33 @@ func noteText(f report.Finding) string {
 		where += ": "
 	}
 	return fmt.Sprintf("%s%s %s: %s (%s, not an error)", where, f.Resource.Kind, f.Resource.Name, f.Message, f.Rule)
+}
+
+// schemaLocations resolves the command line's and kvet.yaml's schema
+// locations. A kvet.yaml one is part of the untrusted repository: it reads
+// inside the repository root only. A command-line one may name any local
+// directory, and reads inside that directory only (the part of the
+// template before its first placeholder).
+func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
+	var out []schema.SchemaLocation
+	for _, l := range opts.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, err
+		}
+		fixed := schema.FixedDir(tpl)
+		name := "--schema-location " + filepath.Base(fixed)
+		if r, err := filepath.Rel(opts.Root, l); err == nil && !strings.HasPrefix(r, "..") {
+			name = filepath.ToSlash(r)
+		}
+		out = append(out, schema.SchemaLocation{Template: tpl, Root: fixed, Name: name, Limits: opts.Build.Limits})
+	}
+	for _, l := range opts.Config.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, fmt.Errorf("kvet.yaml schemaLocations: %w", err)
+		}
+		out = append(out, schema.SchemaLocation{Template: filepath.Join(opts.Root, tpl), Root: opts.Root, Name: l, Limits: opts.Build.Limits})
+	}
+	return out, nil
 }
