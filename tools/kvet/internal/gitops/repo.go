@@ -16,6 +16,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // Repo indexes what entry points look up in the repository: the
@@ -191,11 +192,10 @@ func (r *Repo) scan(file, relFile string) {
 		case group == "source.extensions.fluxcd.io" && obj.Kind == "ArtifactGenerator":
 			r.addArtifactGenerator(&node, relFile, obj.Metadata.Namespace)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
-			var m map[string]any
-			if node.Decode(&m) == nil {
-				if raw, err := json.Marshal(m); err == nil {
-					r.addCRD(raw)
-				}
+			// Read as kubectl applies a CRD file, so a non-string key in a
+			// default or an example does not drop the CRD.
+			if raw, err := yamljson.FromNode(&node, yamljson.Kubectl); err == nil {
+				r.addCRD(raw)
 			}
 		case obj.APIVersion == "v1" && (obj.Kind == "ConfigMap" || obj.Kind == "Secret"):
 			values := map[string]string{}

@@ -27,6 +27,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // Object is a rendered object as the checks see it.
@@ -204,7 +205,29 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 		// Not this repository: nothing to build, the reason is a note.
 		return &build.Result{Dir: t.Dir, Notes: []string{t.Entry.Describe() + " is not rendered: " + t.Entry.NotRendered}}
 	}
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry, Applier: applierOf(t)})
+}
+
+// applierOf is the client that sends t's objects to the API server: Argo CD
+// reads a plain directory's manifests as kubectl does (no kustomize, so keys
+// like 5: become strings and yes is a boolean); everything else goes through
+// kustomize's printing (Flux builds plain directories with kustomize too).
+func applierOf(t discover.Target) yamljson.Applier {
+	if !t.Generated || len(t.Via) == 0 {
+		return yamljson.Kustomize
+	}
+	if t.Entry != nil {
+		if t.Entry.Argo != nil {
+			return yamljson.Kubectl
+		}
+		return yamljson.Kustomize
+	}
+	for _, v := range t.Via {
+		if !strings.Contains(v, "#Application/") && !strings.Contains(v, "#ApplicationSet/") {
+			return yamljson.Kustomize
+		}
+	}
+	return yamljson.Kubectl
 }
 
 func firstFrames(stack []byte) string {
@@ -401,8 +424,8 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
 		for {
-			var m map[string]any
-			err := dec.Decode(&m)
+			var n yaml3.Node
+			err := dec.Decode(&n)
 			if err == io.EOF {
 				break
 			}
@@ -411,16 +434,16 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: rel(root, p)}}.WithOrder(-1))
 				break
 			}
-			if m["kind"] == crdKind {
-				// Round-trip through JSON so the types match decoded JSON.
-				js, err := json.Marshal(m)
-				if err != nil {
-					continue
-				}
-				var jm map[string]any
-				if json.Unmarshal(js, &jm) == nil {
-					out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
-				}
+			// CRD files are applied as they are (kubectl apply -f): read
+			// them as kubectl does, so a CRD with a non-string key in a
+			// default or an example is still a CRD.
+			js, err := yamljson.FromNode(&n, yamljson.Kubectl)
+			if err != nil {
+				continue
+			}
+			var jm map[string]any
+			if json.Unmarshal(js, &jm) == nil && jm["kind"] == crdKind {
+				out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
 			}
 		}
 		return nil
