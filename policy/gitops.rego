@@ -14,9 +14,7 @@ clean_path(p) := c if {
 	c != "."
 } else := "."
 
-this_repo(url) if count(data.kvet.repository.urls) == 0
-
-this_repo(url) if trim_suffix(url, ".git") in {trim_suffix(u, ".git") | some u in data.kvet.repository.urls}
+this_repo(url) := lib.this_repo_url(url)
 
 # git paths of Argo CD Applications (single or multi source) and Flux
 # Kustomizations, as [field path, repository path].
@@ -35,15 +33,19 @@ repo_paths contains [sprintf("spec.sources[%d].path", [i]), src.path] if {
 	this_repo(src.repoURL)
 }
 
+# A Flux Kustomization's path is in its source's artifact: checked only
+# when that source is this repository (the bootstrap source, or a
+# GitRepository of the cluster whose URL is this repository's).
 repo_paths contains ["spec.path", object.get(input.spec, "path", ".")] if {
 	input.kind == "Kustomization"
 	startswith(input.apiVersion, "kustomize.toolkit.fluxcd.io/")
-	input.spec.sourceRef.kind == "GitRepository"
+	ref := input.spec.sourceRef
+	lib.flux_source_is_this_repo(ref.kind, object.get(ref, "namespace", ns), ref.name)
 }
 
 # METADATA
 # title: GitOps paths must exist in the repository
-# description: An Argo CD Application source path or a Flux Kustomization spec.path that is not a directory of the repository makes the sync fail. Paths with templates ({{...}}) are not checked.
+# description: An Argo CD Application source path or a Flux Kustomization spec.path that is not a directory of the repository makes the sync fail. Only paths in this repository are checked (the bootstrap source, a Git URL that is a remote of the checkout or in kvet.yaml repositoryURLs); paths with templates ({{...}}) or variables (${VAR}) are not.
 # custom:
 #   id: gitops-path
 #   severity: error
@@ -55,6 +57,7 @@ deny_gitops_path contains lib.finding(
 	data.kvet.repository.known
 	some [field, p] in repo_paths
 	not contains(p, "{{")
+	not contains(p, "${")
 	not data.kvet.repository.dirs[clean_path(p)]
 }
 
@@ -75,18 +78,30 @@ flux_source_refs contains ["spec.chartRef", input.spec.chartRef] if {
 	startswith(input.apiVersion, "helm.toolkit.fluxcd.io/")
 }
 
+# source_ns is the namespace a sourceRef resolves in: its own, else the
+# referring object's namespace as applied ("" when kvet cannot tell).
+source_ns(ref) := object.get(ref, "namespace", ns)
+
 # METADATA
 # title: Flux sources must be defined
-# description: A Flux Kustomization or HelmRelease whose sourceRef names a GitRepository, OCIRepository, Bucket, HelmRepository or HelmChart that the target does not define never reconciles.
+# description: >-
+#   A Flux Kustomization or HelmRelease whose sourceRef names a GitRepository, OCIRepository, Bucket,
+#   HelmRepository or HelmChart that no target of its cluster defines never reconciles. The bootstrap
+#   source (<ns>/<ns>, created by flux bootstrap or a FluxInstance) always exists.
 # custom:
 #   id: flux-source-ref
 #   severity: error
-#   remediation: define the source object in the target, or fix sourceRef kind, name and namespace
-deny_flux_source_ref contains lib.finding(
-	sprintf("%s %s references %s %s/%s, which the target does not define", [input.kind, input.metadata.name, ref.kind, ref_ns, ref.name]),
+#   remediation: define the source object in the cluster, or fix sourceRef kind, name and namespace
+deny_flux_source_ref contains lib.reference_finding(
+	sprintf("%s %s references %s %s, which no target of its cluster defines", [input.kind, input.metadata.name, ref.kind, ref_name(ref)]),
 	field,
+	lib.could_be_made(ref.kind, source_ns(ref), ref.name),
 ) if {
 	some [field, ref] in flux_source_refs
-	ref_ns := object.get(ref, "namespace", ns)
-	not lib.exists(ref.kind, ref_ns, ref.name)
+	not lib.bootstrap_source(ref.kind, source_ns(ref), ref.name)
+	not lib.defined(ref.kind, source_ns(ref), ref.name)
 }
+
+ref_name(ref) := sprintf("%s/%s", [source_ns(ref), ref.name]) if source_ns(ref) != ""
+
+else := ref.name

@@ -68,7 +68,7 @@ test_flux_source_ref if {
 	count(ok) == 0
 	bad := gitops.deny_flux_source_ref with input as flux_ks("./", {"kind": "GitRepository", "name": "fleet", "namespace": "infra"})
 		with data.kvet.inventory as inv
-	bad == {{"msg": "Kustomization apps references GitRepository infra/fleet, which the target does not define", "path": "spec.sourceRef"}}
+	bad == {{"msg": "Kustomization apps references GitRepository infra/fleet, which no target of its cluster defines", "path": "spec.sourceRef"}}
 }
 
 test_helm_release_source_ref if {
@@ -82,4 +82,90 @@ test_helm_release_source_ref if {
 	count(r) == 1
 	ref := gitops.deny_flux_source_ref with input as {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "x", "namespace": "shop"}, "spec": {"chartRef": {"kind": "OCIRepository", "name": "x"}}}
 	count(ref) == 1
+}
+
+# --- this repository, bootstrap source, cluster-wide sources ----------------------------
+
+tenant_repo(url) := {
+	"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository",
+	"metadata": {"name": "tenant", "namespace": "apps"}, "spec": {"url": url},
+}
+
+tenant_ks(path) := {
+	"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+	"metadata": {"name": "tenant", "namespace": "apps"},
+	"spec": {"path": path, "sourceRef": {"kind": "GitRepository", "name": "tenant"}},
+}
+
+this_urls := object.union(repository, {"urls": ["git@github.com:example/fleet.git"]})
+
+test_flux_path_other_repository_not_checked if {
+	cluster := {"GitRepository": {"apps": {"tenant": tenant_repo("https://github.com/example/tenant-apps")}}}
+	other := gitops.deny_gitops_path with input as tenant_ks("./production")
+		with data.kvet.repository as this_urls with data.kvet.cluster as cluster
+	count(other) == 0
+
+	# the same GitRepository spelt as this repository's remote: checked
+	mine := {"GitRepository": {"apps": {"tenant": tenant_repo("ssh://git@GitHub.com/example/fleet")}}}
+	bad := gitops.deny_gitops_path with input as tenant_ks("./production")
+		with data.kvet.repository as this_urls with data.kvet.cluster as mine
+	count(bad) == 1
+}
+
+test_flux_path_oci_and_variables_not_checked if {
+	oci := gitops.deny_gitops_path with input as flux_ks("./", {"kind": "OCIRepository", "name": "vendor"})
+		with data.kvet.repository as repository
+	count(oci) == 0
+	vars := gitops.deny_gitops_path with input as flux_ks("./apps/${ENVIRONMENT}", {"kind": "GitRepository", "name": "flux-system"})
+		with data.kvet.repository as repository
+	count(vars) == 0
+}
+
+test_flux_source_ref_bootstrap_and_cluster if {
+	# bootstrap source: never in git when the Flux Operator installed Flux
+	boot := gitops.deny_flux_source_ref with input as flux_ks("./", {"kind": "GitRepository", "name": "flux-system"})
+		with data.kvet.inventory as {}
+	count(boot) == 0
+
+	# no namespace as applied: the bootstrap default, and no "/name" message
+	no_ns := json.remove(flux_ks("./", {"kind": "GitRepository", "name": "tenant"}), ["metadata/namespace"])
+	bad := gitops.deny_flux_source_ref with input as no_ns with data.kvet.inventory as {}
+	bad == {{"msg": "Kustomization apps references GitRepository tenant, which no target of its cluster defines", "path": "spec.sourceRef"}}
+
+	# defined by another target of the cluster
+	other := gitops.deny_flux_source_ref with input as tenant_ks("./")
+		with data.kvet.inventory as {}
+		with data.kvet.cluster as {"GitRepository": {"apps": {"tenant": tenant_repo("https://x")}}}
+	count(other) == 0
+}
+
+test_helm_release_remote_chart_source_is_a_note if {
+	# a HelmRelease's HelmRepository that a foreign Kustomization of the namespace applies
+	hr := {
+		"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+		"metadata": {"name": "redis", "namespace": "shop"},
+		"spec": {"chart": {"spec": {"chart": "redis", "sourceRef": {"kind": "HelmRepository", "name": "bitnami"}}}},
+	}
+	vendor := {
+		"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+		"metadata": {"name": "vendor", "namespace": "flux-system"},
+		"spec": {"path": "./", "targetNamespace": "shop", "sourceRef": {"kind": "OCIRepository", "name": "vendor"}},
+	}
+	r := gitops.deny_flux_source_ref with input as hr with data.kvet.inventory as {}
+		with data.kvet.cluster as {"Kustomization": {"flux-system": {"vendor": vendor}}}
+	some f in r
+	f.note == true
+}
+
+test_flux_path_other_branch_not_checked if {
+	repo := object.union(tenant_repo("https://github.com/example/fleet"), {"spec": {"ref": {"branch": "dev-team"}}})
+	cluster := {"GitRepository": {"apps": {"tenant": repo}}}
+	branches := object.union(this_urls, {"branches": ["main"]})
+	other := gitops.deny_gitops_path with input as tenant_ks("./staging")
+		with data.kvet.repository as branches with data.kvet.cluster as cluster
+	count(other) == 0
+	main := {"GitRepository": {"apps": {"tenant": object.union(repo, {"spec": {"ref": {"branch": "main"}}})}}}
+	bad := gitops.deny_gitops_path with input as tenant_ks("./staging")
+		with data.kvet.repository as branches with data.kvet.cluster as main
+	count(bad) == 1
 }

@@ -1,9 +1,9 @@
 # METADATA
 # title: Cross-resource references
 # description: >-
-#   Rules that look across the target's inventory (data.kvet.inventory):
-#   selectors that select nothing, references to objects the target does not
-#   render, and controllers that fight each other.
+#   Rules that look across the target's inventory (data.kvet.inventory) and
+#   its cluster (data.kvet.cluster): selectors that select nothing, references
+#   to objects nothing renders, and controllers that fight each other.
 package kvet.references
 
 import data.kvet.lib
@@ -28,19 +28,37 @@ selected_by_service contains t if {
 	lib.map_selector_matches(input.spec.selector, t.labels)
 }
 
+# cluster_templates are the pod templates of the whole cluster in the
+# input's namespace (any object with a pod-shaped template counts).
+cluster_templates := lib.cluster_pod_templates(ns)
+
+service_selects_any if count(selected_by_service) > 0
+
+service_selects_any if {
+	some t in array.concat(templates, cluster_templates)
+	lib.template_selected(input.spec.selector, t)
+}
+
+service_selects_any if lib.platform_selects(ns, input.spec.selector)
+
 # METADATA
 # title: Service selectors must select a pod template
-# description: A Service whose selector matches no pod template of the target has no endpoints.
+# description: >-
+#   A Service whose selector matches no pod template of its cluster has no endpoints. Labels the
+#   controllers set on pods (pod-template-hash, statefulset.kubernetes.io/pod-name, ...) count; where
+#   a producer kvet does not render (a remote chart, an operator) could make the pods it is a note; the
+#   control plane's static pods (tier=control-plane in kube-system) exist without manifests.
 # custom:
 #   id: service-selector
 #   severity: error
 #   remediation: make spec.selector match the labels of the workload's pod template (spec.template.metadata.labels)
-deny_service_selector contains lib.finding(
-	sprintf("Service %s selects no pod template in namespace %q (selector %v)", [input.metadata.name, ns, input.spec.selector]),
+deny_service_selector contains lib.reference_finding(
+	sprintf("Service %s selects no pod template%s (selector %v)", [input.metadata.name, lib.in_namespace(ns), input.spec.selector]),
 	"spec.selector",
+	lib.could_select_pods(ns),
 ) if {
 	service_with_selector
-	count(selected_by_service) == 0
+	not service_selects_any
 }
 
 # --- service-target-port -----------------------------------------------------------
@@ -80,16 +98,17 @@ scale_target_path := "spec.scaleTargetRef" if {
 
 # METADATA
 # title: Autoscaler targets must exist
-# description: An HPA or VPA whose target workload the target does not render scales nothing.
+# description: An HPA or VPA whose target workload no target of its cluster renders scales nothing (a note when a producer kvet does not render could make it).
 # custom:
 #   id: scale-target
 #   severity: error
-#   remediation: point the scale target ref (kind and name) at a workload the target renders
-deny_scale_target contains lib.finding(
-	sprintf("%s %s targets %s %s, which the target does not render in namespace %q", [input.kind, input.metadata.name, scale_target.kind, scale_target.name, ns]),
+#   remediation: point the scale target ref (kind and name) at a workload the cluster renders
+deny_scale_target contains lib.reference_finding(
+	sprintf("%s %s targets %s %s, which no target of its cluster renders%s", [input.kind, input.metadata.name, scale_target.kind, scale_target.name, lib.in_namespace(ns)]),
 	scale_target_path,
+	lib.could_be_made(scale_target.kind, ns, scale_target.name),
 ) if {
-	not lib.exists(scale_target.kind, ns, scale_target.name)
+	not lib.defined(scale_target.kind, ns, scale_target.name)
 }
 
 # --- hpa-replicas -------------------------------------------------------------------
@@ -119,14 +138,15 @@ warn_hpa_replicas contains lib.finding(
 
 # METADATA
 # title: PodDisruptionBudgets must select pods
-# description: A PodDisruptionBudget whose selector matches no pod template of the target protects nothing.
+# description: A PodDisruptionBudget whose selector matches no pod template of its cluster protects nothing (a note when a producer kvet does not render could make the pods).
 # custom:
 #   id: pdb-selector
 #   severity: error
 #   remediation: make spec.selector match the labels of the workload's pod template
-deny_pdb_selector contains lib.finding(
-	sprintf("PodDisruptionBudget %s selects no pod template in namespace %q", [input.metadata.name, ns]),
+deny_pdb_selector contains lib.reference_finding(
+	sprintf("PodDisruptionBudget %s selects no pod template%s", [input.metadata.name, lib.in_namespace(ns)]),
 	"spec.selector",
+	lib.could_select_pods(ns),
 ) if {
 	input.kind == "PodDisruptionBudget"
 	not any_selected(object.get(input.spec, "selector", {}))
@@ -137,18 +157,24 @@ any_selected(selector) if {
 	lib.selector_matches(selector, t.labels)
 }
 
+any_selected(selector) if {
+	some t in array.concat(templates, cluster_templates)
+	lib.template_selected_by(selector, t)
+}
+
 # --- network-policy-selector ----------------------------------------------------------
 
 # METADATA
 # title: NetworkPolicies should select pods
-# description: A NetworkPolicy whose podSelector matches no pod template of the target has no effect (an empty podSelector selects every pod and is fine).
+# description: A NetworkPolicy whose podSelector matches no pod template of its cluster has no effect (an empty podSelector selects every pod and is fine; a note when a producer kvet does not render could make the pods).
 # custom:
 #   id: network-policy-selector
 #   severity: warning
 #   remediation: make spec.podSelector match the labels of the pods it should protect
-warn_network_policy_selector contains lib.finding(
-	sprintf("NetworkPolicy %s selects no pod template in namespace %q", [input.metadata.name, ns]),
+warn_network_policy_selector contains lib.reference_finding(
+	sprintf("NetworkPolicy %s selects no pod template%s", [input.metadata.name, lib.in_namespace(ns)]),
 	"spec.podSelector",
+	lib.could_select_pods(ns),
 ) if {
 	input.kind == "NetworkPolicy"
 	startswith(input.apiVersion, "networking.k8s.io/")
@@ -205,17 +231,18 @@ service_port_matches(svc, port) if {
 # METADATA
 # scope: document
 # title: Ingress backends must exist
-# description: Every Ingress backend must name a Service the target renders, and a port that Service exposes.
+# description: Every Ingress backend must name a Service its cluster renders (a note when a producer kvet does not render could make it), and a port that Service exposes.
 # custom:
 #   id: ingress-backend
 #   severity: error
 #   remediation: point the backend at a Service of the same namespace and one of its port numbers or names
-deny_ingress_backend contains lib.finding(
-	sprintf("Ingress %s routes to Service %s, which the target does not render in namespace %q", [input.metadata.name, backend.name, ns]),
+deny_ingress_backend contains lib.reference_finding(
+	sprintf("Ingress %s routes to Service %s, which no target of its cluster renders%s", [input.metadata.name, backend.name, lib.in_namespace(ns)]),
 	path,
+	lib.could_be_made("Service", ns, backend.name),
 ) if {
 	some [path, backend] in ingress_backends
-	not lib.exists("Service", ns, backend.name)
+	not lib.defined("Service", ns, backend.name)
 }
 
 deny_ingress_backend contains lib.finding(
@@ -305,9 +332,13 @@ declared_external(kind, name) if {
 	glob.match(pattern, ["/"], sprintf("%s/%s/%s", [kind, ns, name]))
 }
 
-resolved(kind, name) if lib.exists(kind, ns, name)
+resolved(kind, name) if lib.defined(kind, ns, name)
 
 resolved(kind, name) if implicit[[kind, name]]
+
+resolved(kind, name) if lib.platform_object(kind, name)
+
+resolved(kind, name) if lib.rbac_may_create(kind, ns)
 
 resolved(kind, name) if produced(kind, name)
 
@@ -317,17 +348,22 @@ resolved(kind, name) if declared_external(kind, name)
 # title: Referenced objects must exist
 # description: >-
 #   A workload must not reference a ServiceAccount, ConfigMap, Secret or
-#   PersistentVolumeClaim that the target does not render, unless the reference
-#   is optional, the ServiceAccount is "default", a SealedSecret or
-#   ExternalSecret of the target produces the Secret, or kvet.yaml declares
-#   the object external.
+#   PersistentVolumeClaim that no target of its cluster renders, unless the
+#   reference is optional, the ServiceAccount is "default", a SealedSecret or
+#   ExternalSecret produces the Secret, the platform creates it
+#   (kube-root-ca.crt, istio-ca-root-cert where Istio is installed), a pod of
+#   the namespace may create it (a Role grants create to its ServiceAccount), or
+#   kvet.yaml declares the object external. A reference to something a producer
+#   kvet does not render could make (a remote chart, an operator, an OpenShift
+#   serving certificate) is a note.
 # custom:
 #   id: missing-reference
 #   severity: error
 #   remediation: add the object to the target (or a SealedSecret/ExternalSecret producing it), mark the reference optional, or declare it in kvet.yaml externalResources
-deny_missing_reference contains lib.finding(
-	sprintf("references %s %s, which the target does not render in namespace %q", [kind, name, ns]),
+deny_missing_reference contains lib.reference_finding(
+	sprintf("references %s %s, which no target of its cluster renders%s", [kind, name, lib.in_namespace(ns)]),
 	path,
+	lib.could_be_made(kind, ns, name),
 ) if {
 	some [kind, name, path, optional] in refs
 	optional != true

@@ -46,7 +46,7 @@ test_scale_target if {
 	ok := refs.deny_scale_target with input as hpa("Deployment", "web") with data.kvet.inventory as inv([fx.deployment])
 	count(ok) == 0
 	bad := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([fx.deployment])
-	bad == {{"msg": "HorizontalPodAutoscaler web targets Deployment api, which the target does not render in namespace \"shop\"", "path": "spec.scaleTargetRef"}}
+	bad == {{"msg": "HorizontalPodAutoscaler web targets Deployment api, which no target of its cluster renders in namespace \"shop\"", "path": "spec.scaleTargetRef"}}
 	v := refs.deny_scale_target with input as vpa with data.kvet.inventory as inv([fx.deployment])
 	some f in v
 	f.path == "spec.targetRef"
@@ -111,7 +111,7 @@ test_ingress_backend if {
 	ok := refs.deny_ingress_backend with input as ingress({"name": "web", "port": {"number": 80}}) with data.kvet.inventory as inv([fx.service])
 	count(ok) == 0
 	missing := refs.deny_ingress_backend with input as ingress({"name": "api", "port": {"number": 80}}) with data.kvet.inventory as inv([fx.service])
-	missing == {{"msg": "Ingress web routes to Service api, which the target does not render in namespace \"shop\"", "path": "spec.rules[0].http.paths[0].backend.service"}}
+	missing == {{"msg": "Ingress web routes to Service api, which no target of its cluster renders in namespace \"shop\"", "path": "spec.rules[0].http.paths[0].backend.service"}}
 	port := refs.deny_ingress_backend with input as ingress({"name": "web", "port": {"number": 8080}}) with data.kvet.inventory as inv([fx.service])
 	port == {{"msg": "Ingress web routes to port 8080 of Service web, which the Service does not expose", "path": "spec.rules[0].http.paths[0].backend.service.port"}}
 }
@@ -161,4 +161,144 @@ test_missing_reference_resolved if {
 		with data.kvet.inventory as inv(objs)
 		with data.kvet.config.external as ["Secret/*/regcred"]
 	count(r) == 0
+}
+
+# --- the cluster and the open world --------------------------------------------------------
+
+sts := {
+	"apiVersion": "apps/v1", "kind": "StatefulSet",
+	"metadata": {"name": "redis", "namespace": "shop"},
+	"spec": {"selector": {"matchLabels": {"app": "redis"}}, "template": {"metadata": {"labels": {"app": "redis"}}, "spec": fx.pod_spec}},
+}
+
+test_service_selector_controller_labels if {
+	announce := service({"app": "redis", "statefulset.kubernetes.io/pod-name": "redis-0"}, 6379)
+	ok := refs.deny_service_selector with input as announce with data.kvet.inventory as inv([sts])
+	count(ok) == 0
+
+	# a pod name the StatefulSet never makes, or on the wrong kind: still an error
+	wrong := service({"app": "redis", "statefulset.kubernetes.io/pod-name": "cache-0"}, 6379)
+	count(refs.deny_service_selector) == 1 with input as wrong with data.kvet.inventory as inv([sts])
+	hash := service(object.union(fx.labels, {"controller-revision-hash": "abc"}), 8080)
+	count(refs.deny_service_selector) == 1 with input as hash with data.kvet.inventory as inv([fx.deployment])
+	tmpl := service(object.union(fx.labels, {"pod-template-hash": "abc"}), 8080)
+	count(refs.deny_service_selector) == 0 with input as tmpl with data.kvet.inventory as inv([fx.deployment])
+}
+
+test_service_selector_pod_shaped_templates if {
+	dc := {
+		"apiVersion": "apps.openshift.io/v1", "kind": "DeploymentConfig",
+		"metadata": {"name": "jenkins", "namespace": "shop"},
+		"spec": {"selector": {"name": "jenkins"}, "template": {"metadata": {"labels": {"name": "jenkins"}}, "spec": fx.pod_spec}},
+	}
+	svc := json.patch(fx.service, [{"op": "replace", "path": "/spec/selector", "value": {"name": "jenkins"}}])
+	count(refs.deny_service_selector) == 0 with input as svc with data.kvet.inventory as inv([dc])
+	by_dc := json.patch(fx.service, [{"op": "replace", "path": "/spec/selector", "value": {"deploymentconfig": "jenkins"}}])
+	count(refs.deny_service_selector) == 0 with input as by_dc with data.kvet.inventory as inv([dc])
+}
+
+test_references_resolve_in_the_cluster if {
+	hpa_other := hpa("Deployment", "api")
+	api := object.union(fx.deployment, {"metadata": {"name": "api"}})
+	r := refs.deny_scale_target with input as hpa_other with data.kvet.inventory as inv([hpa_other])
+		with data.kvet.cluster as inv([api])
+	count(r) == 0
+	pdb_other := refs.deny_pdb_selector with input as pdb({"matchLabels": fx.labels}) with data.kvet.inventory as inv([])
+		with data.kvet.cluster as inv([fx.deployment])
+	count(pdb_other) == 0
+}
+
+remote_release := {
+	"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+	"metadata": {"name": "api", "namespace": "shop"},
+	"spec": {"chartRef": {"kind": "OCIRepository", "name": "app-template"}},
+}
+
+test_open_world_producers_downgrade_to_notes if {
+	# the Deployment comes from a chart kvet did not render: a note
+	r := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([remote_release])
+	some f in r
+	f.note == true
+	contains(f.msg, "HelmRelease api")
+
+	# many producers: three named, the others counted
+	many := [object.union(remote_release, {"metadata": {"name": sprintf("r%d", [i])}}) | some i in numbers.range(1, 5)]
+	m := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv(many)
+	some g0 in m
+	endswith(g0.msg, "; HelmRelease r1, HelmRelease r2, HelmRelease r3 and 2 more in the cluster could make it, which kvet does not render")
+
+	# a HelmRelease of another namespace makes nothing here: an error
+	other_ns := object.union(remote_release, {"metadata": {"namespace": "db"}})
+	e := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([other_ns])
+	some g in e
+	not g.note
+
+	# a chart in a GitRepository of this repository is rendered by kvet: no producer
+	local := object.union(remote_release, {"spec": {"chartRef": null, "chart": {"spec": {"chart": "./charts/api", "sourceRef": {"kind": "GitRepository", "name": "flux-system", "namespace": "flux-system"}}}}})
+	l := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([json.remove(local, ["spec/chartRef"])])
+	some h in l
+	not h.note
+}
+
+test_operator_and_platform_producers if {
+	prom := {"apiVersion": "monitoring.coreos.com/v1", "kind": "Prometheus", "metadata": {"name": "k8s", "namespace": "shop"}, "spec": {}}
+	svc := service({"app.kubernetes.io/name": "prometheus"}, 9090)
+	r := refs.deny_service_selector with input as svc with data.kvet.inventory as inv([prom])
+	some f in r
+	f.note == true
+
+	# the OpenShift serving certificate named by a Service annotation
+	annotated := object.union(fx.service, {"metadata": {"annotations": {"service.beta.openshift.io/serving-cert-secret-name": "web-tls"}}})
+	mounts := fx.spec_patched({"volumes": [{"name": "tls", "secret": {"secretName": "web-tls"}}]})
+	m := refs.deny_missing_reference with input as mounts with data.kvet.inventory as inv([annotated])
+	some n in m
+	n.note == true
+	other := fx.spec_patched({"volumes": [{"name": "tls", "secret": {"secretName": "other-tls"}}]})
+	o := refs.deny_missing_reference with input as other with data.kvet.inventory as inv([annotated])
+	some p in o
+	not p.note
+
+	# istio-ca-root-cert exists where Istio is installed
+	istio := fx.spec_patched({"volumes": [{"name": "ca", "configMap": {"name": "istio-ca-root-cert"}}]})
+	count(refs.deny_missing_reference) == 1 with input as istio with data.kvet.inventory as inv([])
+	gw := {"apiVersion": "networking.istio.io/v1", "kind": "Gateway", "metadata": {"name": "gw", "namespace": "istio-system"}, "spec": {}}
+	count(refs.deny_missing_reference) == 0 with input as istio with data.kvet.inventory as inv([]) with data.kvet.cluster as inv([gw])
+}
+
+test_secret_a_pod_may_create if {
+	dep := fx.spec_patched({"serviceAccountName": "redis", "volumes": [{"name": "auth", "secret": {"secretName": "redis-auth"}}]})
+	sa := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "redis", "namespace": "shop"}}
+	role := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": "redis", "namespace": "shop"}, "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "create"]}]}
+	rb := {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": "redis", "namespace": "shop"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "redis"}, "subjects": [{"kind": "ServiceAccount", "name": "redis"}]}
+	count(refs.deny_missing_reference) == 0 with input as dep with data.kvet.inventory as inv([dep, sa, role, rb]) with data.kvet.cluster as inv([dep, sa, role, rb])
+
+	# a Role that only reads Secrets makes none
+	ro := object.union(role, {"rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]})
+	count(refs.deny_missing_reference) == 1 with input as dep with data.kvet.inventory as inv([dep, sa, ro, rb]) with data.kvet.cluster as inv([dep, sa, ro, rb])
+}
+
+test_producers_from_kvet_yaml if {
+	thing := {"apiVersion": "example.com/v1", "kind": "Database", "metadata": {"name": "db", "namespace": "shop"}, "spec": {}}
+	uses := fx.spec_patched({"volumes": [{"name": "c", "secret": {"secretName": "db-credentials"}}]})
+	count(refs.deny_missing_reference) == 1 with input as uses with data.kvet.inventory as inv([thing])
+	r := refs.deny_missing_reference with input as uses with data.kvet.inventory as inv([thing])
+		with data.kvet.config.producers as [{"producer": "example.com/Database", "makes": ["Secret"]}]
+	some f in r
+	f.note == true
+}
+
+test_service_selector_control_plane_static_pods if {
+	api := json.patch(fx.service, [
+		{"op": "replace", "path": "/metadata/namespace", "value": "kube-system"},
+		{"op": "replace", "path": "/spec/selector", "value": {"k8s-app": "kube-apiserver", "tier": "control-plane"}},
+	])
+	count(refs.deny_service_selector) == 0 with input as api with data.kvet.inventory as inv([])
+	kubeadm := json.patch(api, [{"op": "replace", "path": "/spec/selector", "value": {"component": "kube-apiserver", "tier": "control-plane"}}])
+	count(refs.deny_service_selector) == 0 with input as kubeadm with data.kvet.inventory as inv([])
+
+	# elsewhere, or with labels static pods do not carry: an error
+	shop := json.patch(api, [{"op": "replace", "path": "/metadata/namespace", "value": "shop"}])
+	count(refs.deny_service_selector) == 1 with input as shop with data.kvet.inventory as inv([])
+	other := json.patch(api, [{"op": "replace", "path": "/spec/selector", "value": {"app": "api", "tier": "control-plane"}}])
+	count(refs.deny_service_selector) == 1 with input as other with data.kvet.inventory as inv([])
 }

@@ -188,7 +188,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		if err != nil {
 			return ExitUsage, err
 		}
-		checkers = append(checkers, policyChecker{e})
+		checkers = append(checkers, newPolicyChecker(e))
 		rules = policyRuleDocs(e)
 	}
 	// A changed schema under a --schema-location changes every verdict too.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/diff"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitrepo"
 )
 
@@ -80,8 +81,11 @@ func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (
 		Head:     diff.Tree{Root: repo.Root},
 		Paths:    paths,
 		Excluded: cfg.Excluded,
-		Build:    c.buildOptions(),
-		Jobs:     *jobs,
+		// Both trees stand for the work tree's checkout.
+		RepositoryURLs:   gitops.RepositoryURLs(repo.Root, cfg.RepositoryURLs),
+		CheckoutBranches: append([]string{}, gitops.CheckoutBranches(repo.Root)...),
+		Build:            c.buildOptions(),
+		Jobs:             *jobs,
 	})
 	if err != nil {
 		return ExitUsage, err

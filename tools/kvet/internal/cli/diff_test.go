@@ -140,3 +140,28 @@ func TestDiffBrokenTarget(t *testing.T) {
 	assert.Equal(t, ExitFindings, code, "a target that no longer builds fails the diff")
 	assert.Contains(t, out, "does not build")
 }
+
+// TestDiffSourcesAsTheWorkTree: the exported base revision has no .git, so
+// both trees take this repository's URLs and branches from the work tree's
+// checkout: a tenant source on another branch is a note on both sides, not
+// a rendered target at the base and a note in the work tree.
+func TestDiffSourcesAsTheWorkTree(t *testing.T) {
+	repo, _ := gitFixture(t)
+	git(t, repo, "remote", "add", "origin", "https://github.com/example/fleet.git")
+	write(t, filepath.Join(repo, "clusters/tenant.yaml"), `apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: tenant, namespace: apps}
+spec: {url: "git@github.com:example/fleet.git", ref: {branch: tenant}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: tenant, namespace: apps}
+spec: {path: ./overlays/prod, sourceRef: {kind: GitRepository, name: tenant}}
+`)
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-q", "-m", "tenant")
+	t.Chdir(repo)
+	code, out, stderr := kvet(t, "diff", "--base", "HEAD", "--exit-code")
+	assert.Equal(t, ExitOK, code, "%s\n%s", out, stderr)
+	assert.Contains(t, out, "no rendered change")
+}

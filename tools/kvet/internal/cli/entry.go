@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 )
@@ -38,12 +39,20 @@ func renderSpec(p string) (build.Spec, error) {
 	if fi, err := os.Stat(abs); err != nil || fi.IsDir() {
 		return build.Spec{}, fmt.Errorf("entry point %s: %s is not a file", p, file)
 	}
+	var configured []string
+	if cfg, err := config.Load(root); err == nil {
+		configured = cfg.RepositoryURLs
+	}
+	repo := gitops.NewRepo(root, nil, 0).WithRepositoryURLs(gitops.RepositoryURLs(root, configured))
 	var known []string
-	for _, e := range gitops.Parse(root, abs, gitops.NewRepo(root, nil, 0)) {
+	for _, e := range gitops.Parse(root, abs, repo) {
 		_, eid, _ := strings.Cut(e.ID(), "#")
 		if eid != id {
 			known = append(known, eid)
 			continue
+		}
+		if e.NotRendered != "" {
+			return build.Spec{}, fmt.Errorf("entry point %s is not rendered from this checkout: %s", p, e.NotRendered)
 		}
 		dir := filepath.Join(root, filepath.FromSlash(e.Path))
 		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {

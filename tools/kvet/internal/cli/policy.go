@@ -8,22 +8,63 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/policy"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
 )
 
-// policyChecker adapts the Rego engine to the runner.
-type policyChecker struct{ e *policy.Engine }
+// policyChecker adapts the Rego engine to the runner. The cluster
+// inventories are converted once and shared by the targets of a cluster.
+type policyChecker struct {
+	e        *policy.Engine
+	mu       sync.Mutex
+	clusters map[*runner.Cluster]*clusterInventory
+}
 
-func (p policyChecker) Check(ctx context.Context, t runner.Target, objs []runner.Object) ([]report.Finding, error) {
+type clusterInventory struct {
+	once sync.Once
+	inv  *policy.Inventory
+	err  error
+}
+
+func newPolicyChecker(e *policy.Engine) *policyChecker {
+	return &policyChecker{e: e, clusters: map[*runner.Cluster]*clusterInventory{}}
+}
+
+func (p *policyChecker) Check(ctx context.Context, t runner.Target, objs []runner.Object) ([]report.Finding, error) {
+	pt := policy.Target{Path: t.Path, Environment: t.Environment}
+	if t.Cluster != nil {
+		inv, err := p.cluster(t.Cluster)
+		if err != nil {
+			return nil, err
+		}
+		pt.Cluster = inv
+	}
+	return p.e.Evaluate(ctx, pt, policyObjects(objs))
+}
+
+func (p *policyChecker) cluster(c *runner.Cluster) (*policy.Inventory, error) {
+	p.mu.Lock()
+	ci := p.clusters[c]
+	if ci == nil {
+		ci = &clusterInventory{}
+		p.clusters[c] = ci
+	}
+	p.mu.Unlock()
+	ci.once.Do(func() { ci.inv, ci.err = policy.NewInventory(policyObjects(c.Objects)) })
+	return ci.inv, ci.err
+}
+
+func policyObjects(objs []runner.Object) []policy.Object {
 	in := make([]policy.Object, len(objs))
 	for i, o := range objs {
 		in[i] = policy.Object{Resource: o.Resource, Body: o.Body}
 	}
-	return p.e.Evaluate(ctx, policy.Target{Path: t.Path, Environment: t.Environment}, in)
+	return in
 }
 
 // newPolicyEngine prepares the policies once for the whole run.
@@ -38,6 +79,9 @@ func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs 
 		AllowedRegistries:   cfg.Policy.AllowedRegistries,
 		ExternalResources:   cfg.Policy.ExternalResources,
 	}
+	for _, p := range cfg.Policy.Producers {
+		opts.Producers = append(opts.Producers, policy.Producer{Kind: p.Kind, Makes: p.Makes, NameFrom: p.NameFrom, NamespaceFrom: p.NamespaceFrom})
+	}
 	for _, e := range cfg.Policy.Exceptions {
 		opts.Exceptions = append(opts.Exceptions, policy.Exception{Rule: e.Rule, Path: e.Path, Resource: e.Resource, Reason: e.Reason, Expires: e.Expires})
 	}
@@ -49,6 +93,8 @@ func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs 
 		return nil, err
 	}
 	opts.RepositoryDirs = repoDirs
+	opts.RepositoryURLs = gitops.RepositoryURLs(root, cfg.RepositoryURLs)
+	opts.RepositoryBranches = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes).Branches()
 	e, err := policy.New(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("policies: %w", err)

@@ -47,6 +47,11 @@ type Config struct {
 	// per-environment policy severities (see Environments). By default the
 	// environment is the target directory's name.
 	Environments Environments `yaml:"environments"`
+	// RepositoryURLs are further URLs of this repository (mirrors, the URL
+	// the clusters pull from when it is not a git remote of the checkout):
+	// Flux GitRepositories and Argo CD repoURLs with one of them are
+	// rendered from this checkout.
+	RepositoryURLs []string `yaml:"repositoryURLs"`
 	// Policy configures the Rego policy check.
 	Policy Policy `yaml:"policy"`
 	// Limits bound what kvet reads.
@@ -74,9 +79,29 @@ type Policy struct {
 	PodSpecPaths map[string]string `yaml:"podSpecPaths"`
 	// ExternalResources are objects the cluster has that targets do not
 	// render ("Kind/namespace/name", cluster-scoped "Kind//name", globs).
-	ExternalResources []string           `yaml:"externalResources"`
-	Exceptions        []Exception        `yaml:"exceptions"`
-	Severities        []SeverityOverride `yaml:"severities"`
+	ExternalResources []string `yaml:"externalResources"`
+	// Producers extend the open-world table: kinds whose objects make
+	// other objects kvet cannot render (an operator's custom resource).
+	Producers  []Producer         `yaml:"producers"`
+	Exceptions []Exception        `yaml:"exceptions"`
+	Severities []SeverityOverride `yaml:"severities"`
+}
+
+// Producer declares that objects of a kind make other objects in their
+// namespace (an operator's custom resource makes Pods, Services, Secrets):
+// a reference to something a producer in the cluster could make is a note,
+// not an error.
+type Producer struct {
+	// Kind is "group/Kind" ("Kind" alone for the core API group).
+	Kind string `yaml:"kind"`
+	// Makes lists the kinds it makes ("*": any).
+	Makes []string `yaml:"makes"`
+	// NameFrom is the dotted field holding the one name it makes (default:
+	// any name), e.g. "spec.secretName".
+	NameFrom string `yaml:"nameFrom"`
+	// NamespaceFrom is the dotted field holding the namespace it writes to
+	// (default: its own), e.g. "spec.targetNamespace".
+	NamespaceFrom string `yaml:"namespaceFrom"`
 }
 
 // Exception suppresses a rule for matching targets and objects.
@@ -188,6 +213,11 @@ func (c *Config) check() error {
 	for i, s := range c.Policy.Severities {
 		if s.Severity != "error" && s.Severity != "warning" {
 			errs = append(errs, at(fmt.Sprintf("policy.severities[%d].severity", i), "severity must be error or warning, not %q", s.Severity))
+		}
+	}
+	for i, p := range c.Policy.Producers {
+		if p.Kind == "" || strings.Count(p.Kind, "/") > 1 || len(p.Makes) == 0 {
+			errs = append(errs, at(fmt.Sprintf("policy.producers[%d]", i), "kind must be \"group/Kind\" or \"Kind\" and makes must list kinds"))
 		}
 	}
 	for i, g := range c.Exclude {

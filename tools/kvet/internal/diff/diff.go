@@ -93,8 +93,11 @@ type Options struct {
 	Paths []string
 	// Excluded reports whether a repository-relative path is excluded.
 	Excluded func(rel string) bool
-	Build    build.Options
-	Jobs     int
+	// RepositoryURLs and CheckoutBranches say which sources are this
+	// repository, the same for both trees (the exported base has no .git).
+	RepositoryURLs, CheckoutBranches []string
+	Build                            build.Options
+	Jobs                             int
 }
 
 // Run renders the targets of both trees and compares them. A path that
@@ -173,7 +176,8 @@ func targets(ctx context.Context, opts Options, tree Tree) ([]discover.Target, e
 	if len(abs) == 0 {
 		return nil, nil
 	}
-	return discover.Discover(ctx, discover.Options{Root: tree.Root, Excluded: opts.Excluded}, abs)
+	return discover.Discover(ctx, discover.Options{Root: tree.Root, Excluded: opts.Excluded,
+		RepositoryURLs: opts.RepositoryURLs, CheckoutBranches: opts.CheckoutBranches}, abs)
 }
 
 func render(ctx context.Context, b *build.Builder, t discover.Target) (out []byte, err error) {
@@ -182,6 +186,9 @@ func render(ctx context.Context, b *build.Builder, t discover.Target) (out []byt
 			err = fmt.Errorf("kustomize panicked: %v", r)
 		}
 	}()
+	if t.Entry != nil && t.Entry.NotRendered != "" {
+		return nil, nil // another repository's files: nothing to compare
+	}
 	return b.Render(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
 }
 

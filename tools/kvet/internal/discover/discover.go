@@ -54,6 +54,13 @@ type Options struct {
 	Excluded func(rel string) bool
 	// MaxFileBytes bounds the manifests scanned for entry points.
 	MaxFileBytes int64
+	// RepositoryURLs are the URLs of this repository (git remotes and
+	// kvet.yaml repositoryURLs): entry points whose source is another
+	// repository are not rendered (gitops.Repo.SourceOrigin).
+	RepositoryURLs []string
+	// CheckoutBranches, when not nil, are the branches of the checkout the
+	// tree stands for (default: read from Root's .git).
+	CheckoutBranches []string
 }
 
 // Discover returns the targets for the given paths, sorted by Path.

@@ -15,7 +15,7 @@ import (
 // controller builds it. Its Path is the entry point's ID, e.g.
 // "clusters/production/apps.yaml#Kustomization/flux-system/apps".
 func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfile.File, byDir map[string]*Target) {
-	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes)
+	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
 	for _, m := range manifests {
 		if fi, err := os.Stat(m); err != nil || fi.Size() > opts.MaxFileBytes {
 			continue
@@ -23,6 +23,10 @@ func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfil
 		for _, e := range gitops.Parse(opts.Root, m, repo) {
 			if e.Helm != nil {
 				addHelmTarget(opts, e, byDir) // helm.go
+				continue
+			}
+			if e.NotRendered != "" {
+				addNoteTarget(opts, e, byDir)
 				continue
 			}
 			dir := filepath.Join(opts.Root, filepath.FromSlash(e.Path))
@@ -46,4 +50,17 @@ func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfil
 			byDir[key] = &Target{Dir: dir, Path: id, Generated: kerr != nil, Recurse: e.Recurse, Via: []string{id}, Entry: &e}
 		}
 	}
+}
+
+// addNoteTarget adds the target of an entry point kvet does not render
+// (its source is not this repository): it builds nothing and carries the
+// reason as a note, so no entry point is ever skipped silently.
+func addNoteTarget(opts Options, e gitops.EntryPoint, byDir map[string]*Target) {
+	dir := filepath.Dir(filepath.Join(opts.Root, filepath.FromSlash(e.Source.File)))
+	id := e.ID()
+	key := dir + "#" + id
+	if _, dup := byDir[key]; dup {
+		return
+	}
+	byDir[key] = &Target{Dir: dir, Path: id, Via: []string{id}, Entry: &e}
 }

@@ -42,26 +42,86 @@ func (r *Repo) addFlux(node *yaml3.Node, file, kind, namespace, name string) {
 // filters them by repository-relative file (nil: all).
 func (r *Repo) DependsOn(under func(file string) bool) []report.Finding {
 	r.load()
-	defined := map[string]bool{}
+	return dependsOn(r.flux, under)
+}
+
+// FluxObject is a rendered Flux Kustomization or HelmRelease as applied
+// (namespace after kustomize and targetNamespace; "" when nothing sets one).
+type FluxObject struct {
+	Kind, Namespace, Name string
+	// Source is the repository-relative manifest and the object's line.
+	Source Source
+	Deps   []DependencyRef
+}
+
+// DependsOnObjects checks the dependsOn graph of the Flux objects one
+// cluster applies (as DependsOn does for the manifests as written). A
+// dependency without namespace is looked up in the object's namespace; an
+// object whose namespace kvet cannot tell matches by name in any
+// namespace. Findings point at the dependsOn entries' lines.
+func (r *Repo) DependsOnObjects(objs []FluxObject) []report.Finding {
+	r.load()
+	lines := map[string][]int{}
 	for _, o := range r.flux {
+		lines[o.source.File+"#"+o.kind+"/"+o.name] = o.depLines
+	}
+	flux := make([]fluxObject, 0, len(objs))
+	for _, o := range objs {
+		flux = append(flux, fluxObject{kind: o.Kind, namespace: o.Namespace, name: o.Name, source: o.Source,
+			deps: o.Deps, depLines: lines[o.Source.File+"#"+o.Kind+"/"+o.Name]})
+	}
+	return dependsOn(flux, nil)
+}
+
+// FluxManifests returns the Kustomizations and HelmReleases of the
+// repository's manifests as written (namespace as the manifest sets it).
+func (r *Repo) FluxManifests() []FluxObject {
+	r.load()
+	out := make([]FluxObject, 0, len(r.flux))
+	for _, o := range r.flux {
+		out = append(out, FluxObject{Kind: o.kind, Namespace: o.namespace, Name: o.name, Source: o.source, Deps: o.deps})
+	}
+	return out
+}
+
+func dependsOn(flux []fluxObject, under func(file string) bool) []report.Finding {
+	defined := map[string]bool{}
+	byName := map[string]string{} // "Kind/name" -> a key, for unknown namespaces
+	for _, o := range flux {
 		defined[o.key()] = true
+		byName[o.kind+"/"+o.name] = o.key()
+	}
+	resolve := func(kind, ns, name string) (string, bool) {
+		if ns == "" {
+			k, ok := byName[kind+"/"+name]
+			return k, ok
+		}
+		k := kind + "/" + ns + "/" + name
+		if defined[k] {
+			return k, true
+		}
+		// An object of that name whose namespace kvet cannot tell.
+		if defined[kind+"//"+name] {
+			return kind + "//" + name, true
+		}
+		return k, false
 	}
 	edges := map[string][]string{}
 	var out []report.Finding
-	for _, o := range r.flux {
+	for _, o := range flux {
 		for i, d := range o.deps {
 			ns := d.Namespace
 			if ns == "" {
 				ns = o.namespace
 			}
-			to := o.kind + "/" + ns + "/" + d.Name
 			if d.Name == "" {
 				continue
 			}
-			if !defined[to] {
+			to, ok := resolve(o.kind, ns, d.Name)
+			if !ok {
 				out = append(out, depFinding(o, i, "depends-on-missing", fmt.Sprintf(
-					"%s %s/%s depends on %s %s/%s, which no manifest of the repository defines: the controller waits for it forever; fix the name or namespace, or remove the entry",
-					o.kind, o.namespace, o.name, o.kind, ns, d.Name)))
+					"%s %s depends on %s %s, which no manifest of its cluster defines: the controller waits for it forever; fix the name or namespace, or remove the entry",
+					o.kind, nsName(SourceRef{Namespace: o.namespace, Name: o.name}, ""), o.kind, nsName(SourceRef{Namespace: ns, Name: d.Name}, ""))))
 				continue
 			}
 			if !slices.Contains(edges[o.key()], to) {
@@ -70,7 +130,7 @@ func (r *Repo) DependsOn(under func(file string) bool) []report.Finding {
 		}
 	}
 	byKey := map[string]fluxObject{}
-	for _, o := range r.flux {
+	for _, o := range flux {
 		if _, ok := byKey[o.key()]; !ok {
 			byKey[o.key()] = o
 		}
@@ -84,7 +144,7 @@ func (r *Repo) DependsOn(under func(file string) bool) []report.Finding {
 			if ns == "" {
 				ns = o.namespace
 			}
-			if o.kind+"/"+ns+"/"+d.Name == next {
+			if to, _ := resolve(o.kind, ns, d.Name); to == next {
 				idx = i
 				break
 			}
@@ -188,4 +248,16 @@ func orderCycle(comp []string, edges map[string][]string) []string {
 		seen[next] = true
 		cur = next
 	}
+}
+
+// nsName is "namespace/name", or "name" when the namespace is not known.
+func nsName(ref SourceRef, def string) string {
+	ns := ref.Namespace
+	if ns == "" {
+		ns = def
+	}
+	if ns == "" {
+		return ref.Name
+	}
+	return ns + "/" + ref.Name
 }

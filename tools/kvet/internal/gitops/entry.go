@@ -53,6 +53,10 @@ type EntryPoint struct {
 	// Repo finds substituteFrom values and resource scopes; nil disables
 	// substituteFrom lookups (every source counts as not found).
 	Repo *Repo
+	// NotRendered, when set, says why kvet does not render the entry point
+	// from this checkout (its source is not this repository, its path is
+	// not known): the target carries it as a note (origin.go).
+	NotRendered string
 }
 
 // ID names the entry point in reports: file#Kind/namespace/name (no
@@ -131,8 +135,14 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 				}
 				spec.lines(s, relFile)
 			}
+			if spec.SourceRef.Name == "" {
+				// sourceRef is required: a document without one is a patch
+				// (tenants/staging/patch.yaml), not an entry point.
+				continue
+			}
 			e := base
 			e.Path, e.Recurse, e.Flux = clean(spec.Path), true, &spec
+			e.NotRendered = fluxNotRendered(&e, repo)
 			out = append(out, e)
 		case group == fluxHelmGroup && doc.Kind == "HelmRelease":
 			if e, ok := parseHelmRelease(base, lookup(&node, "spec"), relFile); ok {
@@ -215,6 +225,7 @@ func rel(root, p string) string {
 
 // argoSource is an Argo CD Application source.
 type argoSource struct {
+	RepoURL   string `yaml:"repoURL"`
 	Path      string `yaml:"path"`
 	Directory *struct {
 		Recurse bool `yaml:"recurse"`
@@ -258,7 +269,12 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 		e := base
 		e.Path, e.Recurse = clean(src.Path), src.Directory != nil && src.Directory.Recurse
 		e.Argo = &ArgoSpec{Kustomize: src.Kustomize, DestinationNamespace: s.Destination.Namespace}
-		if ArgoSourceType(filepath.Join(base.Root, filepath.FromSlash(e.Path)), src.explicitType()) == ArgoHelmSource {
+		switch {
+		case !base.Repo.IsThisURL(src.RepoURL):
+			e.NotRendered = fmt.Sprintf("its repoURL %s is not this repository (neither a git remote of this checkout nor listed in kvet.yaml repositoryURLs)", src.RepoURL)
+		case strings.Contains(src.Path, "{{"):
+			e.NotRendered = fmt.Sprintf("its path %q holds a template parameter kvet cannot fill", src.Path)
+		case ArgoSourceType(filepath.Join(base.Root, filepath.FromSlash(e.Path)), src.explicitType()) == ArgoHelmSource:
 			e.Argo.Helm = src.Helm
 			if e.Argo.Helm == nil {
 				e.Argo.Helm = &ArgoHelm{}
@@ -272,6 +288,7 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 type appSetSpec struct {
 	Generators []struct {
 		Git *struct {
+			RepoURL     string `yaml:"repoURL"`
 			Directories []struct {
 				Path    string `yaml:"path"`
 				Exclude bool   `yaml:"exclude"`
@@ -296,7 +313,15 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 		return nil
 	}
 	var params []map[string]any
+	var out []EntryPoint
 	for _, g := range s.Generators {
+		if g.Git != nil && !base.Repo.IsThisURL(g.Git.RepoURL) {
+			// Its directories are in another repository: nothing to expand here.
+			e := base
+			e.NotRendered = fmt.Sprintf("its git generator reads %s, which is not this repository (neither a git remote of this checkout nor listed in kvet.yaml repositoryURLs)", g.Git.RepoURL)
+			out = append(out, e)
+			continue
+		}
 		if g.Git != nil {
 			var include, exclude []string
 			for _, d := range g.Git.Directories {
@@ -316,7 +341,6 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			params = append(params, g.List.Elements...)
 		}
 	}
-	var out []EntryPoint
 	for _, p := range params {
 		var app struct {
 			Metadata struct {
@@ -404,4 +428,29 @@ func param(params map[string]any, key string) (string, bool) {
 		return "", false
 	}
 	return fmt.Sprint(cur), true
+}
+
+// fluxNotRendered says why a Flux Kustomization is not rendered from this
+// checkout ("" when it is): a source that is not this repository, or a
+// path that still holds ${VAR} (set by the postBuild of the Kustomization
+// that applies this one; kvet reads the manifest as written).
+func fluxNotRendered(e *EntryPoint, repo *Repo) string {
+	ref := e.Flux.SourceRef
+	ns := ref.Namespace
+	if ns == "" {
+		ns = e.Namespace
+	}
+	if ref.Kind == "ExternalArtifact" && repo != nil {
+		mapped, why := repo.artifactPath(e.Source.File, ns, ref.Name, e.Flux.Path)
+		if why != "" {
+			return why
+		}
+		e.Path = mapped // the artifact's path in this repository
+	} else if this, why := repo.SourceOrigin(ref.Kind, ns, ref.Name); !this {
+		return why
+	}
+	if strings.Contains(e.Flux.Path, "${") {
+		return fmt.Sprintf("its path %q holds a variable that the Kustomization applying it substitutes; kvet reads the manifest as written", e.Flux.Path)
+	}
+	return ""
 }

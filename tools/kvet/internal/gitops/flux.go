@@ -17,6 +17,7 @@ import (
 // (kustomize.toolkit.fluxcd.io/v1).
 type FluxSpec struct {
 	Path            string      `yaml:"path"`
+	SourceRef       SourceRef   `yaml:"sourceRef"`
 	TargetNamespace *string     `yaml:"targetNamespace"`
 	NamePrefix      *string     `yaml:"namePrefix"`
 	NameSuffix      *string     `yaml:"nameSuffix"`

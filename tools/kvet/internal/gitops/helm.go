@@ -74,6 +74,8 @@ type sourceObject struct {
 	// For a HelmChart: its chart and source.
 	chart     string
 	sourceRef SourceRef
+	// For a GitRepository: its spec.url and spec.ref.branch.
+	url, branch string
 }
 
 func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
@@ -81,6 +83,19 @@ func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
 		r.sources = map[string][]sourceObject{}
 	}
 	o := sourceObject{namespace: namespace, source: Source{File: file, Line: node.Line}}
+	if spec := lookup(node, "spec"); spec != nil && kind == "GitRepository" {
+		if u := lookup(spec, "url"); u != nil {
+			o.url = u.Value
+		}
+		if ref := lookup(spec, "ref"); ref != nil {
+			if b := lookup(ref, "branch"); b != nil {
+				o.branch = b.Value
+			}
+		}
+		if IsBootstrapSource(kind, namespace, name) && o.branch != "" {
+			r.bootBranches = append(r.bootBranches, o.branch)
+		}
+	}
 	if spec := lookup(node, "spec"); spec != nil && kind == "HelmChart" {
 		var s struct {
 			Chart     string    `yaml:"chart"`
@@ -154,8 +169,8 @@ func (hs *HelmSpec) resolveChart(e *EntryPoint) {
 			hs.NotRendered = fmt.Sprintf("chart %s comes from %s %s, not from this repository", chartName(chart), ref.Kind, nsName(ref, def))
 			return
 		}
-		if _, ok := e.Repo.source("GitRepository", ns(ref, def), ref.Name); !ok {
-			hs.NotRendered = fmt.Sprintf("chart %s comes from GitRepository %s, which is not defined in this repository", chart, nsName(ref, def))
+		if this, why := e.Repo.SourceOrigin("GitRepository", ns(ref, def), ref.Name); !this {
+			hs.NotRendered = fmt.Sprintf("chart %s is not read from this checkout: %s", chart, why)
 			return
 		}
 		hs.ChartPath = clean(chart)

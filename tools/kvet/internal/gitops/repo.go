@@ -33,6 +33,19 @@ type Repo struct {
 	flux    []fluxObject              // Kustomizations and HelmReleases, for dependsOn
 	scopes  map[string]bool           // "group/Kind" -> cluster-scoped
 	sources map[string][]sourceObject // Flux sources "Kind/name" (helm.go)
+
+	// repoURLs are the URLs of this repository (git remotes, kvet.yaml);
+	// urls holds them normalised (origin.go).
+	repoURLs []string
+	urlOnce  sync.Once
+	urls     map[string]bool
+	// branches the bootstrap sources of the tree track (origin.go).
+	bootBranches []string
+	// checkoutBranches, when set, replace those read from root's .git
+	// (kvet diff renders an exported revision without one).
+	checkoutBranches []string
+	// artifacts of the tree's ArtifactGenerators, "namespace/name" (artifact.go).
+	artifacts map[string][]artifactSpec
 }
 
 type valueSource struct {
@@ -52,6 +65,14 @@ func NewRepo(root string, excluded func(string) bool, maxBytes int64) *Repo {
 		maxBytes = 8 << 20
 	}
 	return &Repo{root: root, excluded: excluded, maxBytes: maxBytes}
+}
+
+// WithRepositoryURLs sets the URLs of this repository (its git remotes and
+// kvet.yaml repositoryURLs), which decide which sources are this
+// repository (origin.go). Call it before the Repo is used.
+func (r *Repo) WithRepositoryURLs(urls []string) *Repo {
+	r.repoURLs = urls
+	return r
 }
 
 func (r *Repo) load() {
@@ -135,7 +156,7 @@ func placeholder(v string) (string, bool) {
 
 func (r *Repo) scan(file, relFile string) {
 	b, err := os.ReadFile(file)
-	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io"))) {
+	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io")) && !bytes.Contains(b, []byte("fluxcd.controlplane.io")) && !bytes.Contains(b, []byte("extensions.fluxcd.io"))) {
 		return
 	}
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
@@ -166,6 +187,10 @@ func (r *Repo) scan(file, relFile string) {
 			r.addFlux(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 		case group == fluxSourceGroup:
 			r.addSource(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
+		case group == "fluxcd.controlplane.io" && obj.Kind == "FluxInstance":
+			r.addFluxInstance(&node)
+		case group == "source.extensions.fluxcd.io" && obj.Kind == "ArtifactGenerator":
+			r.addArtifactGenerator(&node, relFile, obj.Metadata.Namespace)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
 			// Read as kubectl applies a CRD file, so a non-string key in a
 			// default or an example does not drop the CRD.

@@ -25,7 +25,23 @@ func configValue(opts Options) (ast.Value, error) {
 		}
 		paths[key] = anySegs
 	}
+	producers := make([]any, 0, len(opts.Producers))
+	for _, p := range opts.Producers {
+		kind := p.Kind
+		if !strings.Contains(kind, "/") {
+			kind = "/" + kind // the core group
+		}
+		entry := map[string]any{"producer": kind, "makes": stringsToAny(p.Makes)}
+		if p.NameFrom != "" {
+			entry["name_from"] = stringsToAny(strings.Split(strings.Trim(p.NameFrom, "."), "."))
+		}
+		if p.NamespaceFrom != "" {
+			entry["namespace_from"] = []any{stringsToAny(strings.Split(strings.Trim(p.NamespaceFrom, "."), "."))}
+		}
+		producers = append(producers, entry)
+	}
 	doc := map[string]any{
+		"producers":          producers,
 		"pod_spec_paths":     paths,
 		"allowed_registries": stringsToAny(opts.AllowedRegistries),
 		"external":           stringsToAny(opts.ExternalResources),
@@ -39,7 +55,7 @@ func configValue(opts Options) (ast.Value, error) {
 
 // repositoryValue builds data.kvet.repository. dirs is an object (set-like)
 // so that a path lookup is a single index operation.
-func repositoryValue(dirs, urls []string) ast.Value {
+func repositoryValue(dirs, urls, branches []string) ast.Value {
 	d := ast.NewObject()
 	for _, dir := range dirs {
 		d.Insert(ast.StringTerm(normalizeDir(dir)), ast.BooleanTerm(true))
@@ -52,6 +68,7 @@ func repositoryValue(dirs, urls []string) ast.Value {
 		[2]*ast.Term{ast.StringTerm("known"), ast.BooleanTerm(dirs != nil)},
 		[2]*ast.Term{ast.StringTerm("dirs"), ast.NewTerm(d)},
 		[2]*ast.Term{ast.StringTerm("urls"), ast.ArrayTerm(u...)},
+		[2]*ast.Term{ast.StringTerm("branches"), ast.NewTerm(ast.MustInterfaceToValue(stringsToAny(branches)))},
 	)
 }
 

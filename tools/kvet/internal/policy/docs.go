@@ -55,7 +55,8 @@ func cell(s string) string {
 const dataDoc = "## Writing rules\n\n" +
 	"A rule is a set rule named `deny`, `violation` or `warn` (or prefixed `deny_`, `violation_`, `warn_`) in any\n" +
 	"package, written in Rego v1 (`import rego.v1` is accepted). A value is a message string or an object\n" +
-	"`{\"msg\": ..., \"path\": \"spec.template.spec.containers[web].image\"}`. METADATA on the rule (or its package)\n" +
+	"`{\"msg\": ..., \"path\": \"spec.template.spec.containers[web].image\"}`; `\"note\": true` in the object makes it a note\n" +
+	"of the target instead of a finding (what the open-world rules do). METADATA on the rule (or its package)\n" +
 	"sets `title`, `description` and `custom.id` / `custom.severity` (`error`, `warning`) / `custom.remediation`;\n" +
 	"the finding's message is `msg: remediation`. Without `custom.id` the id is derived from the package and\n" +
 	"rule name (`package main` + `deny` is `main`), and `warn` rules are warnings.\n\n" +
@@ -63,9 +64,11 @@ const dataDoc = "## Writing rules\n\n" +
 	"```\n" +
 	"data.kvet.target     = {\"path\": \"overlays/production\", \"environment\": \"production\"}\n" +
 	"data.kvet.inventory  = {KIND: {NAMESPACE: {NAME: object}}}    # every object of the target; cluster-scoped under \"\"\n" +
+	"data.kvet.cluster    = {KIND: {NAMESPACE: {NAME: object}}}    # every object of the target's cluster (docs/repository-model.md)\n" +
 	"data.kvet.config     = {\"allowed_registries\": [...], \"pod_spec_paths\": {\"group/Kind\": [\"spec\", ...]},\n" +
-	"                        \"external\": [\"Kind/namespace/name\" globs]}\n" +
-	"data.kvet.repository = {\"known\": true, \"dirs\": {\"overlays/production\": true, ...}, \"urls\": [...]}\n" +
+	"                        \"external\": [\"Kind/namespace/name\" globs], \"producers\": [kvet.yaml policy.producers]}\n" +
+	"data.kvet.repository = {\"known\": true, \"dirs\": {\"overlays/production\": true, ...}, \"urls\": [...], \"branches\": [...]}\n" +
 	"```\n\n" +
-	"Helpers in `data.kvet.lib` (`pod_spec`, `containers`, `selector_matches`, `exists`, `pod_templates`, ...)\n" +
+	"Helpers in `data.kvet.lib` (`pod_spec`, `containers`, `selector_matches`, `exists`, `pod_templates`,\n" +
+	"`defined` (target or cluster), `could_be_made` (open-world producers), `reference_finding`, ...)\n" +
 	"are available to your rules. `kvet policy test [DIR]` runs `*_test.rego` files and prints coverage.\n"

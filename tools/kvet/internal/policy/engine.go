@@ -34,9 +34,11 @@
 //
 //	data.kvet.target     = {"path": "overlays/production", "environment": "production"}
 //	data.kvet.inventory  = {KIND: {NAMESPACE: {NAME: object}}}  (cluster-scoped under "")
+//	data.kvet.cluster    = the same shape, every object of the target's cluster: the
+//	                       targets linked to it by the GitOps entry points they render
 //	data.kvet.config     = {"allowed_registries": [..], "pod_spec_paths": {"group/Kind": ["spec", ...]},
 //	                        "external": ["Kind/namespace/name" globs]}
-//	data.kvet.repository = {"known": bool, "dirs": {"overlays/production": true, ...}, "urls": [..]}
+//	data.kvet.repository = {"known": bool, "dirs": {"overlays/production": true, ...}, "urls": [..], "branches": [..]}
 //
 // Rules are written in Rego v1 (conftest's default since v0.56); files with
 // `import rego.v1` are accepted too. Rego v0 syntax is rejected with the file
@@ -65,6 +67,11 @@ const (
 	RulePolicyError      = "policy-error"
 )
 
+// SeverityNote marks a finding a rule downgraded to a note ("note": true
+// in its value): the runner reports it among the target's notes, never as
+// an error or a warning.
+const SeverityNote report.Severity = "note"
+
 // IgnoreAnnotation is the object annotation that suppresses named rules:
 // "rule-id: reason" entries separated by commas or newlines.
 const IgnoreAnnotation = "kvet.dev/ignore"
@@ -90,6 +97,9 @@ type Options struct {
 	// rendered by the target (kvet.yaml), as "Kind/namespace/name" globs
 	// (cluster-scoped: "Kind//name"); missing-reference accepts them.
 	ExternalResources []string
+	// Producers extend the open-world producers table of the library
+	// (kvet.yaml policy.producers), served as data.kvet.config.producers.
+	Producers []Producer
 	// RepositoryDirs lists every directory of the repository, relative to its
 	// root with "/" separators (caller: walk the repo once). Nil disables the
 	// gitops-path rule, which cannot know what exists.
@@ -97,6 +107,10 @@ type Options struct {
 	// RepositoryURLs are the URLs of this repository; when set, gitops-path
 	// only checks Argo CD Applications whose repoURL is one of them.
 	RepositoryURLs []string
+	// RepositoryBranches are the branches this checkout stands for; a
+	// GitRepository of this repository's URL on another branch is not
+	// this checkout (gitops-path does not check its paths).
+	RepositoryBranches []string
 	// Exceptions waive rules per target path and object (kvet.yaml).
 	Exceptions []Exception
 	// Severities override rule severities per environment (kvet.yaml).
@@ -113,12 +127,37 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Producer is one entry of the open-world producers table: objects of Kind
+// ("group/Kind", or "Kind" for the core group) make objects of the Makes
+// kinds ("*": any) in their namespace, or in the namespace NamespaceFrom
+// (a dotted field) names; NameFrom (a dotted field) restricts them to one name.
+type Producer struct {
+	Kind, NameFrom, NamespaceFrom string
+	Makes                         []string
+}
+
 // Target is what Evaluate checks: one built kustomization.
 type Target struct {
 	// Path of the target relative to the repository root, e.g. overlays/production.
 	Path string
 	// Environment name derived by the caller, e.g. production.
 	Environment string
+	// Cluster is data.kvet.cluster, every object of the target's cluster
+	// (NewInventory); nil serves the target's own objects.
+	Cluster *Inventory
+}
+
+// Inventory is a prebuilt data.kvet.cluster document, shared by the
+// targets of one cluster so that it is converted once.
+type Inventory struct{ v ast.Value }
+
+// NewInventory converts the objects of a cluster for data.kvet.cluster.
+func NewInventory(objs []Object) (*Inventory, error) {
+	_, v, err := inventoryValue(objs)
+	if err != nil {
+		return nil, err
+	}
+	return &Inventory{v: v}, nil
 }
 
 // Object is one rendered object of a target.
@@ -192,7 +231,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if e.config, err = configValue(opts); err != nil {
 		return nil, err
 	}
-	e.repository = repositoryValue(opts.RepositoryDirs, opts.RepositoryURLs)
+	e.repository = repositoryValue(opts.RepositoryDirs, opts.RepositoryURLs, opts.RepositoryBranches)
 
 	mode := defaultRules
 	if opts.NoDefaults {
@@ -255,8 +294,13 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 		[2]*ast.Term{ast.StringTerm("path"), ast.StringTerm(t.Path)},
 		[2]*ast.Term{ast.StringTerm("environment"), ast.StringTerm(t.Environment)},
 	)
+	cluster := inventory
+	if t.Cluster != nil {
+		cluster = t.Cluster.v
+	}
 	base := []rego.EvalOption{
 		rego.EvalResolver(dataRef("inventory"), constResolver{inventory}),
+		rego.EvalResolver(dataRef("cluster"), constResolver{cluster}),
 		rego.EvalResolver(dataRef("target"), constResolver{targetDoc}),
 		rego.EvalResolver(dataRef("config"), constResolver{e.config}),
 		rego.EvalResolver(dataRef("repository"), constResolver{e.repository}),
@@ -300,7 +344,9 @@ func (e *Engine) finish(t Target, findings []report.Finding) []report.Finding {
 			continue
 		}
 		f.Target = t.Path
-		f.Severity = e.severityFor(t.Environment, f.Rule, f.Severity)
+		if f.Severity != SeverityNote {
+			f.Severity = e.severityFor(t.Environment, f.Rule, f.Severity)
+		}
 		out = append(out, f)
 	}
 	return out
@@ -315,12 +361,17 @@ func (e *Engine) objectFindings(rs rego.ResultSet, obj Object) []report.Finding 
 	for _, o := range e.outputs {
 		values, _ := rs[0].Bindings[o.binding].([]any)
 		for _, v := range values {
-			msg, path := decodeValue(v)
-			if o.info.Remediation != "" {
+			msg, path, note := decodeValue(v)
+			sev := o.info.Severity
+			if note {
+				// The rule's finding is downgraded for this object: a
+				// reference to something an unrendered producer could make.
+				sev = SeverityNote
+			} else if o.info.Remediation != "" {
 				msg = msg + ": " + o.info.Remediation
 			}
 			out = append(out, report.Finding{
-				Severity: o.info.Severity,
+				Severity: sev,
 				Check:    report.CheckPolicy,
 				Rule:     o.info.ID,
 				Resource: obj.Resource,
@@ -336,20 +387,22 @@ func (e *Engine) objectFindings(rs rego.ResultSet, obj Object) []report.Finding 
 }
 
 // decodeValue reads one rule value: a string, or an object with msg and
-// path (conftest's structured results). Anything else is printed.
-func decodeValue(v any) (msg, path string) {
+// path (conftest's structured results) and "note": true for a note instead
+// of a finding. Anything else is printed.
+func decodeValue(v any) (msg, path string, note bool) {
 	switch x := v.(type) {
 	case string:
-		return x, ""
+		return x, "", false
 	case map[string]any:
 		msg, _ = x["msg"].(string)
 		path, _ = x["path"].(string)
+		note, _ = x["note"].(bool)
 		if msg == "" {
 			msg = fmt.Sprint(x)
 		}
-		return msg, path
+		return msg, path, note
 	default:
-		return fmt.Sprint(x), ""
+		return fmt.Sprint(x), "", false
 	}
 }
 

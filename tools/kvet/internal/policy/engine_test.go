@@ -107,7 +107,7 @@ func TestEvaluateTargets(t *testing.T) {
 			file: "mesh-gitops.yaml",
 			opts: Options{RepositoryDirs: []string{".", "overlays", "overlays/production"}},
 			want: []string{
-				"error flux-source-ref Kustomization/flux-system/apps spec.sourceRef",
+				"error flux-source-ref Kustomization/flux-system/tenant spec.sourceRef",
 				"error gitops-path Application/argocd/shop spec.source.path",
 				"error gitops-path Kustomization/flux-system/apps spec.path",
 				"error istio-host VirtualService/shop/reviews spec.http[0].route[2].destination.host",
@@ -119,7 +119,7 @@ func TestEvaluateTargets(t *testing.T) {
 			name: "gitops-path is skipped when the repository layout is unknown",
 			file: "mesh-gitops.yaml",
 			want: []string{
-				"error flux-source-ref Kustomization/flux-system/apps spec.sourceRef",
+				"error flux-source-ref Kustomization/flux-system/tenant spec.sourceRef",
 				"error istio-host VirtualService/shop/reviews spec.http[0].route[2].destination.host",
 				"error istio-subset VirtualService/shop/reviews spec.http[0].route[1].destination.subset",
 				"error plain-secret Secret/shop/plain stringData.password",

@@ -22,6 +22,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
@@ -43,6 +44,9 @@ type Object struct {
 type Target struct {
 	Path        string
 	Environment string
+	// Cluster is what cross-resource references resolve against (every
+	// object of the target's cluster, cluster.go); nil: the target alone.
+	Cluster *Cluster
 }
 
 // Checker is an extra check run over each built target (the policies).
@@ -94,7 +98,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
-	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded}, opts.Paths)
+	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
+		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)}, opts.Paths)
 	if err != nil {
 		return nil, err
 	}
@@ -161,13 +166,14 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 	}
 
+	views := clusterViews(opts.Root, results) // cluster.go
 	perTarget := make([][]report.Finding, len(results))
 	reps := make([]report.Target, len(results))
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b)
+			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i])
 			opts.Progress.step(PhaseCheck, len(results))
 			return nil
 		})
@@ -192,7 +198,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			findings = append(findings, f)
 		}
 	}
-	findings = append(findings, dependsOn(opts)...) // entrypoints.go
+	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
 	report.Relativize(opts.Root, reps, findings)
 	return report.New(reps, findings), nil
 }
@@ -206,6 +212,10 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
+	if t.Entry != nil && t.Entry.NotRendered != "" {
+		// Not this repository: nothing to build, the reason is a note.
+		return &build.Result{Dir: t.Dir, Notes: []string{t.Entry.Describe() + " is not rendered: " + t.Entry.NotRendered}}
+	}
 	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, Entry: t.Entry, Applier: applierOf(t)})
 }
 
@@ -284,7 +294,7 @@ func componentPatches(root string, results []built) (matched, misses map[report.
 	return matched, misses
 }
 
-func check(ctx context.Context, opts Options, val *schema.Validator, b built) (rep report.Target, findings []report.Finding) {
+func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
 	defer func() {
@@ -355,7 +365,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 			}
 		}
 	}
-	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path)}
+	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path), Cluster: cluster}
 	for _, c := range opts.Checkers {
 		fs, err := safeCheck(ctx, c, tgt, objs, opts.Build.Limits.TargetTimeout)
 		if err != nil {
@@ -364,6 +374,10 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 			continue
 		}
 		for _, f := range fs {
+			if f.Severity == severityNote {
+				rep.Notes = append(rep.Notes, noteText(place(f, objectIndex(objs, f.Resource))))
+				continue
+			}
 			idx := -1
 			for _, o := range objs {
 				if o.Resource == f.Resource {
@@ -497,6 +511,31 @@ func kindsOf(results []built) map[string]bool {
 		}
 	}
 	return kinds
+}
+
+// severityNote is the severity a checker gives a finding it downgraded to a
+// note (policy.SeverityNote): it goes to the target's notes.
+const severityNote report.Severity = "note"
+
+func objectIndex(objs []Object, r report.Resource) int {
+	for _, o := range objs {
+		if o.Resource == r {
+			return o.Index
+		}
+	}
+	return -1
+}
+
+// noteText is how a downgraded finding reads among the target's notes.
+func noteText(f report.Finding) string {
+	where := f.Source.File
+	if f.Source.Line > 0 {
+		where = fmt.Sprintf("%s:%d", where, f.Source.Line)
+	}
+	if where != "" {
+		where += ": "
+	}
+	return fmt.Sprintf("%s%s %s: %s (%s, not an error)", where, f.Resource.Kind, f.Resource.Name, f.Message, f.Rule)
 }
 
 // schemaLocations resolves the command line's and kvet.yaml's schema
