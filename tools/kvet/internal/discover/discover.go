@@ -185,8 +185,23 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 	for _, dir := range broken {
 		add(byDir, opts.Root, dir, false, false, "")
 	}
+	// The entry points as their controllers resolve them: a directory is
+	// read from this checkout only when an entry point on this repository
+	// names it (an OCIRepository's `path: ./` is not this repository's root).
+	parsed := parseEntryPoints(opts, manifests)
+	onThisRepo := map[string]bool{}
+	for _, es := range parsed {
+		for _, e := range es {
+			if e.NotRendered == "" && e.Helm == nil {
+				onThisRepo[clean(e.Path)] = true
+			}
+		}
+	}
 	for _, m := range manifests {
 		for _, e := range entryPoints(opts, m) {
+			if !onThisRepo[e.path] {
+				continue // its source is not this repository: a note on its entry-point target
+			}
 			dir := filepath.Join(opts.Root, filepath.FromSlash(e.path))
 			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) {
 				continue // outside the repository: never followed
@@ -223,7 +238,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			}
 		}
 	}
-	addEntryTargets(opts, manifests, kusts, byDir)
+	addEntryTargets(opts, parsed, kusts, byDir)
 	return nil
 }
 

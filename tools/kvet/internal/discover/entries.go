@@ -14,13 +14,9 @@ import (
 // ApplicationSet) found in manifests: its directory built the way the
 // controller builds it. Its Path is the entry point's ID, e.g.
 // "clusters/production/apps.yaml#Kustomization/flux-system/apps".
-func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfile.File, byDir map[string]*Target) {
-	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
-	for _, m := range manifests {
-		if fi, err := os.Stat(m); err != nil || fi.Size() > opts.MaxFileBytes {
-			continue
-		}
-		for _, e := range gitops.Parse(opts.Root, m, repo) {
+func addEntryTargets(opts Options, parsed [][]gitops.EntryPoint, kusts map[string]*kustfile.File, byDir map[string]*Target) {
+	for _, es := range parsed {
+		for _, e := range es {
 			if e.Helm != nil {
 				addHelmTarget(opts, e, byDir) // helm.go
 				continue
@@ -50,6 +46,20 @@ func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfil
 			byDir[key] = &Target{Dir: dir, Path: id, Generated: kerr != nil, Recurse: e.Recurse, Via: []string{id}, Entry: &e}
 		}
 	}
+}
+
+// parseEntryPoints reads the GitOps entry points of every manifest, their
+// sources resolved (this repository or not), in manifest order.
+func parseEntryPoints(opts Options, manifests []string) [][]gitops.EntryPoint {
+	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
+	out := make([][]gitops.EntryPoint, 0, len(manifests))
+	for _, m := range manifests {
+		if fi, err := os.Stat(m); err != nil || fi.Size() > opts.MaxFileBytes {
+			continue
+		}
+		out = append(out, gitops.Parse(opts.Root, m, repo))
+	}
+	return out
 }
 
 // addNoteTarget adds the target of an entry point kvet does not render

@@ -107,3 +107,20 @@ func TestAmbiguousEnvironments(t *testing.T) {
 	require.Equal(t, "prod", list.Environment("overlays/prod"))
 	require.Equal(t, "production", list.Environment("overlays/dev"))
 }
+
+// TestForeignSourceRootIsNoTarget: a Flux Kustomization whose source is an
+// OCI artifact names `path: ./` of that artifact; the directory is not read
+// from this checkout (which would render the whole repository: the cluster
+// files twice, a duplicate-id build failure), while a Kustomization on the
+// bootstrap source still makes its directory a target.
+func TestForeignSourceRootIsNoTarget(t *testing.T) {
+	t.Parallel()
+	rep := run(t, fixture(t, "foreign-root"), nil)
+	var paths []string
+	for _, tg := range rep.Targets {
+		paths = append(paths, tg.Path)
+	}
+	require.NotContains(t, paths, ".", "the OCI artifact's root is not this repository's")
+	require.Contains(t, paths, "vendor")
+	require.Zero(t, rep.Summary.Errors, "%v", rep.Findings)
+}
