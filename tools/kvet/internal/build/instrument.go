@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
@@ -111,7 +112,7 @@ func instrument(f *kustfile.File, root bool, next func() int) ([]byte, []probe, 
 		}
 	}
 	addedOrigin := false
-	if root && !hasString(k.BuildMetadata, types.OriginAnnotations) {
+	if root && !slices.Contains(k.BuildMetadata, types.OriginAnnotations) {
 		if err := setField(out, "buildMetadata", append(append([]string{}, k.BuildMetadata...), types.OriginAnnotations)); err != nil {
 			return nil, nil, false, err
 		}
@@ -159,15 +160,6 @@ func loadReplacementFile(dir, p string) ([]types.Replacement, error) {
 		list = []types.Replacement{one}
 	}
 	return list, nil
-}
-
-func hasString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func describePatch(p types.Patch) string {

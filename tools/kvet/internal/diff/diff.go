@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -22,6 +21,8 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Change says what happened to an object or a target.
@@ -166,7 +167,7 @@ func targets(ctx context.Context, opts Options, tree Tree) ([]discover.Target, e
 	var abs []string
 	for _, p := range opts.Paths {
 		d := filepath.Join(tree.Root, filepath.FromSlash(p))
-		if isDir(d) {
+		if paths.IsDir(d) {
 			abs = append(abs, d)
 		}
 	}
@@ -349,9 +350,4 @@ func splitLines(s string) []string {
 		lines = lines[:len(lines)-1]
 	}
 	return lines
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }

@@ -16,6 +16,8 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Repo indexes what entry points look up in the repository: the
@@ -64,7 +66,7 @@ func (r *Repo) load() {
 			if err != nil {
 				return nil
 			}
-			rp := rel(r.root, p)
+			rp := paths.Rel(r.root, p)
 			if d.IsDir() {
 				if p != r.root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || r.excluded(rp)) {
 					return filepath.SkipDir

@@ -26,6 +26,8 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Object is a rendered object as the checks see it.
@@ -189,18 +191,6 @@ func firstFrames(stack []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-// rel makes a path repository-relative with "/" separators.
-func rel(root, p string) string {
-	if p == "" || !filepath.IsAbs(p) {
-		return filepath.ToSlash(p)
-	}
-	r, err := filepath.Rel(root, p)
-	if err != nil || strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
-
 func check(ctx context.Context, opts Options, val *schema.Validator, b built) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
@@ -216,7 +206,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	rep.Notes = res.Notes
 	for _, f := range res.Findings {
 		f.Target = t.Path
-		f.Source.File = rel(opts.Root, f.Source.File)
+		f.Source.File = paths.Rel(opts.Root, f.Source.File)
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
@@ -240,7 +230,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 			continue
 		}
 		objs = append(objs, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
-			Source: report.Source{File: rel(opts.Root, o.Source.File), Line: o.Source.Line}})
+			Source: report.Source{File: paths.Rel(opts.Root, o.Source.File), Line: o.Source.Line}})
 	}
 	byIndex := map[int]Object{}
 	for _, o := range objs {
@@ -256,7 +246,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 				f.Source = o.Source
 				origin := sourcemap.Object{Body: o.Body, File: filepath.Join(opts.Root, filepath.FromSlash(o.Source.File)), Line: o.Source.Line}
 				if src, ok := sm.Locate(origin, sourcePath(f)); ok && o.Source.File != "" {
-					f.Source = report.Source{File: rel(opts.Root, src.File), Line: src.Line}
+					f.Source = report.Source{File: paths.Rel(opts.Root, src.File), Line: src.Line}
 				}
 			}
 		}
@@ -362,7 +352,7 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 			}
 			if err != nil {
 				findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckSchema,
-					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: rel(root, p)}}.WithOrder(-1))
+					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: paths.Rel(root, p)}}.WithOrder(-1))
 				break
 			}
 			if m["kind"] == crdKind {
@@ -373,7 +363,7 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 				}
 				var jm map[string]any
 				if json.Unmarshal(js, &jm) == nil {
-					out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
+					out = append(out, schema.CRD{Object: jm, Origin: paths.Rel(root, p)})
 				}
 			}
 		}

@@ -1,0 +1,36 @@
+// Package paths holds the small path helpers several kvet packages need,
+// so that each exists once.
+package paths
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Rel returns p relative to root with "/" separators, or p itself (with
+// "/") when p is not below root: a path outside the repository is never
+// shown as a ../ climb that would read as a repository path.
+func Rel(root, p string) string {
+	r, err := filepath.Rel(root, p)
+	if err != nil || !below(r) {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+// Inside reports whether p is root or below it.
+func Inside(root, p string) bool {
+	r, err := filepath.Rel(root, p)
+	return err == nil && below(r)
+}
+
+func below(rel string) bool {
+	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// IsDir reports whether p exists and is a directory (following symlinks).
+func IsDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
