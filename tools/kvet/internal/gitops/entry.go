@@ -11,16 +11,16 @@ package gitops
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Source is a place in the repository: a repository-relative file and a
@@ -100,7 +100,7 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 	if err != nil || (!bytes.Contains(b, []byte(argoGroup)) && !bytes.Contains(b, []byte(fluxKustomizeGroup)) && !bytes.Contains(b, []byte(fluxHelmGroup))) {
 		return nil
 	}
-	relFile := rel(root, file)
+	relFile := paths.Rel(root, file)
 	var out []EntryPoint
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
 	for {
@@ -205,14 +205,6 @@ func clean(p string) string {
 	return c
 }
 
-func rel(root, p string) string {
-	r, err := filepath.Rel(root, p)
-	if err != nil {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
-
 // argoSource is an Argo CD Application source.
 type argoSource struct {
 	Path      string `yaml:"path"`
@@ -250,54 +242,27 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 }
 
 type appSetSpec struct {
-	Generators []struct {
-		Git *struct {
-			Directories []struct {
-				Path    string `yaml:"path"`
-				Exclude bool   `yaml:"exclude"`
-			} `yaml:"directories"`
-		} `yaml:"git"`
-		List *struct {
-			Elements []map[string]any `yaml:"elements"`
-		} `yaml:"list"`
-	} `yaml:"generators"`
-	// Template is kept as a node: parameters are substituted in its text.
+	Templating `yaml:",inline"`
+	Generators []AppSetGenerator `yaml:"generators"`
+	// Template is kept as a node: parameters are filled in its strings.
 	Template yaml3.Node `yaml:"template"`
 }
 
 // entries expands the git directory and list generators into the
-// Applications they produce, each with the template's parameters filled in.
+// Applications they produce, each with the template's parameters filled
+// in. A parameter set the controller cannot fill the template with
+// generates no Application, as in the controller.
 func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 	if s.Template.Kind == 0 {
 		return nil
 	}
-	tmpl, err := yaml3.Marshal(&s.Template)
-	if err != nil {
-		return nil
-	}
-	var params []map[string]any
-	for _, g := range s.Generators {
-		if g.Git != nil {
-			var include, exclude []string
-			for _, d := range g.Git.Directories {
-				if d.Exclude {
-					exclude = append(exclude, d.Path)
-				} else {
-					include = append(include, d.Path)
-				}
-			}
-			for _, dir := range GitDirectories(root, include, exclude) {
-				params = append(params, map[string]any{
-					"path": map[string]any{"path": dir, "basename": path.Base(dir)},
-				})
-			}
-		}
-		if g.List != nil {
-			params = append(params, g.List.Elements...)
-		}
-	}
+	params, _ := s.Params(root, s.Generators)
 	var out []EntryPoint
 	for _, p := range params {
+		n, err := s.FillNode(&s.Template, p)
+		if err != nil {
+			continue
+		}
 		var app struct {
 			Metadata struct {
 				Name      string `yaml:"name"`
@@ -305,7 +270,7 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			} `yaml:"metadata"`
 			Spec argoAppSpec `yaml:"spec"`
 		}
-		if err := yaml3.Unmarshal([]byte(FillTemplate(string(tmpl), p)), &app); err != nil {
+		if err := n.Decode(&app); err != nil {
 			continue
 		}
 		b := base
@@ -316,22 +281,25 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 }
 
 // GitDirectories expands an ApplicationSet git directory generator over
-// the repository (taken to be the generator's repoURL): excludes win over
-// includes whatever their order, as in Argo CD.
+// the repository (taken to be the generator's repoURL): a directory is
+// generated when an include pattern matches its repository path (Argo CD
+// matches with path.Match, so a pattern never climbs out of the
+// repository) and no exclude pattern does, whatever their order.
 func GitDirectories(root string, include, exclude []string) []string {
 	set := map[string]bool{}
 	for _, pat := range include {
 		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
 		for _, m := range matches {
-			if fi, err := os.Stat(m); err == nil && fi.IsDir() && !strings.HasPrefix(filepath.Base(m), ".") {
-				set[rel(root, m)] = true
+			r := paths.Rel(root, m)
+			if ok, _ := path.Match(pat, r); ok && paths.IsDir(m) && !strings.HasPrefix(filepath.Base(m), ".") {
+				set[r] = true
 			}
 		}
 	}
 	for _, pat := range exclude {
 		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
 		for _, m := range matches {
-			delete(set, rel(root, m))
+			delete(set, paths.Rel(root, m))
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -340,48 +308,4 @@ func GitDirectories(root string, include, exclude []string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-var tmplRE = regexp.MustCompile(`\{\{-?\s*\.?([A-Za-z0-9_.\[\]]+)\s*-?\}\}`)
-
-// FillTemplate substitutes ApplicationSet parameters, in both the fasttemplate
-// ({{path.basename}}) and the Go template ({{ .path.basename }}) forms.
-// Parameters it does not know are left as they are.
-func FillTemplate(s string, params map[string]any) string {
-	return tmplRE.ReplaceAllStringFunc(s, func(m string) string {
-		key := tmplRE.FindStringSubmatch(m)[1]
-		if v, ok := param(params, key); ok {
-			return v
-		}
-		return m
-	})
-}
-
-func param(params map[string]any, key string) (string, bool) {
-	if v, ok := params[key]; ok {
-		if _, isMap := v.(map[string]any); !isMap {
-			return fmt.Sprint(v), true
-		}
-	}
-	var cur any = params
-	for _, k := range strings.Split(key, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return "", false
-		}
-		if cur, ok = m[k]; !ok {
-			return "", false
-		}
-	}
-	if m, isMap := cur.(map[string]any); isMap {
-		// {{path}} in the flat (fasttemplate) form is the path itself.
-		if p, ok := m["path"].(string); ok {
-			return p, true
-		}
-		return "", false
-	}
-	if cur == nil {
-		return "", false
-	}
-	return fmt.Sprint(cur), true
 }
