@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
+	udiff "github.com/aymanbagabas/go-udiff"
 	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
@@ -327,27 +327,12 @@ func unified(target string, res report.Resource, a, b string) string {
 		name += res.Namespace + "/"
 	}
 	name += res.Name
-	s, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: splitLines(a), B: splitLines(b),
-		FromFile: "a/" + name, ToFile: "b/" + name,
-		Context: 3,
-	})
+	// Line-level Myers diff (golang.org/x/tools' internal/diff, exported
+	// by go-udiff) with three lines of context, as git shows.
+	d, err := udiff.ToUnified("a/"+name, "b/"+name, a, udiff.Lines(a, b), udiff.DefaultContextLines)
 	if err != nil {
-		// difflib only fails writing to its buffer.
+		// Lines' edits always apply to a; no other error exists.
 		return fmt.Sprintf("(diff unavailable: %v)\n", err)
 	}
-	return s
-}
-
-// splitLines keeps line ends, so the diff reproduces the YAML exactly; an
-// empty side has no lines at all.
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
+	return d
 }
