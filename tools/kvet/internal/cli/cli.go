@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"runtime/debug"
 	"strings"
 
@@ -128,7 +129,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, err
 	}
-	if !validFormat(*output) {
+	if !slices.Contains(report.Formats(), *output) {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want one of %s)", *output, strings.Join(report.Formats(), ", "))
 	}
 	if *k8s != "" {
@@ -202,14 +203,6 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	return ExitOK, nil
 }
 
-func validFormat(f string) bool {
-	for _, k := range report.Formats() {
-		if k == f {
-			return true
-		}
-	}
-	return false
-}
 
 func loadConfig(root, path string) (*config.Config, error) {
 	if path == "" {

@@ -245,7 +245,11 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 			if f.Source.File == "" {
 				f.Source = o.Source
 				origin := sourcemap.Object{Body: o.Body, File: filepath.Join(opts.Root, filepath.FromSlash(o.Source.File)), Line: o.Source.Line}
-				if src, ok := sm.Locate(origin, sourcePath(f)); ok && o.Source.File != "" {
+				ptr := f.Pointer
+				if ptr == nil {
+					ptr = sourcemap.Pointer(o.Body, f.Path)
+				}
+				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
 					f.Source = report.Source{File: paths.Rel(opts.Root, src.File), Line: src.Line}
 				}
 			}
