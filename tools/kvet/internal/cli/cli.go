@@ -9,8 +9,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -202,7 +202,6 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	return ExitOK, nil
 }
-
 
 func loadConfig(root, path string) (*config.Config, error) {
 	if path == "" {
