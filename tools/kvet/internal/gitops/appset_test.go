@@ -16,10 +16,7 @@ func TestFillFasttemplate(t *testing.T) {
 	params := Templating{}.pathParams("apps/My_App", "")
 	params["values.env"] = "prod"
 	params["count"] = 3 // only strings are substituted
-	tests := []struct {
-		in, want string
-		err      bool
-	}{
+	tests := []fillCase{
 		{in: "{{path}}", want: "apps/My_App"},
 		{in: "{{path.basename}}", want: "My_App"},
 		{in: "{{ path.basename }}", want: "My_App"}, // the tag is trimmed
@@ -39,14 +36,26 @@ func TestFillFasttemplate(t *testing.T) {
 		{in: "{{path}} {{ b", err: true},
 	}
 	for _, tt := range tests {
-		got, err := Templating{}.Fill(tt.in, params)
-		if tt.err {
-			assert.Error(t, err, tt.in)
-			continue
-		}
-		require.NoError(t, err, tt.in)
-		assert.Equal(t, tt.want, got, tt.in)
+		checkFill(t, Templating{}, tt, params)
 	}
+}
+
+type fillCase struct {
+	in, want string
+	opts     []string
+	err      bool
+}
+
+func checkFill(t *testing.T, tg Templating, tt fillCase, params map[string]any) {
+	t.Helper()
+	tg.GoTemplateOptions = tt.opts
+	got, err := tg.Fill(tt.in, params)
+	if tt.err {
+		assert.Error(t, err, tt.in)
+		return
+	}
+	require.NoError(t, err, tt.in)
+	assert.Equal(t, tt.want, got, tt.in)
 }
 
 func TestFillGoTemplate(t *testing.T) {
@@ -54,11 +63,7 @@ func TestFillGoTemplate(t *testing.T) {
 	params := tg.pathParams("apps/My_App", "")
 	params["replicas"] = float64(1000000) // list elements are read as JSON
 	params["tmpl"] = "{{ .path.basename }}"
-	tests := []struct {
-		in, want string
-		opts     []string
-		err      bool
-	}{
+	tests := []fillCase{
 		{in: "{{ .path.path }}", want: "apps/My_App"},
 		{in: "{{ .path.basename | lower }}", want: "my_app"},
 		{in: "{{ index .path.segments 1 }}", want: "My_App"},
@@ -80,14 +85,7 @@ func TestFillGoTemplate(t *testing.T) {
 		{in: "{{path.basename}}", err: true},
 	}
 	for _, tt := range tests {
-		tg.GoTemplateOptions = tt.opts
-		got, err := tg.Fill(tt.in, params)
-		if tt.err {
-			assert.Error(t, err, tt.in)
-			continue
-		}
-		require.NoError(t, err, tt.in)
-		assert.Equal(t, tt.want, got, tt.in)
+		checkFill(t, tg, tt, params)
 	}
 }
 
