@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
 // FileName is the configuration file kvet reads at the repository root.
@@ -40,6 +44,10 @@ type Config struct {
 	Policy Policy `json:"policy,omitempty"`
 	// Limits bound what kvet reads.
 	Limits Limits `json:"limits,omitempty"`
+	// FeatureGates are the cluster's API server feature gates where they
+	// differ from the release's defaults (name -> enabled); kvet's Go-side
+	// API rules follow them (e.g. HPAScaleToZero).
+	FeatureGates map[string]bool `json:"featureGates,omitempty"`
 }
 
 // Policy configures the policy check.
@@ -150,7 +158,67 @@ func (c *Config) check() error {
 	if err := c.Limits.check(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := checkFeatureGates(c.FeatureGates); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// checkFeatureGates refuses a gate that no bundled Kubernetes release has:
+// a misspelt gate would silently leave the rule as it was.
+func checkFeatureGates(gates map[string]bool) error {
+	if len(gates) == 0 {
+		return nil
+	}
+	all, err := bundled.LoadFeatureGates()
+	if err != nil {
+		return err
+	}
+	known := all.Names()
+	var errs []error
+	for _, name := range slices.Sorted(maps.Keys(gates)) {
+		if _, found := slices.BinarySearch(known, name); found {
+			continue
+		}
+		msg := fmt.Sprintf("featureGates: %q is not a feature gate of Kubernetes %s", name, strings.Join(bundled.KubernetesVersions(), ", "))
+		if s := closest(name, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		errs = append(errs, errors.New(msg))
+	}
+	return errors.Join(errs...)
+}
+
+// closest returns the candidate nearest to s (case-insensitive edit
+// distance), or "" when none is near enough to be a typo.
+func closest(s string, candidates []string) string {
+	best, bestD := "", len(s)/3+1
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // Excluded reports whether a repository-relative path ("/"-separated) is

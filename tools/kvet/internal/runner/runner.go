@@ -135,7 +135,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
-		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results)})
+		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results)})
 		if err != nil {
 			return nil, err
 		}
