@@ -8,12 +8,13 @@ import (
 	"strings"
 )
 
-// Rel returns p relative to root with "/" separators, or p itself (with
-// "/") when p is not below root: a path outside the repository is never
-// shown as a ../ climb that would read as a repository path.
+// Rel returns p relative to root with "/" separators; a path outside root
+// is a ../ climb (no output shows an absolute path of the machine), and p
+// itself when it cannot be made relative (a relative p under an absolute
+// root is taken to be relative to root already).
 func Rel(root, p string) string {
 	r, err := filepath.Rel(root, p)
-	if err != nil || !below(r) {
+	if err != nil {
 		return filepath.ToSlash(p)
 	}
 	return filepath.ToSlash(r)

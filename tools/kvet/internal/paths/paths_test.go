@@ -18,8 +18,8 @@ func TestRel(t *testing.T) {
 		{"/repo", ".", true},
 		{"/repo/overlays/prod", "overlays/prod", true},
 		{"/repo/..data/x", "..data/x", true}, // a name starting with dots is inside
-		{"/other/x", "/other/x", false},      // never a ../ climb
-		{"/repo-x/y", "/repo-x/y", false},
+		{"/other/x", "../other/x", false},    // never an absolute path
+		{"/repo-x/y", "../repo-x/y", false},
 		{"relative/x", "relative/x", false}, // cannot be made relative to an absolute root
 	}
 	for _, tt := range tests {

@@ -6,8 +6,6 @@ import (
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
-
-	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // dependsOn checks the Flux dependsOn graphs of the repository and keeps
@@ -19,7 +17,7 @@ func dependsOn(opts Options) []report.Finding {
 		if err != nil {
 			continue
 		}
-		r := paths.Rel(opts.Root, abs)
+		r := repoPath(opts.Root, abs)
 		if r == "." {
 			prefixes = nil
 			break

@@ -83,6 +83,16 @@ type built struct {
 	encoded []encodedObject
 }
 
+// repoPath is a file as findings name it: relative to the repository root,
+// or, for a file outside the repository (which kvet refuses to read), its
+// own path, so that it never reads as a file of the repository.
+func repoPath(root, p string) string {
+	if !paths.Inside(root, p) {
+		return filepath.ToSlash(p)
+	}
+	return paths.Rel(root, p)
+}
+
 // Run validates and returns the report. The error is for kvet itself
 // failing (bad path, unusable configuration), not for findings.
 func Run(ctx context.Context, opts Options) (*report.Report, error) {
@@ -207,7 +217,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 	rep.Notes = res.Notes
 	for _, f := range res.Findings {
 		f.Target = t.Path
-		f.Source.File = paths.Rel(opts.Root, f.Source.File)
+		f.Source.File = repoPath(opts.Root, f.Source.File)
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
@@ -231,7 +241,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 			continue
 		}
 		objs = append(objs, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
-			Source: report.Source{File: paths.Rel(opts.Root, o.Source.File), Line: o.Source.Line}})
+			Source: report.Source{File: repoPath(opts.Root, o.Source.File), Line: o.Source.Line}})
 	}
 	byIndex := map[int]Object{}
 	for _, o := range objs {
@@ -251,7 +261,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built) (r
 					ptr = sourcemap.Pointer(o.Body, f.Path)
 				}
 				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
-					f.Source = report.Source{File: paths.Rel(opts.Root, src.File), Line: src.Line}
+					f.Source = report.Source{File: repoPath(opts.Root, src.File), Line: src.Line}
 				}
 			}
 		}
@@ -357,7 +367,7 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 			}
 			if err != nil {
 				findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckSchema,
-					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: paths.Rel(root, p)}}.WithOrder(-1))
+					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: repoPath(root, p)}}.WithOrder(-1))
 				break
 			}
 			if m["kind"] == crdKind {
@@ -368,7 +378,7 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 				}
 				var jm map[string]any
 				if json.Unmarshal(js, &jm) == nil {
-					out = append(out, schema.CRD{Object: jm, Origin: paths.Rel(root, p)})
+					out = append(out, schema.CRD{Object: jm, Origin: repoPath(root, p)})
 				}
 			}
 		}
