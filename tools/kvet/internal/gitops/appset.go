@@ -8,7 +8,6 @@ import (
 	"io"
 	"path"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,18 +149,11 @@ func (t Templating) pathParams(dir, prefix string) map[string]any {
 
 // listParams are the list generator's elements: as they are for Go
 // templates; for fasttemplate every value must be a string, and the
-// values map is flattened to values.KEY.
+// values map is flattened to values.KEY. Elements from elementsYaml are
+// added as they are in both modes, as the controller adds them.
 func (t Templating) listParams(g AppSetGenerator) ([]map[string]any, error) {
-	elements := slices.Clone(g.List.Elements)
-	if g.List.ElementsYaml != "" {
-		var more []any
-		if err := yaml.Unmarshal([]byte(g.List.ElementsYaml), &more); err != nil {
-			return nil, fmt.Errorf("elementsYaml: %w", err)
-		}
-		elements = append(elements, more...)
-	}
-	out := make([]map[string]any, 0, len(elements))
-	for i, el := range elements {
+	out := make([]map[string]any, 0, len(g.List.Elements))
+	for i, el := range g.List.Elements {
 		// The controller reads elements as JSON: numbers are float64.
 		js, err := json.Marshal(el)
 		if err != nil {
@@ -175,31 +167,47 @@ func (t Templating) listParams(g AppSetGenerator) ([]map[string]any, error) {
 			out = append(out, m)
 			continue
 		}
-		p := map[string]any{}
-		for k, v := range m {
-			if k == "values" {
-				vals, ok := v.(map[string]any)
-				if !ok {
-					return nil, fmt.Errorf("element %d: values is not a map", i)
-				}
-				for vk, vv := range vals {
-					s, ok := vv.(string)
-					if !ok {
-						return nil, fmt.Errorf("element %d: values.%s is not a string (set goTemplate: true for other types)", i, vk)
-					}
-					p["values."+vk] = s
-				}
-				continue
-			}
-			s, ok := v.(string)
-			if !ok {
-				return nil, fmt.Errorf("element %d: %s is not a string (set goTemplate: true for other types)", i, k)
-			}
-			p[k] = s
+		p, err := flatList(m)
+		if err != nil {
+			return nil, fmt.Errorf("element %d: %w", i, err)
 		}
 		out = append(out, p)
 	}
+	if g.List.ElementsYaml != "" {
+		var more []map[string]any
+		if err := yaml.Unmarshal([]byte(g.List.ElementsYaml), &more); err != nil {
+			return nil, fmt.Errorf("elementsYaml: %w", err)
+		}
+		out = append(out, more...)
+	}
 	return out, nil
+}
+
+// flatList is a list element as fasttemplate parameters.
+func flatList(m map[string]any) (map[string]any, error) {
+	p := map[string]any{}
+	for k, v := range m {
+		if k == "values" {
+			vals, ok := v.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("values is not a map")
+			}
+			for vk, vv := range vals {
+				s, ok := vv.(string)
+				if !ok {
+					return nil, fmt.Errorf("values.%s is not a string (set goTemplate: true for other types)", vk)
+				}
+				p["values."+vk] = s
+			}
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("%s is not a string (set goTemplate: true for other types)", k)
+		}
+		p[k] = s
+	}
+	return p, nil
 }
 
 // Fill fills one template string with params.

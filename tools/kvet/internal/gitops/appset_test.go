@@ -100,7 +100,7 @@ func TestParams(t *testing.T) {
     values: {ns: "team-{{src.path.basename}}"}
 - list:
     elements: [{cluster: a, values: {tier: gold}}]
-    elementsYaml: "[{cluster: b}]"
+    elementsYaml: "[{cluster: b, values: {size: 1}}]"
 - list:
     elements: [{cluster: c, replicas: 3}]
 `, &gens))
@@ -111,7 +111,9 @@ func TestParams(t *testing.T) {
 		{"src.path": "apps/My_App", "src.path.basename": "My_App", "src.path.basenameNormalized": "my-app",
 			"src.path[0]": "apps", "src.path[1]": "My_App", "values.ns": "team-My_App"},
 		{"cluster": "a", "values.tier": "gold"},
-		{"cluster": "b"},
+		// elementsYaml is added as it is, not flattened (the controller's
+		// list generator), so its values.size is no fasttemplate parameter.
+		{"cluster": "b", "values": map[string]any{"size": float64(1)}},
 	}, got)
 
 	// The same generator with Go templates: nested parameters, and the
