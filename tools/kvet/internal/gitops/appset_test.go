@@ -157,3 +157,26 @@ func TestApplicationSetEntries(t *testing.T) {
 }
 
 func yamlUnmarshal(s string, v any) error { return yaml3.Unmarshal([]byte(s), v) }
+
+// TestGitDirectories: the directories Argo CD's repo server lists (no root,
+// nothing hidden or under a hidden directory, no symlink) filtered with
+// path.Match.
+func TestGitDirectories(t *testing.T) {
+	root, err := filepath.Abs("testdata/appset")
+	require.NoError(t, err)
+	tests := []struct {
+		include, exclude []string
+		want             []string
+	}{
+		{[]string{"apps/*"}, nil, []string{"apps/My_App", "apps/web"}},
+		{[]string{"*/*"}, []string{"apps/web"}, []string{"apps/My_App"}},
+		{[]string{"*"}, nil, []string{"apps"}},        // not .cache, not the symlink linked
+		{[]string{"."}, nil, nil},                     // never the root
+		{[]string{"../*", "/apps"}, nil, nil},         // repository paths never climb or start with /
+		{[]string{"apps/*"}, []string{"apps/*"}, nil}, // exclusion wins
+		{[]string{".cache/*"}, nil, nil},              // hidden trees are not listed at all
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, GitDirectories(root, tt.include, tt.exclude), "%v - %v", tt.include, tt.exclude)
+	}
+}

@@ -12,6 +12,7 @@ package gitops
 import (
 	"bytes"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -281,31 +282,31 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 }
 
 // GitDirectories expands an ApplicationSet git directory generator over
-// the repository (taken to be the generator's repoURL): a directory is
-// generated when an include pattern matches its repository path (Argo CD
-// matches with path.Match, so a pattern never climbs out of the
-// repository) and no exclude pattern does, whatever their order.
+// the repository (taken to be the generator's repoURL) as Argo CD's repo
+// server and generator do: every directory of the tree except the root,
+// hidden ones and everything under them, and symlinks (walkDirectoryTree);
+// kept when an include pattern matches its repository path with path.Match
+// and no exclude pattern does, whatever their order (filterPaths).
 func GitDirectories(root string, include, exclude []string) []string {
-	set := map[string]bool{}
-	for _, pat := range include {
-		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
-		for _, m := range matches {
-			r := paths.Rel(root, m)
-			if ok, _ := path.Match(pat, r); ok && paths.IsDir(m) && !strings.HasPrefix(filepath.Base(m), ".") {
-				set[r] = true
-			}
+	match := func(pats []string, p string) bool {
+		return slices.ContainsFunc(pats, func(pat string) bool {
+			ok, _ := path.Match(pat, p)
+			return ok
+		})
+	}
+	var out []string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || p == root {
+			return nil // an unreadable directory lists nothing
 		}
-	}
-	for _, pat := range exclude {
-		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
-		for _, m := range matches {
-			delete(set, paths.Rel(root, m))
+		if strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
 		}
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
+		if r := paths.Rel(root, p); match(include, r) && !match(exclude, r) {
+			out = append(out, r)
+		}
+		return nil
+	})
 	slices.Sort(out)
 	return out
 }
