@@ -282,12 +282,40 @@ func corpusTargets(o options) ([]string, error) {
 
 // --- catalog -----------------------------------------------------------------
 
-func catalogCRDs(o options) ([]map[string]any, error) {
-	f, err := os.Open(filepath.Join(o.repo, "tools/kvet/internal/schema/bundled/data/catalog.json.gz"))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
+// catalogCRDs reads the bundled catalog's CRDs of the API groups the
+// objects use: one gzip file per group under bundled/data/catalog/ (the
+// index names the groups; installing all of them would only slow the run).
+func catalogCRDs(o options, objs []*object) ([]map[string]any, error) {
+	used := map[string]bool{}
+	for _, ob := range objs {
+		if group, _, ok := strings.Cut(ob.APIVer, "/"); ok {
+			used[group] = true
 		}
+	}
+	dir := filepath.Join(o.repo, "tools/kvet/internal/schema/bundled/data/catalog")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json.gz"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []map[string]any
+	for _, file := range files {
+		group := strings.TrimSuffix(filepath.Base(file), ".json.gz")
+		if group == "index" || !used[group] {
+			continue
+		}
+		crds, err := readCatalogGroup(file)
+		if err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", group, err)
+		}
+		out = append(out, crds...)
+	}
+	return out, nil
+}
+
+func readCatalogGroup(file string) ([]map[string]any, error) {
+	f, err := os.Open(file)
+	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
@@ -299,7 +327,7 @@ func catalogCRDs(o options) ([]map[string]any, error) {
 		CRDs []map[string]any `json:"crds"`
 	}
 	if err := json.NewDecoder(zr).Decode(&cat); err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+		return nil, err
 	}
 	return cat.CRDs, nil
 }
@@ -336,7 +364,7 @@ func run(o options) (int, error) {
 		}
 		logf("corpus: %d targets, %d objects rendered", len(ct), len(co))
 	}
-	cat, err := catalogCRDs(o)
+	cat, err := catalogCRDs(o, objs)
 	if err != nil {
 		return 0, err
 	}

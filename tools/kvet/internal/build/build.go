@@ -21,6 +21,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
+
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
@@ -74,6 +76,10 @@ type Object struct {
 	Resource report.Resource
 	// Node is the rendered object, kvet's build annotations removed.
 	Node *kyaml.RNode
+	// Applier is the client that sends the object to the API server, which
+	// decides how its YAML becomes JSON (yamljson): kustomize's printing for
+	// kustomize builds (the zero value), kubectl's for Helm's output.
+	Applier yamljson.Applier
 	// Source is where the object is written in the repository: the file
 	// (absolute path) and the line its document starts on, when known.
 	Source report.Source
@@ -120,6 +126,11 @@ type Spec struct {
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
+	// Applier is how the objects reach the API server (yamljson): kustomize's
+	// printing (the zero value), or kubectl's reading for a plain directory
+	// that only Argo CD applies (its directory sources are read as kubectl
+	// reads manifests, without kustomize).
+	Applier yamljson.Applier
 
 	kustomizeOrigins bool // origins.go
 }
@@ -192,7 +203,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	next := func() int { n++; return n }
 	origins, fastOrigins := b.originsOf(gfs, ofs, files, spec) // origins.go
 	for i, f := range files {
-		content, ps, origin, err := instrument(f, i == 0 && !fastOrigins, next)
+		content, ps, origin, err := instrument(b.read, f, i == 0 && !fastOrigins, next)
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
@@ -215,7 +226,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	}
 	if err != nil {
 		res.Err = err
-		res.Findings = append(res.Findings, explain(err, files)...)
+		res.Findings = append(res.Findings, explain(b.read, err, files)...)
 		return res
 	}
 	if fs := b.tooManyObjects(m.Size(), files[0].Path); len(fs) > 0 {
@@ -224,9 +235,10 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	hits := map[string]bool{}
-	var lines lineIndex
+	lines := lineIndex{read: b.read}
 	for i, r := range m.Resources() {
 		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
+		obj.Applier = spec.Applier
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), files[0].Path, 0))
@@ -236,7 +248,11 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			return b.rebuildWithOrigins(ctx, spec)
 		}
 		if key, line, dup := duplicateKey(obj.Node.YNode()); dup {
-			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
+			res.Findings = append(res.Findings, duplicateKeyFinding(b.read, obj, key, line))
+			continue
+		}
+		if f, bad := unencodable(obj); bad {
+			res.Findings = append(res.Findings, f)
 			continue
 		}
 		res.Objects = append(res.Objects, obj)

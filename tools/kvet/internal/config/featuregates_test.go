@@ -16,7 +16,8 @@ func TestFeatureGates(t *testing.T) {
 		{"featureGates: {HPAScaleToZer: true}\n", `"HPAScaleToZer" is not a feature gate of Kubernetes 1.35, 1.36, 1.37 (did you mean "HPAScaleToZero"?)`},
 		{"featureGates: {hpascaletozero: true}\n", `(did you mean "HPAScaleToZero"?)`},
 		{"featureGates: {NoSuchThingAtAll: true}\n", `"NoSuchThingAtAll" is not a feature gate`},
-		{"featureGates: {HPAScaleToZero: yes-please}\n", "invalid configuration"},
+		{"featureGates: {HPAScaleToZero: yes-please}\n", "kvet.yaml:1: cannot unmarshal !!str `yes-please` into bool"},
+		{"featureGates:\n  HPAScaleToZer: true\n", `kvet.yaml:2: featureGates["HPAScaleToZer"]: "HPAScaleToZer" is not a feature gate`},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.yaml))

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -23,11 +22,12 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
-
-	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // Object is a rendered object as the checks see it.
@@ -61,10 +61,13 @@ type Options struct {
 	// KubernetesVersion overrides the config.
 	KubernetesVersion string
 	// CRDDirs are extra CRD directories (absolute).
-	CRDDirs  []string
-	Build    build.Options
-	Jobs     int
-	Checkers []Checker
+	CRDDirs []string
+	// SchemaLocations are the --schema-location templates (absolute);
+	// kvet.yaml's schemaLocations come after them.
+	SchemaLocations []string
+	Build           build.Options
+	Jobs            int
+	Checkers        []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
 	// Select, when set, narrows the discovered targets before anything is
@@ -111,6 +114,13 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			return nil, err
 		}
 	}
+	paths := make([]string, len(targets))
+	for i, t := range targets {
+		paths[i] = t.Path
+	}
+	if err := opts.Config.CheckEnvironments(paths); err != nil {
+		return nil, err
+	}
 
 	opts.Build = buildOptions(opts)
 	builder := build.New(opts.Build)
@@ -145,8 +155,12 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
+		locs, err := schemaLocations(opts)
+		if err != nil {
+			return nil, err
+		}
 		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results)})
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results), SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
@@ -179,6 +193,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		findings = append(findings, fs...)
 	}
 	findings = append(findings, dependsOn(opts)...) // entrypoints.go
+	report.Relativize(opts.Root, reps, findings)
 	return report.New(reps, findings), nil
 }
 
@@ -191,7 +206,29 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry, Applier: applierOf(t)})
+}
+
+// applierOf is the client that sends t's objects to the API server: Argo CD
+// reads a plain directory's manifests as kubectl does (no kustomize, so keys
+// like 5: become strings and yes is a boolean); everything else goes through
+// kustomize's printing (Flux builds plain directories with kustomize too).
+func applierOf(t discover.Target) yamljson.Applier {
+	if !t.Generated || len(t.Via) == 0 {
+		return yamljson.Kustomize
+	}
+	if t.Entry != nil {
+		if t.Entry.Argo != nil {
+			return yamljson.Kubectl
+		}
+		return yamljson.Kustomize
+	}
+	for _, v := range t.Via {
+		if !strings.Contains(v, "#Application/") && !strings.Contains(v, "#ApplicationSet/") {
+			return yamljson.Kustomize
+		}
+	}
+	return yamljson.Kubectl
 }
 
 func firstFrames(stack []byte) string {
@@ -329,7 +366,7 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 	}
 	var findings []report.Finding
 	for _, d := range dirs {
-		found, fs, err := crdsInDir(opts.Root, d)
+		found, fs, err := crdsInDir(opts.Root, d, opts.Build.Limits)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -339,14 +376,22 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 	return crds, findings, nil
 }
 
-func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
+// crdsInDir reads the CRDs of the YAML and JSON files under dir, each
+// through the guard: within the limits and, for a directory inside the
+// repository (every kvet.yaml one), never through a symlink out of it.
+// A refused file is a finding; the other files are still read.
+func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Finding, error) {
+	guardRoot := ""
+	if abs, err := filepath.Abs(dir); err == nil && guard.Within(root, abs) {
+		guardRoot = root
+	}
 	var out []schema.CRD
 	var findings []report.Finding
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() {
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
@@ -354,14 +399,22 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		default:
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		b, v, err := guard.ReadFile(guardRoot, p, limits)
+		if v == nil && err != nil {
+			v = guard.Unreadable(p, err)
+			if v == nil {
+				return err
+			}
+		}
+		if v != nil {
+			findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckBuild,
+				Rule: v.Rule, Message: "CRD file " + v.Message, Source: report.Source{File: repoPath(root, p), Line: v.Line}}.WithOrder(-1))
+			return nil
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
 		for {
-			var m map[string]any
-			err := dec.Decode(&m)
+			var n yaml3.Node
+			err := dec.Decode(&n)
 			if err == io.EOF {
 				break
 			}
@@ -370,22 +423,22 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: repoPath(root, p)}}.WithOrder(-1))
 				break
 			}
-			if m["kind"] == crdKind {
-				// Round-trip through JSON so the types match decoded JSON.
-				js, err := json.Marshal(m)
-				if err != nil {
-					continue
-				}
-				var jm map[string]any
-				if json.Unmarshal(js, &jm) == nil {
-					out = append(out, schema.CRD{Object: jm, Origin: repoPath(root, p)})
-				}
+			// CRD files are applied as they are (kubectl apply -f): read
+			// them as kubectl does, so a CRD with a non-string key in a
+			// default or an example is still a CRD.
+			js, err := yamljson.FromNode(&n, yamljson.Kubectl)
+			if err != nil {
+				continue
+			}
+			var jm map[string]any
+			if json.Unmarshal(js, &jm) == nil && jm["kind"] == crdKind {
+				out = append(out, schema.CRD{Object: jm, Origin: repoPath(root, p)})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read CRD directory %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("read CRD directory %s: %w", repoPath(root, dir), err)
 	}
 	return out, findings, nil
 }
@@ -403,4 +456,33 @@ func kindsOf(results []built) map[string]bool {
 		}
 	}
 	return kinds
+}
+
+// schemaLocations resolves the command line's and kvet.yaml's schema
+// locations. A kvet.yaml one is part of the untrusted repository: it reads
+// inside the repository root only. A command-line one may name any local
+// directory, and reads inside that directory only (the part of the
+// template before its first placeholder).
+func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
+	var out []schema.SchemaLocation
+	for _, l := range opts.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, err
+		}
+		fixed := schema.FixedDir(tpl)
+		name := "--schema-location " + filepath.Base(fixed)
+		if r, err := filepath.Rel(opts.Root, l); err == nil && !strings.HasPrefix(r, "..") {
+			name = filepath.ToSlash(r)
+		}
+		out = append(out, schema.SchemaLocation{Template: tpl, Root: fixed, Name: name, Limits: opts.Build.Limits})
+	}
+	for _, l := range opts.Config.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, fmt.Errorf("kvet.yaml schemaLocations: %w", err)
+		}
+		out = append(out, schema.SchemaLocation{Template: filepath.Join(opts.Root, tpl), Root: opts.Root, Name: l, Limits: opts.Build.Limits})
+	}
+	return out, nil
 }
