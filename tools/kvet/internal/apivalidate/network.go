@@ -3,6 +3,7 @@ package apivalidate
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/sets"
@@ -18,7 +19,7 @@ func validateService(c *collector, spec map[string]any, p *field.Path) {
 	if typ == "" {
 		typ = "ClusterIP"
 	}
-	if !contains([]string{"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"}, typ) {
+	if !slices.Contains([]string{"ClusterIP", "NodePort", "LoadBalancer", "ExternalName"}, typ) {
 		c.add(RuleInvalidService, p.Child("type").String(), fmt.Sprintf("Service type %q is not supported: use ClusterIP, NodePort, LoadBalancer or ExternalName", typ))
 	}
 	clusterIP, _ := getString(spec, "clusterIP")

@@ -2,6 +2,7 @@ package apivalidate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -125,12 +126,12 @@ func validatePodSpec(c *collector, spec map[string]any, p *field.Path, pc podCtx
 	}
 
 	if rp, ok := getString(spec, "restartPolicy"); ok && rp != "" {
-		if !contains(validRestartPolicies, rp) {
+		if !slices.Contains(validRestartPolicies, rp) {
 			c.add(RuleInvalidRestartPolicy, p.Child("restartPolicy").String(), fmt.Sprintf("restartPolicy %q is not supported: use Always, OnFailure or Never", rp))
-		} else if pc.restartPolicies != nil && !contains(pc.restartPolicies, rp) {
+		} else if pc.restartPolicies != nil && !slices.Contains(pc.restartPolicies, rp) {
 			c.add(RuleInvalidRestartPolicy, p.Child("restartPolicy").String(), fmt.Sprintf("restartPolicy %q is not supported here: use %s", rp, strings.Join(pc.restartPolicies, " or ")))
 		}
-	} else if pc.restartPolicies != nil && !contains(pc.restartPolicies, "Always") {
+	} else if pc.restartPolicies != nil && !slices.Contains(pc.restartPolicies, "Always") {
 		c.add(RuleInvalidRestartPolicy, p.Child("restartPolicy").String(), fmt.Sprintf("restartPolicy defaults to Always, which is not supported here: set restartPolicy to %s", strings.Join(pc.restartPolicies, " or ")))
 	}
 
@@ -209,7 +210,7 @@ func validateContainer(c *collector, cm map[string]any, cp *field.Path, volumes 
 	} else if img != strings.TrimSpace(img) {
 		c.add(RuleInvalidValue, cp.Child("image").String(), fmt.Sprintf("image %q must not have leading or trailing whitespace", img))
 	}
-	if pp, ok := getString(cm, "imagePullPolicy"); ok && pp != "" && !contains([]string{"Always", "IfNotPresent", "Never"}, pp) {
+	if pp, ok := getString(cm, "imagePullPolicy"); ok && pp != "" && !slices.Contains([]string{"Always", "IfNotPresent", "Never"}, pp) {
 		c.add(RuleInvalidValue, cp.Child("imagePullPolicy").String(), fmt.Sprintf("imagePullPolicy %q is not supported: use Always, IfNotPresent or Never", pp))
 	}
 
@@ -621,13 +622,4 @@ func validateAnnotationsAt(c *collector, m map[string]string, p *field.Path) {
 	for _, e := range annotationErrs(m, p) {
 		c.add(RuleInvalidAnnotation, e.Field, "annotation "+e.ErrorBody())
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package apivalidate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
@@ -213,7 +214,7 @@ func validatePVC(c *collector, spec map[string]any, p *field.Path) {
 	}
 	for i, m := range modes {
 		s, _ := m.(string)
-		if !contains([]string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}, s) {
+		if !slices.Contains([]string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}, s) {
 			c.add(RuleInvalidValue, p.Child("accessModes").Index(i).String(), fmt.Sprintf("access mode %q is not supported: use ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod", s))
 		}
 	}

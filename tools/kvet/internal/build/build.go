@@ -27,6 +27,8 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Options are the explicit opt-ins that relax kvet's safety rules.
@@ -458,7 +460,7 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	if _, err := kustfile.Find(dir); err == nil {
 		return nil, nil
 	}
-	if !isDir(dir) {
+	if !paths.IsDir(dir) {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
 	var content []byte

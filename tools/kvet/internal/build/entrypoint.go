@@ -12,6 +12,8 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // A target reached through a GitOps entry point (Spec.Entry) is built the
@@ -31,7 +33,7 @@ type entryRoot struct {
 
 // entryRootFile puts the entry point's kustomization into ofs.
 func (b *Builder) entryRootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.File, *entryRoot, error) {
-	if !isDir(dir) {
+	if !paths.IsDir(dir) {
 		return nil, nil, fmt.Errorf("%s is not a directory", dir)
 	}
 	er := &entryRoot{entry: spec.Entry}

@@ -3,7 +3,6 @@ package build
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -49,9 +48,4 @@ func generatedKustomization(dir string, recurse bool) ([]byte, error) {
 		"kind":       "Kustomization",
 		"resources":  files,
 	})
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }

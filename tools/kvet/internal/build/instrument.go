@@ -3,6 +3,7 @@ package build
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/types"
@@ -127,7 +128,7 @@ func instrument(read readFunc, f *kustfile.File, root bool, next func() int, dro
 		}
 	}
 	addedOrigin := false
-	if root && !hasString(k.BuildMetadata, types.OriginAnnotations) {
+	if root && !slices.Contains(k.BuildMetadata, types.OriginAnnotations) {
 		if err := setField(out, "buildMetadata", append(append([]string{}, k.BuildMetadata...), types.OriginAnnotations)); err != nil {
 			return nil, nil, false, err
 		}
@@ -175,15 +176,6 @@ func loadReplacementFile(read readFunc, dir, p string) ([]types.Replacement, err
 		list = []types.Replacement{one}
 	}
 	return list, nil
-}
-
-func hasString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func describePatch(p types.Patch) string {

@@ -20,6 +20,8 @@ import (
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Where each rendered object comes from (its source file) is what kvet's
@@ -86,7 +88,7 @@ func stampTarget(gfs *guardedFS, ofs *overlayFS, files []*kustfile.File) (*origi
 				return nil, false
 			}
 			p := filepath.Join(f.Dir, r)
-			if isDir(p) {
+			if paths.IsDir(p) {
 				continue // a kustomization: in files itself
 			}
 			// Read only what kustomize itself would read: regular files

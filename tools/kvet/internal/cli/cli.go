@@ -134,7 +134,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err := fs.Parse(args); err != nil {
 		return ExitUsage, err
 	}
-	if !validFormat(*output) {
+	if !slices.Contains(report.Formats(), *output) {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want one of %s)", *output, strings.Join(report.Formats(), ", "))
 	}
 	if *k8s != "" {
@@ -222,15 +222,6 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return ExitFindings, nil
 	}
 	return ExitOK, nil
-}
-
-func validFormat(f string) bool {
-	for _, k := range report.Formats() {
-		if k == f {
-			return true
-		}
-	}
-	return false
 }
 
 // loadConfig reads kvet.yaml at root, or the --config file. Either way the

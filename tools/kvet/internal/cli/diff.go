@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/diff"
@@ -44,7 +45,7 @@ func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if *base == "" {
 		return ExitUsage, errors.New("diff needs --base REF")
 	}
-	if !contains(diff.Formats(), *output) {
+	if !slices.Contains(diff.Formats(), *output) {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want one of %s)", *output, strings.Join(diff.Formats(), ", "))
 	}
 	wd, err := os.Getwd()
@@ -126,13 +127,4 @@ func repoPaths(root, baseRoot string, args []string) ([]string, error) {
 		out = append(out, filepath.ToSlash(rel))
 	}
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -9,19 +9,20 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
+	udiff "github.com/aymanbagabas/go-udiff"
 	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Change says what happened to an object or a target.
@@ -169,7 +170,7 @@ func targets(ctx context.Context, opts Options, tree Tree) ([]discover.Target, e
 	var abs []string
 	for _, p := range opts.Paths {
 		d := filepath.Join(tree.Root, filepath.FromSlash(p))
-		if isDir(d) {
+		if paths.IsDir(d) {
 			abs = append(abs, d)
 		}
 	}
@@ -333,32 +334,12 @@ func unified(target string, res report.Resource, a, b string) string {
 		name += res.Namespace + "/"
 	}
 	name += res.Name
-	s, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: splitLines(a), B: splitLines(b),
-		FromFile: "a/" + name, ToFile: "b/" + name,
-		Context: 3,
-	})
+	// Line-level Myers diff (golang.org/x/tools' internal/diff, exported
+	// by go-udiff) with three lines of context, as git shows.
+	d, err := udiff.ToUnified("a/"+name, "b/"+name, a, udiff.Lines(a, b), udiff.DefaultContextLines)
 	if err != nil {
-		// difflib only fails writing to its buffer.
+		// Lines' edits always apply to a; no other error exists.
 		return fmt.Sprintf("(diff unavailable: %v)\n", err)
 	}
-	return s
-}
-
-// splitLines keeps line ends, so the diff reproduces the YAML exactly; an
-// empty side has no lines at all.
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.SplitAfter(s, "\n")
-	if lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	return lines
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
+	return d
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Target is one thing to build.
@@ -108,18 +110,10 @@ func Discover(ctx context.Context, opts Options, paths []string) ([]Target, erro
 	return out, nil
 }
 
-func rel(root, p string) string {
-	r, err := filepath.Rel(root, p)
-	if err != nil {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
-
 func add(byDir map[string]*Target, root, dir string, generated, recurse bool, via string) *Target {
 	t, ok := byDir[dir]
 	if !ok {
-		t = &Target{Dir: dir, Path: rel(root, dir), Generated: generated, Recurse: recurse}
+		t = &Target{Dir: dir, Path: paths.Rel(root, dir), Generated: generated, Recurse: recurse}
 		byDir[dir] = t
 	}
 	if via != "" {
@@ -142,7 +136,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		r := rel(opts.Root, p)
+		r := paths.Rel(opts.Root, p)
 		if d.IsDir() {
 			// Hidden directories and Go test fixtures (testdata) are never
 			// part of what a repository deploys.
@@ -206,7 +200,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) {
 				continue // outside the repository: never followed
 			}
-			if opts.Excluded(rel(opts.Root, dir)) {
+			if opts.Excluded(paths.Rel(opts.Root, dir)) {
 				continue // excluded paths are never targets, whoever names them
 			}
 			fi, err := os.Stat(dir)
@@ -220,7 +214,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 				continue // rendered by its entry-point target, never read as manifests
 			}
 			_, kerr := kustfile.Find(dir)
-			via := rel(opts.Root, m) + "#" + e.via
+			via := paths.Rel(opts.Root, m) + "#" + e.via
 			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, via)
 			t.Flux = t.Flux || e.flux
 			t.rawVia = t.rawVia || !e.substituted
@@ -328,26 +322,15 @@ type gitopsDoc struct {
 		Source  *source  `yaml:"source"`
 		Sources []source `yaml:"sources"`
 		// Argo CD ApplicationSet
-		Generators []generator `yaml:"generators"`
-		Template   struct {
+		gitops.Templating `yaml:",inline"`
+		Generators        []gitops.AppSetGenerator `yaml:"generators"`
+		Template          struct {
 			Spec struct {
 				Source  *source  `yaml:"source"`
 				Sources []source `yaml:"sources"`
 			} `yaml:"spec"`
 		} `yaml:"template"`
 	} `yaml:"spec"`
-}
-
-type generator struct {
-	Git *struct {
-		Directories []struct {
-			Path    string `yaml:"path"`
-			Exclude bool   `yaml:"exclude"`
-		} `yaml:"directories"`
-	} `yaml:"git"`
-	List *struct {
-		Elements []map[string]any `yaml:"elements"`
-	} `yaml:"list"`
 }
 
 func (d *gitopsDoc) via() string {
@@ -377,32 +360,18 @@ func (d *gitopsDoc) entries(root string) []entry {
 			}
 		}
 	case group == "argoproj.io" && d.Kind == "ApplicationSet":
+		// The directories the generated Applications build; a path the
+		// controller cannot fill generates no Application.
 		tmpl := appSources(d.Spec.Template.Spec.Source, d.Spec.Template.Spec.Sources)
-		for _, g := range d.Spec.Generators {
-			if g.Git != nil {
-				var include, exclude []string
-				for _, dir := range g.Git.Directories {
-					if dir.Exclude {
-						exclude = append(exclude, dir.Path)
-					} else {
-						include = append(include, dir.Path)
-					}
+		params, _ := d.Spec.Params(root, d.Spec.Generators)
+		for _, prm := range params {
+			for _, s := range tmpl {
+				dir, err := d.Spec.Fill(s.Path, prm)
+				if err != nil {
+					continue
 				}
-				for _, dir := range gitops.GitDirectories(root, include, exclude) {
-					params := map[string]any{"path": map[string]any{"path": dir, "basename": path.Base(dir)}}
-					for _, s := range tmpl {
-						p := clean(gitops.FillTemplate(s.Path, params))
-						out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
-					}
-				}
-			}
-			if g.List != nil {
-				for _, el := range g.List.Elements {
-					for _, s := range tmpl {
-						p := clean(gitops.FillTemplate(s.Path, el))
-						out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
-					}
-				}
+				p := clean(dir)
+				out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
 			}
 		}
 	}

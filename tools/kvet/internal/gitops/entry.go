@@ -13,14 +13,16 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	yaml3 "go.yaml.in/yaml/v3"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
 
 // Source is a place in the repository: a repository-relative file and a
@@ -104,7 +106,7 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 	if err != nil || (!bytes.Contains(b, []byte(argoGroup)) && !bytes.Contains(b, []byte(fluxKustomizeGroup)) && !bytes.Contains(b, []byte(fluxHelmGroup))) {
 		return nil
 	}
-	relFile := rel(root, file)
+	relFile := paths.Rel(root, file)
 	var out []EntryPoint
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
 	for {
@@ -215,14 +217,6 @@ func clean(p string) string {
 	return c
 }
 
-func rel(root, p string) string {
-	r, err := filepath.Rel(root, p)
-	if err != nil {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
-
 // argoSource is an Argo CD Application source.
 type argoSource struct {
 	RepoURL   string `yaml:"repoURL"`
@@ -286,34 +280,22 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 }
 
 type appSetSpec struct {
-	Generators []struct {
-		Git *struct {
-			RepoURL     string `yaml:"repoURL"`
-			Directories []struct {
-				Path    string `yaml:"path"`
-				Exclude bool   `yaml:"exclude"`
-			} `yaml:"directories"`
-		} `yaml:"git"`
-		List *struct {
-			Elements []map[string]any `yaml:"elements"`
-		} `yaml:"list"`
-	} `yaml:"generators"`
-	// Template is kept as a node: parameters are substituted in its text.
+	Templating `yaml:",inline"`
+	Generators []AppSetGenerator `yaml:"generators"`
+	// Template is kept as a node: parameters are filled in its strings.
 	Template yaml3.Node `yaml:"template"`
 }
 
 // entries expands the git directory and list generators into the
-// Applications they produce, each with the template's parameters filled in.
+// Applications they produce, each with the template's parameters filled
+// in. A parameter set the controller cannot fill the template with
+// generates no Application, as in the controller.
 func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 	if s.Template.Kind == 0 {
 		return nil
 	}
-	tmpl, err := yaml3.Marshal(&s.Template)
-	if err != nil {
-		return nil
-	}
-	var params []map[string]any
 	var out []EntryPoint
+	var gens []AppSetGenerator
 	for _, g := range s.Generators {
 		if g.Git != nil && !base.Repo.IsThisURL(g.Git.RepoURL) {
 			// Its directories are in another repository: nothing to expand here.
@@ -322,26 +304,14 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			out = append(out, e)
 			continue
 		}
-		if g.Git != nil {
-			var include, exclude []string
-			for _, d := range g.Git.Directories {
-				if d.Exclude {
-					exclude = append(exclude, d.Path)
-				} else {
-					include = append(include, d.Path)
-				}
-			}
-			for _, dir := range GitDirectories(root, include, exclude) {
-				params = append(params, map[string]any{
-					"path": map[string]any{"path": dir, "basename": path.Base(dir)},
-				})
-			}
-		}
-		if g.List != nil {
-			params = append(params, g.List.Elements...)
-		}
+		gens = append(gens, g)
 	}
+	params, _ := s.Params(root, gens)
 	for _, p := range params {
+		n, err := s.FillNode(&s.Template, p)
+		if err != nil {
+			continue
+		}
 		var app struct {
 			Metadata struct {
 				Name      string `yaml:"name"`
@@ -349,7 +319,7 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			} `yaml:"metadata"`
 			Spec argoAppSpec `yaml:"spec"`
 		}
-		if err := yaml3.Unmarshal([]byte(FillTemplate(string(tmpl), p)), &app); err != nil {
+		if err := n.Decode(&app); err != nil {
 			continue
 		}
 		b := base
@@ -360,74 +330,33 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 }
 
 // GitDirectories expands an ApplicationSet git directory generator over
-// the repository (taken to be the generator's repoURL): excludes win over
-// includes whatever their order, as in Argo CD.
+// the repository (taken to be the generator's repoURL) as Argo CD's repo
+// server and generator do: every directory of the tree except the root,
+// hidden ones and everything under them, and symlinks (walkDirectoryTree);
+// kept when an include pattern matches its repository path with path.Match
+// and no exclude pattern does, whatever their order (filterPaths).
 func GitDirectories(root string, include, exclude []string) []string {
-	set := map[string]bool{}
-	for _, pat := range include {
-		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
-		for _, m := range matches {
-			if fi, err := os.Stat(m); err == nil && fi.IsDir() && !strings.HasPrefix(filepath.Base(m), ".") {
-				set[rel(root, m)] = true
-			}
+	match := func(pats []string, p string) bool {
+		return slices.ContainsFunc(pats, func(pat string) bool {
+			ok, _ := path.Match(pat, p)
+			return ok
+		})
+	}
+	var out []string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || p == root {
+			return nil // an unreadable directory lists nothing
 		}
-	}
-	for _, pat := range exclude {
-		matches, _ := filepath.Glob(filepath.Join(root, filepath.FromSlash(pat)))
-		for _, m := range matches {
-			delete(set, rel(root, m))
+		if strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
 		}
-	}
-	out := make([]string, 0, len(set))
-	for k := range set {
-		out = append(out, k)
-	}
+		if r := paths.Rel(root, p); match(include, r) && !match(exclude, r) {
+			out = append(out, r)
+		}
+		return nil
+	})
 	slices.Sort(out)
 	return out
-}
-
-var tmplRE = regexp.MustCompile(`\{\{-?\s*\.?([A-Za-z0-9_.\[\]]+)\s*-?\}\}`)
-
-// FillTemplate substitutes ApplicationSet parameters, in both the fasttemplate
-// ({{path.basename}}) and the Go template ({{ .path.basename }}) forms.
-// Parameters it does not know are left as they are.
-func FillTemplate(s string, params map[string]any) string {
-	return tmplRE.ReplaceAllStringFunc(s, func(m string) string {
-		key := tmplRE.FindStringSubmatch(m)[1]
-		if v, ok := param(params, key); ok {
-			return v
-		}
-		return m
-	})
-}
-
-func param(params map[string]any, key string) (string, bool) {
-	if v, ok := params[key]; ok {
-		if _, isMap := v.(map[string]any); !isMap {
-			return fmt.Sprint(v), true
-		}
-	}
-	var cur any = params
-	for _, k := range strings.Split(key, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return "", false
-		}
-		if cur, ok = m[k]; !ok {
-			return "", false
-		}
-	}
-	if m, isMap := cur.(map[string]any); isMap {
-		// {{path}} in the flat (fasttemplate) form is the path itself.
-		if p, ok := m["path"].(string); ok {
-			return p, true
-		}
-		return "", false
-	}
-	if cur == nil {
-		return "", false
-	}
-	return fmt.Sprint(cur), true
 }
 
 // fluxNotRendered says why a Flux Kustomization is not rendered from this

@@ -15,6 +15,7 @@ import (
 
 	yaml3 "go.yaml.in/yaml/v3"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
@@ -86,7 +87,7 @@ func (r *Repo) load() {
 			if err != nil {
 				return nil
 			}
-			rp := rel(r.root, p)
+			rp := paths.Rel(r.root, p)
 			if d.IsDir() {
 				if p != r.root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || r.excluded(rp)) {
 					return filepath.SkipDir

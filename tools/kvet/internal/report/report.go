@@ -70,6 +70,13 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Source   Source   `json:"source"`
 
+	// Pointer is the field the finding is about as JSON-pointer tokens
+	// (RFC 6901, unescaped) inside the rendered object: for unknown-field
+	// the unknown key itself, which Path (the object holding it) does not
+	// name. Source lines are looked up by it; Path is only its readable
+	// form. nil when the check named the field by its readable path only.
+	Pointer []string `json:"-"`
+
 	// order is the position of the resource in the target's rendered output
 	// (-1 for target-level findings); it keeps the report in object order.
 	order int

@@ -76,7 +76,7 @@ func clusterViews(root string, results []built) []*Cluster {
 			continue
 		}
 		for _, o := range b.result.Objects {
-			for _, j := range entries[entryKey(rel(root, o.Source.File), o.Resource.Kind, o.Resource.Name)] {
+			for _, j := range entries[entryKey(repoPath(root, o.Source.File), o.Resource.Kind, o.Resource.Name)] {
 				uf.union(i, j)
 			}
 		}
@@ -184,7 +184,7 @@ func decodeObjects(root string, b built) []Object {
 		}
 		slim(body)
 		out = append(out, Object{Index: o.Index, Resource: o.Resource, Body: body,
-			Source: report.Source{File: rel(root, o.Source.File), Line: o.Source.Line}})
+			Source: report.Source{File: repoPath(root, o.Source.File), Line: o.Source.Line}})
 	}
 	return out
 }

@@ -19,7 +19,7 @@ func dependsOn(opts Options, results []built, views []*Cluster) []report.Finding
 		if err != nil {
 			continue
 		}
-		r := rel(opts.Root, abs)
+		r := repoPath(opts.Root, abs)
 		if r == "." {
 			prefixes = nil
 			break

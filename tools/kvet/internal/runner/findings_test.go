@@ -72,6 +72,18 @@ func TestFindings(t *testing.T) {
 			},
 		},
 		{
+			// The schema library's own pointer tokens: a key holding "/" or "."
+			// is one field (kubeconform's joined path split it in two), and an
+			// unknown field's line is the misspelt key whatever its name holds.
+			name:    "keys with slashes and dots point at their own line",
+			fixture: "pointer-keys",
+			want: []got{
+				{".", E, "schema", "invalid-type", deploy, `spec.template.spec.nodeSelector["example.com/pool"]`, "deploy.yaml:16"},
+				{".", E, "schema", "unknown-field", deploy, "spec.template.spec.containers[web]", "deploy.yaml:31"},
+			},
+			messages: [][]string{{"got number, want string"}, {"unknown field imagePullPolicyy, ports.http in"}},
+		},
+		{
 			name:    "CRD in the same target: wrong type and missing required field",
 			fixture: "crd-in-tree",
 			want: []got{

@@ -24,6 +24,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
@@ -87,6 +88,16 @@ type built struct {
 	// encoded holds the objects as JSON once the build is compacted
 	// (compact.go): the rendered trees are dropped, memory stays bounded.
 	encoded []encodedObject
+}
+
+// repoPath is a file as findings name it: relative to the repository root,
+// or, for a file outside the repository (which kvet refuses to read), its
+// own path, so that it never reads as a file of the repository.
+func repoPath(root, p string) string {
+	if !paths.Inside(root, p) {
+		return filepath.ToSlash(p)
+	}
+	return paths.Rel(root, p)
 }
 
 // Run validates and returns the report. The error is for kvet itself
@@ -249,18 +260,6 @@ func firstFrames(stack []byte) string {
 	return strings.Join(lines, "\n")
 }
 
-// rel makes a path repository-relative with "/" separators.
-func rel(root, p string) string {
-	if p == "" || !filepath.IsAbs(p) {
-		return filepath.ToSlash(p)
-	}
-	r, err := filepath.Rel(root, p)
-	if err != nil || strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
-
 // fullRun: every target of the repository is checked (no narrowing, the
 // repository root among the paths).
 func fullRun(opts Options) bool {
@@ -285,10 +284,10 @@ func componentPatches(root string, results []built) (matched, misses map[report.
 			continue
 		}
 		for _, m := range b.result.Matched {
-			matched[report.Source{File: rel(root, m.File), Line: m.Line}] = true
+			matched[report.Source{File: repoPath(root, m.File), Line: m.Line}] = true
 		}
 		for _, m := range b.result.ComponentMisses {
-			misses[report.Source{File: rel(root, m.File), Line: m.Line}] = true
+			misses[report.Source{File: repoPath(root, m.File), Line: m.Line}] = true
 		}
 	}
 	return matched, misses
@@ -309,7 +308,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	rep.Notes = res.Notes
 	for _, f := range res.Findings {
 		f.Target = t.Path
-		f.Source.File = rel(opts.Root, f.Source.File)
+		f.Source.File = repoPath(opts.Root, f.Source.File)
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
@@ -333,7 +332,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			continue
 		}
 		objs = append(objs, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
-			Source: report.Source{File: rel(opts.Root, o.Source.File), Line: o.Source.Line}})
+			Source: report.Source{File: repoPath(opts.Root, o.Source.File), Line: o.Source.Line}})
 	}
 	byIndex := map[int]Object{}
 	for _, o := range objs {
@@ -348,8 +347,12 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			if f.Source.File == "" {
 				f.Source = o.Source
 				origin := sourcemap.Object{Body: o.Body, File: filepath.Join(opts.Root, filepath.FromSlash(o.Source.File)), Line: o.Source.Line}
-				if src, ok := sm.Locate(origin, sourcePath(f)); ok && o.Source.File != "" {
-					f.Source = report.Source{File: rel(opts.Root, src.File), Line: src.Line}
+				ptr := f.Pointer
+				if ptr == nil {
+					ptr = sourcemap.Pointer(o.Body, f.Path)
+				}
+				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
+					f.Source = report.Source{File: repoPath(opts.Root, src.File), Line: src.Line}
 				}
 			}
 		}
@@ -463,7 +466,7 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 		}
 		if v != nil {
 			findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckBuild,
-				Rule: v.Rule, Message: "CRD file " + v.Message, Source: report.Source{File: rel(root, p), Line: v.Line}}.WithOrder(-1))
+				Rule: v.Rule, Message: "CRD file " + v.Message, Source: report.Source{File: repoPath(root, p), Line: v.Line}}.WithOrder(-1))
 			return nil
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
@@ -475,7 +478,7 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 			}
 			if err != nil {
 				findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckSchema,
-					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: rel(root, p)}}.WithOrder(-1))
+					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: repoPath(root, p)}}.WithOrder(-1))
 				break
 			}
 			// CRD files are applied as they are (kubectl apply -f): read
@@ -487,13 +490,13 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 			}
 			var jm map[string]any
 			if json.Unmarshal(js, &jm) == nil && jm["kind"] == crdKind {
-				out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
+				out = append(out, schema.CRD{Object: jm, Origin: repoPath(root, p)})
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read CRD directory %s: %w", rel(root, dir), err)
+		return nil, nil, fmt.Errorf("read CRD directory %s: %w", repoPath(root, dir), err)
 	}
 	return out, findings, nil
 }

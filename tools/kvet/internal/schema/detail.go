@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,17 +21,8 @@ import (
 // kubeconform reports only the first level of a jsonschema error tree: two
 // problems in the same list item (a container with no name and an unknown
 // field) come back as one "validation failed" at the item, which names
-// neither. For such grouped errors kvet validates the object again with
-// the same schema file and reports the leaves of the tree.
-
-// grouped reports whether a kubeconform message is a group of causes.
-func grouped(msg string) bool {
-	switch msg {
-	case "validation failed", "'allOf' failed", "'anyOf' failed":
-		return true
-	}
-	return strings.HasPrefix(msg, "'oneOf' failed")
-}
+// neither. kvet validates an invalid object again with the same schema
+// file and reports the leaves of the tree.
 
 type detailer struct {
 	dir     string
@@ -66,39 +58,57 @@ func (d *detailer) schema(apiVersion, kind string) (*jsonschema.Schema, error) {
 	return s, nil
 }
 
-// expand replaces grouped errors by their leaves; on any trouble it keeps
+// leaf is one schema error: the field as JSON-pointer tokens of the
+// instance, the library's message, and for additional properties the
+// names of the unknown fields.
+type leaf struct {
+	tokens []string
+	msg    string
+	fields []string
+}
+
+// expand returns the leaves of the object's error tree, with the field as
+// the library's own tokens. kubeconform joins them into a string without
+// escaping them (a key holding "/" reads as two keys) and names unknown
+// fields only inside its message, so kvet validates the object again with
+// the same schema file; only when that fails does it fall back to
 // kubeconform's errors as they are.
-func (d *detailer) expand(apiVersion, kind string, js []byte, errs []validator.ValidationError) []validator.ValidationError {
-	need := false
+func (d *detailer) expand(apiVersion, kind string, js []byte, errs []validator.ValidationError) []leaf {
+	if out := d.leaves(apiVersion, kind, js); len(out) > 0 {
+		return out
+	}
+	out := make([]leaf, 0, len(errs))
 	for _, e := range errs {
-		need = need || grouped(e.Msg)
+		var tokens []string
+		if p := strings.TrimPrefix(e.Path, "/"); p != "" {
+			tokens = strings.Split(p, "/")
+		}
+		out = append(out, leaf{tokens: tokens, msg: e.Msg})
 	}
-	if !need {
-		return errs
-	}
+	return out
+}
+
+func (d *detailer) leaves(apiVersion, kind string, js []byte) []leaf {
 	s, err := d.schema(apiVersion, kind)
 	if err != nil {
-		return errs
+		return nil
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
 	if err != nil {
-		return errs
+		return nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(s.Validate(inst), &ve) {
-		return errs
+		return nil
 	}
-	var out []validator.ValidationError
+	var out []leaf
 	leaves(ve, &out)
-	if len(out) == 0 {
-		return errs
-	}
 	return out
 }
 
 var printer = message.NewPrinter(language.English)
 
-func leaves(e *jsonschema.ValidationError, out *[]validator.ValidationError) {
+func leaves(e *jsonschema.ValidationError, out *[]leaf) {
 	causes := e.Causes
 	switch e.ErrorKind.(type) {
 	case *kind.AnyOf, *kind.OneOf:
@@ -121,22 +131,15 @@ func leaves(e *jsonschema.ValidationError, out *[]validator.ValidationError) {
 		causes = nil
 	}
 	if len(causes) == 0 {
-		*out = append(*out, validator.ValidationError{
-			Path: pointer(e.InstanceLocation),
-			Msg:  e.ErrorKind.LocalizedString(printer),
-		})
+		l := leaf{tokens: slices.Clone(e.InstanceLocation), msg: e.ErrorKind.LocalizedString(printer)}
+		if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+			// In the instance's map order: sorted, so the finding is stable.
+			l.fields = slices.Sorted(slices.Values(ap.Properties))
+		}
+		*out = append(*out, l)
 		return
 	}
 	for _, c := range causes {
 		leaves(c, out)
 	}
-}
-
-func pointer(loc []string) string {
-	var b strings.Builder
-	for _, s := range loc {
-		b.WriteByte('/')
-		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1"))
-	}
-	return b.String()
 }

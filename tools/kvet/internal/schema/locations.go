@@ -11,6 +11,7 @@ import (
 	"text/template"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
 
@@ -130,7 +131,7 @@ func (v *Validator) useSchemaLocations(locs []SchemaLocation) ([]report.Finding,
 				findings = append(findings, report.Finding{
 					Severity: report.SeverityError, Check: report.CheckSchema, Rule: "schema-location",
 					Resource: report.Resource{APIVersion: apiVersion, Kind: kind},
-					Message:  fmt.Sprintf("schema location %s: %s %s", loc.Name, rel(loc.Root, p), msg),
+					Message:  fmt.Sprintf("schema location %s: %s %s", loc.Name, relOrBase(loc.Root, p), msg),
 				})
 				break
 			}
@@ -143,17 +144,18 @@ func (v *Validator) useSchemaLocations(locs []SchemaLocation) ([]report.Finding,
 			if err := v.write(apiVersion, kind, b); err != nil {
 				return nil, fmt.Errorf("schema location %s: %w", loc.Name, err)
 			}
-			v.known[key] = known{source: "schema location " + loc.Name + ": " + rel(loc.Root, p)}
+			v.known[key] = known{source: "schema location " + loc.Name + ": " + relOrBase(loc.Root, p)}
 			break
 		}
 	}
 	return findings, nil
 }
 
-// rel names p relative to root for messages (no machine path in output).
-func rel(root, p string) string {
-	if r, err := filepath.Rel(root, p); err == nil && !strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(r)
+// relOrBase names p relative to the schema location's root for messages,
+// or by its base name when outside it (no machine path in output).
+func relOrBase(root, p string) string {
+	if paths.Inside(root, p) {
+		return paths.Rel(root, p)
 	}
 	return filepath.Base(p)
 }

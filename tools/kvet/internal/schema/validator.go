@@ -472,11 +472,15 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		if len(res.ValidationErrors) == 0 {
 			out = append(out, schemaFinding(obj, "schema-invalid", "", res.Err.Error()))
 		}
-		for _, ve := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
-			rule, msg := classify(ve.Msg)
-			p := readablePath(obj.Body, ve.Path)
-			text := describe(rule, p, msg)
-			f := schemaFinding(obj, rule, p, text)
+		for _, l := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
+			rule, msg := classify(l.msg)
+			p := readablePath(obj.Body, l.tokens)
+			f := schemaFinding(obj, rule, p, describe(rule, p, msg))
+			f.Pointer = l.tokens
+			if rule == "unknown-field" && len(l.fields) > 0 {
+				// The line to edit is the misspelt key, not its object.
+				f.Pointer = append(slices.Clone(l.tokens), l.fields[0])
+			}
 			if rule == "unknown-field" && k.source != "" {
 				// An old bundled CRD and a typo look the same: say which.
 				f.Message += " (schema: " + k.source + ")"
@@ -534,7 +538,7 @@ func describe(rule, p, msg string) string {
 		for _, n := range names {
 			fields = append(fields, n[1])
 		}
-		// kubeconform lists them in map order: sort, so that the same
+		// The library lists them in map order: sort, so that the same
 		// defect reached through two targets is one finding.
 		slices.Sort(fields)
 		return fmt.Sprintf("unknown field %s in %s: the API server rejects fields its schema does not define; check the spelling and indentation", strings.Join(fields, ", "), where)
@@ -546,16 +550,12 @@ func describe(rule, p, msg string) string {
 	return fmt.Sprintf("invalid value at %s: %s", where, msg)
 }
 
-// readablePath turns a JSON pointer into spec.containers[web].image,
+// readablePath turns JSON-pointer tokens into spec.containers[web].image,
 // naming list items by their name field when they have one.
-func readablePath(body map[string]any, pointer string) string {
+func readablePath(body map[string]any, tokens []string) string {
 	var b strings.Builder
 	var cur any = body
-	for _, seg := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		if seg == "" {
-			continue
-		}
-		seg = strings.ReplaceAll(strings.ReplaceAll(seg, "~1", "/"), "~0", "~")
+	for _, seg := range tokens {
 		switch c := cur.(type) {
 		case []any:
 			i, err := strconv.Atoi(seg)
@@ -574,12 +574,12 @@ func readablePath(body map[string]any, pointer string) string {
 			fmt.Fprintf(&b, "[%d]", i)
 			cur = c[i]
 		default:
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			if strings.ContainsAny(seg, "./[]") {
+			switch {
+			case strings.ContainsAny(seg, "./[]"):
 				fmt.Fprintf(&b, "[%q]", seg)
-			} else {
+			case b.Len() > 0:
+				b.WriteString("." + seg)
+			default:
 				b.WriteString(seg)
 			}
 			if m, ok := c.(map[string]any); ok {

@@ -124,15 +124,41 @@ func pointer(segs []segment) []string {
 	return out
 }
 
-// parsePointer splits a JSON pointer (/spec/template/0) into tokens.
-func parsePointer(p string) []string {
-	p = strings.TrimPrefix(p, "/")
-	if p == "" {
+// Pointer turns kvet's readable path (spec.containers[web].image) into
+// JSON-pointer tokens of the rendered object body, for findings whose check
+// names the field only by its readable path (Rego policies, the API
+// server's Go-side rules).
+func Pointer(body map[string]any, readable string) []string {
+	if readable == "" {
 		return nil
 	}
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		parts[i] = strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+	return pointer(resolve(body, parsePath(readable)))
+}
+
+// segments walks the rendered object along JSON-pointer tokens: a token
+// on a list is an item, named by its name field when it has one, so that
+// patches that list the item elsewhere are matched by name.
+func segments(body map[string]any, tokens []string) []segment {
+	out := make([]segment, len(tokens))
+	var cur any = body
+	for i, tok := range tokens {
+		s := segment{key: tok, index: -1}
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[tok]
+		case []any:
+			cur = nil
+			if n, err := strconv.Atoi(tok); err == nil && n >= 0 && n < len(c) {
+				s.index, s.item, s.bracket = n, true, true
+				if m, ok := c[n].(map[string]any); ok {
+					s.name, _ = m["name"].(string)
+				}
+				cur = c[n]
+			}
+		default:
+			cur = nil
+		}
+		out[i] = s
 	}
-	return parts
+	return out
 }

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/go-openapi/jsonpointer"
 	yaml3 "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/kustomize/api/types"
@@ -197,14 +198,14 @@ type ident struct {
 	labels, annotations     map[string]string
 }
 
-// Locate returns the file and line to edit for the field at path (kvet's
-// readable path; empty for the object itself). ok is false when the
-// object's origin is unknown.
-func (m *Map) Locate(o Object, path string) (src report.Source, ok bool) {
+// Locate returns the file and line to edit for the field at ptr (JSON-
+// pointer tokens inside the rendered object; none for the object itself).
+// ok is false when the object's origin is unknown.
+func (m *Map) Locate(o Object, ptr []string) (src report.Source, ok bool) {
 	if o.File == "" {
 		return src, false
 	}
-	segs := resolve(o.Body, parsePath(path))
+	segs := segments(o.Body, ptr)
 	id := identOf(o.Body)
 	owner := m.owner(o.File)
 	kf, generated := m.kfile[o.File]
@@ -435,7 +436,11 @@ func (e *edit) locate(segs []segment, body map[string]any) (line int, ok, inside
 			if o.op == "test" {
 				continue
 			}
-			have := parsePointer(o.path)
+			p, err := jsonpointer.New(o.path)
+			if err != nil {
+				continue // kustomize refuses the patch
+			}
+			have := p.DecodedTokens()
 			switch {
 			case prefix(have, want):
 				// The operation writes (or removes) the field or a parent.

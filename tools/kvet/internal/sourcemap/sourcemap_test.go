@@ -96,7 +96,7 @@ func TestLocate(t *testing.T) {
 		t.Run(tt.object+" "+tt.path, func(t *testing.T) {
 			o, ok := objs[tt.object]
 			require.True(t, ok, "object %s not rendered", tt.object)
-			src, ok := m.Locate(o, tt.path)
+			src, ok := m.Locate(o, Pointer(o.Body, tt.path))
 			require.True(t, ok)
 			rel, err := filepath.Rel(tree, src.File)
 			require.NoError(t, err)
@@ -124,7 +124,7 @@ func TestParsePath(t *testing.T) {
 
 func TestUnknownOrigin(t *testing.T) {
 	m := New(t.TempDir())
-	_, ok := m.Locate(Object{Body: map[string]any{"kind": "X"}}, "spec")
+	_, ok := m.Locate(Object{Body: map[string]any{"kind": "X"}}, []string{"spec"})
 	assert.False(t, ok)
 }
 
@@ -139,10 +139,40 @@ func TestRenderUnchanged(t *testing.T) {
 	objs, dir := buildTarget(t, "testdata/tree/overlays/prod")
 	m := New(dir)
 	for _, o := range objs {
-		_, _ = m.Locate(o, "spec.template.spec.containers[web].image")
+		_, _ = m.Locate(o, []string{"spec", "template", "spec", "containers", "0", "image"})
 		annos, _ := o.Body["metadata"].(map[string]any)["annotations"].(map[string]any)
 		for k := range annos {
 			assert.NotContains(t, k, "config.kubernetes.io", "built objects carry no build annotations")
 		}
+	}
+}
+
+// TestLocateKeysWithSlashAndTilde: JSON-pointer tokens name keys that hold
+// "/", "." or "~" exactly, in the resource and in JSON6902 paths
+// (example.com~1owner).
+func TestLocateKeysWithSlashAndTilde(t *testing.T) {
+	tree, err := filepath.Abs("testdata/keys")
+	require.NoError(t, err)
+	objs, dir := buildTarget(t, "testdata/keys")
+	m := New(dir)
+	o := objs["Deployment/web"]
+	tests := []struct {
+		ptr      []string
+		readable string
+		want     string
+	}{
+		{[]string{"metadata", "annotations", "example.com/tier"}, `metadata.annotations["example.com/tier"]`, "deploy.yaml:6"},
+		{[]string{"metadata", "annotations", "example.com/owner"}, `metadata.annotations["example.com/owner"]`, "kustomization.yaml:10"},
+		{[]string{"spec", "template", "spec", "nodeSelector", "kubernetes.io/os"}, `spec.template.spec.nodeSelector["kubernetes.io/os"]`, "deploy.yaml:17"},
+		{[]string{"spec", "template", "spec", "nodeSelector", "pool~blue"}, "spec.template.spec.nodeSelector.pool~blue", "kustomization.yaml:13"},
+		{[]string{"spec", "template", "spec", "containers", "0", "image"}, "spec.template.spec.containers[web].image", "deploy.yaml:20"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.ptr, Pointer(o.Body, tt.readable), tt.readable)
+		src, ok := m.Locate(o, tt.ptr)
+		require.True(t, ok)
+		rel, err := filepath.Rel(tree, src.File)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, fmt.Sprintf("%s:%d", filepath.ToSlash(rel), src.Line), tt.readable)
 	}
 }
