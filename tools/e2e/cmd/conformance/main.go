@@ -13,7 +13,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -41,6 +40,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/example/gitops-go-stack/tools/e2e/internal/catalog"
 	"github.com/example/gitops-go-stack/tools/e2e/internal/cluster"
 )
 
@@ -271,30 +271,6 @@ func corpusTargets(o options) ([]string, error) {
 	return out, err
 }
 
-// --- catalog -----------------------------------------------------------------
-
-func catalogCRDs(o options) ([]map[string]any, error) {
-	f, err := os.Open(filepath.Join(o.repo, "tools/kvet/internal/schema/bundled/data/catalog.json.gz"))
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	var cat struct {
-		CRDs []map[string]any `json:"crds"`
-	}
-	if err := json.NewDecoder(zr).Decode(&cat); err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	return cat.CRDs, nil
-}
-
 // --- the run -------------------------------------------------------------------
 
 func run(o options) (int, error) {
@@ -327,7 +303,7 @@ func run(o options) (int, error) {
 		}
 		logf("corpus: %d targets, %d objects rendered", len(ct), len(co))
 	}
-	cat, err := catalogCRDs(o)
+	cat, err := catalog.CRDs(o.repo)
 	if err != nil {
 		return 0, err
 	}
@@ -361,19 +337,9 @@ func run(o options) (int, error) {
 
 	// CRDs: the catalog's, then those among the rendered objects (their own
 	// verdict is taken like any object's, then the accepted ones are created).
-	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	installed := 0
-	var crdNames []string
-	for _, c := range cat {
-		u := &unstructured.Unstructured{Object: untrim(c)}
-		_, err := dyn.Resource(crdGVR).Create(ctx, u, metav1.CreateOptions{FieldValidation: "Strict"})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			problems = append(problems, fmt.Sprintf("catalog CRD %s rejected by the server: %v", u.GetName(), err))
-			continue
-		}
-		installed++
-		crdNames = append(crdNames, u.GetName())
-	}
+	crdNames, catProblems := catalog.Install(ctx, dyn, cat)
+	problems = append(problems, catProblems...)
+	installed := len(crdNames)
 	logf("catalog: %d of %d CRDs installed", installed, len(cat))
 	var crdObjs, rest []*object
 	for _, ob := range objs {
@@ -387,12 +353,12 @@ func run(o options) (int, error) {
 		dryRun(ctx, dyn, mapper, ob)
 		if ob.ServerErr == "" {
 			u := &unstructured.Unstructured{Object: ob.obj}
-			if _, err := dyn.Resource(crdGVR).Create(ctx, u.DeepCopy(), metav1.CreateOptions{}); err == nil {
+			if _, err := dyn.Resource(catalog.CRDGVR).Create(ctx, u.DeepCopy(), metav1.CreateOptions{}); err == nil {
 				crdNames = append(crdNames, u.GetName())
 			}
 		}
 	}
-	if err := waitEstablished(ctx, dyn, crdNames); err != nil {
+	if err := catalog.WaitEstablished(ctx, dyn, crdNames); err != nil {
 		problems = append(problems, err.Error())
 	}
 	cached.Invalidate()
@@ -440,68 +406,6 @@ func run(o options) (int, error) {
 	return report(o, objs, problems, time.Since(start))
 }
 
-// untrim makes a catalog CRD installable again: the bundled catalog keeps
-// only served versions and drops the storage flags, and the API server needs
-// exactly one storage version.
-func untrim(c map[string]any) map[string]any {
-	c = deepCopy(c)
-	versions, _, _ := unstructured.NestedSlice(c, "spec", "versions")
-	storage := -1
-	for i, v := range versions {
-		vm, _ := v.(map[string]any)
-		if s, _ := vm["storage"].(bool); s {
-			storage = i
-		}
-	}
-	if storage < 0 && len(versions) > 0 {
-		// Prefer a version without "alpha"/"beta" in its name, else the first.
-		storage = 0
-		for i, v := range versions {
-			vm, _ := v.(map[string]any)
-			name, _ := vm["name"].(string)
-			if !strings.Contains(name, "alpha") && !strings.Contains(name, "beta") {
-				storage = i
-				break
-			}
-		}
-		for i, v := range versions {
-			vm, _ := v.(map[string]any)
-			vm["storage"] = i == storage
-		}
-		_ = unstructured.SetNestedSlice(c, versions, "spec", "versions")
-	}
-	return c
-}
-
-func waitEstablished(ctx context.Context, dyn dynamic.Interface, names []string) error {
-	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	deadline := time.Now().Add(60 * time.Second)
-	for _, n := range names {
-		for {
-			u, err := dyn.Resource(crdGVR).Get(ctx, n, metav1.GetOptions{})
-			if err == nil && established(u) {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("CRD %s not established after 60s", n)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	return nil
-}
-
-func established(u *unstructured.Unstructured) bool {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		cm, _ := c.(map[string]any)
-		if cm["type"] == "Established" && cm["status"] == "True" {
-			return true
-		}
-	}
-	return false
-}
-
 // dryRun server-side applies one object with dryRun=All and
 // fieldValidation=Strict and records the server's error, if any.
 func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, ob *object) {
@@ -516,7 +420,7 @@ func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, 
 		ob.NotServed = meta.IsNoMatchError(err)
 		return
 	}
-	body := deepCopy(ob.obj)
+	body := catalog.DeepCopy(ob.obj)
 	md, _ := body["metadata"].(map[string]any)
 	if md != nil {
 		delete(md, "managedFields")
@@ -552,13 +456,6 @@ func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, 
 	if err != nil {
 		ob.ServerErr = err.Error()
 	}
-}
-
-func deepCopy(m map[string]any) map[string]any {
-	b, _ := json.Marshal(m)
-	var out map[string]any
-	_ = json.Unmarshal(b, &out)
-	return out
 }
 
 // --- report ---------------------------------------------------------------------
