@@ -10,6 +10,12 @@
 # conformance corpus (tools/e2e/corpus), and compares the server's verdict
 # with kvet's schema verdict. Fails on any object the server rejects and
 # kvet accepts, and on any corpus object whose declared expectation is wrong.
+#
+# Then it builds the real Flux kustomize-controller (pinned in
+# tools/e2e/kustomize-controller), reconciles every Flux entry point of the
+# repository (clusters/*) and of the Flux corpus (tools/e2e/flux-corpus) with
+# it, and compares Ready and status.inventory with kvet's verdict and render
+# (tools/e2e/cmd/flux). Fails on any disagreement.
 
 GO        ?= go
 E2E_CACHE ?= .cache/e2e
@@ -25,6 +31,9 @@ E2E_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(E2E_K8S) \
 e2e: build e2e-bins
 	cd tools/e2e && $(GO) build -o ../../$(E2E_BIN)/conformance ./cmd/conformance
 	./$(E2E_BIN)/conformance -repo . -kvet $(BIN) -bin $(E2E_BIN)
+	cd tools/e2e && $(GO) build -o ../../$(E2E_BIN)/flux-conformance ./cmd/flux
+	./$(E2E_BIN)/flux-conformance -repo . -kvet $(BIN) -bin $(E2E_BIN) \
+		-controller-crds "$$(cd tools/e2e/kustomize-controller && $(GO) list -m -f '{{.Dir}}' github.com/fluxcd/kustomize-controller)/config/crd/bases"
 
 e2e-bins: $(E2E_BIN)/kube-apiserver $(E2E_BIN)/etcd $(E2E_BIN)/kustomize-controller
 

@@ -79,14 +79,20 @@ func (k objID) String() string {
 	return fmt.Sprintf("%s/%s %s/%s", g, k.kind, k.namespace, k.name)
 }
 
-// parseInventoryID reads a cli-utils object id: namespace_name_group_kind,
-// with ":" written as "__" (RBAC names).
+// parseInventoryID reads a cli-utils object id (ParseObjMetadata):
+// namespace_name_group_kind, the name's ":" written as "__" (RBAC names).
 func parseInventoryID(id string) (objID, bool) {
-	parts := strings.Split(strings.ReplaceAll(id, "__", ":"), "_")
-	if len(parts) != 4 {
+	ns, rest, ok := strings.Cut(id, "_")
+	i := strings.LastIndex(rest, "_")
+	if !ok || i < 0 {
 		return objID{}, false
 	}
-	return objID{namespace: parts[0], name: parts[1], group: parts[2], kind: parts[3]}, true
+	kind, rest := rest[i+1:], rest[:i]
+	j := strings.LastIndex(rest, "_")
+	if j < 0 {
+		return objID{}, false
+	}
+	return objID{group: rest[j+1:], kind: kind, namespace: ns, name: strings.ReplaceAll(rest[:j], "__", ":")}, true
 }
 
 func compare(ctx context.Context, en *env, g *group, e *entry) *result {

@@ -30,8 +30,8 @@ import (
 
 type options struct {
 	repo, kvet, binDir, corpus, controllerCRDs, workDir, resultsFile string
-	timeout                                                         time.Duration
-	keep, corpusOnly                                                bool
+	timeout                                                          time.Duration
+	keep, corpusOnly                                                 bool
 }
 
 func main() {
