@@ -31,7 +31,6 @@ type result struct {
 	Target     string   `json:"target"`
 	Submitted  bool     `json:"submittedByHarness"`
 	KvetFatal  []string `json:"kvetErrors,omitempty"`
-	KvetAdvice []string `json:"kvetAdvisory,omitempty"`
 	Ready      string   `json:"ready"`
 	Reason     string   `json:"reason,omitempty"`
 	Message    string   `json:"message,omitempty"`
@@ -42,7 +41,8 @@ type result struct {
 	OnlyKvet   []string `json:"onlyInKvet,omitempty"`
 	Equal      int      `json:"contentEqual"`
 	Diffs      []string `json:"contentDiffs,omitempty"`
-	Verdict    string   `json:"verdict"` // agree or disagree
+	Known      []string `json:"knownDifferences,omitempty"`
+	Verdict    string   `json:"verdict"` // agree, known (only listed differences) or disagree
 	Why        []string `json:"why,omitempty"`
 }
 
@@ -95,13 +95,35 @@ func parseInventoryID(id string) (objID, bool) {
 	return objID{group: rest[j+1:], kind: kind, namespace: ns, name: strings.ReplaceAll(rest[:j], "__", ":")}, true
 }
 
-func compare(ctx context.Context, en *env, g *group, e *entry) *result {
+// knownDifference is an understood, tracked difference between kvet and the
+// controller (tools/e2e/flux-known-differences.yaml): a content difference of
+// Object whose text names Path does not fail the run, and an entry that no
+// longer matches anything does.
+type knownDifference struct {
+	Object string `json:"object"`
+	Path   string `json:"path"`
+	Why    string `json:"why"`
+	used   bool
+}
+
+func matchKnown(known []*knownDifference, id objID, diffs []string) *knownDifference {
+	for _, k := range known {
+		if k.Object != id.String() {
+			continue
+		}
+		for _, d := range diffs {
+			if strings.Contains(d, k.Path) {
+				return k
+			}
+		}
+	}
+	return nil
+}
+
+func compare(ctx context.Context, en *env, g *group, e *entry, known []*knownDifference) *result {
 	r := &result{Group: g.name, Target: e.target, Submitted: !e.child, Expect: e.expect, Verdict: "agree"}
 	for _, f := range e.fatal {
 		r.KvetFatal = append(r.KvetFatal, f.Rule+": "+f.Message)
-	}
-	for _, f := range e.advisory {
-		r.KvetAdvice = append(r.KvetAdvice, f.Rule+" ("+advisoryRules[f.Rule]+")")
 	}
 	u, err := en.dyn.Resource(ksGVR).Namespace(e.namespace).Get(ctx, e.name, metav1.GetOptions{})
 	if err != nil {
@@ -200,6 +222,14 @@ func compare(ctx context.Context, en *env, g *group, e *entry) *result {
 		}
 		for _, d := range diffs {
 			r.Diffs = append(r.Diffs, id.String()+" "+d)
+		}
+		if k := matchKnown(known, id, diffs); k != nil {
+			k.used = true
+			r.Known = append(r.Known, fmt.Sprintf("%s %s: %s", id, k.Path, k.Why))
+			if r.Verdict == "agree" {
+				r.Verdict = "known"
+			}
+			continue
 		}
 		r.disagree("%s differs: %s", id, strings.Join(diffs, "; "))
 	}

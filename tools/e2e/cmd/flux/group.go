@@ -70,7 +70,7 @@ type env struct {
 	reset  func()
 }
 
-func runGroup(ctx context.Context, o options, g *group, work string, logf func(string, ...any)) ([]*result, []string, error) {
+func runGroup(ctx context.Context, o options, g *group, known []*knownDifference, work string, logf func(string, ...any)) ([]*result, []string, error) {
 	var problems []string
 	cl, err := cluster.Start(ctx, cluster.Options{BinDir: filepath.Join(o.repo, o.binDir), WorkDir: work, Log: logf})
 	if err != nil {
@@ -188,7 +188,7 @@ func runGroup(ctx context.Context, o options, g *group, work string, logf func(s
 	en.reset()
 	var results []*result
 	for _, e := range g.entries {
-		results = append(results, compare(ctx, en, g, e))
+		results = append(results, compare(ctx, en, g, e, known))
 	}
 	if !settled {
 		problems = append(problems, fmt.Sprintf("not every Kustomization settled within %s (see the controller log with -keep)", o.timeout))
@@ -357,8 +357,8 @@ func readyOf(u *unstructured.Unstructured) ready {
 }
 
 // waitSettled waits until every Kustomization of the group is settled:
-// Ready True, or Ready False for a reason other than a dependency still on
-// its way, at the current generation; or the timeout.
+// Ready True at the current generation, or Ready False for a reason other
+// than a dependency still on its way; or the timeout.
 func waitSettled(ctx context.Context, dyn dynamic.Interface, g *group, timeout time.Duration, ctrl *exec.Cmd) bool {
 	deadline := time.Now().Add(timeout)
 	stable := 0
@@ -383,7 +383,9 @@ func waitSettled(ctx context.Context, dyn dynamic.Interface, g *group, timeout t
 			case missing[e.key()]:
 				// Settled only when it will never be applied: what applies it failed.
 				all = all && parentsFailed(e, state)
-			case !r.current || (r.status != "True" && r.status != "False"):
+			case r.status == "True" && !r.current, r.status != "True" && r.status != "False":
+				// The controller moves observedGeneration on success only;
+				// Ready is Unknown while an attempt is under way.
 				all = false
 			case r.reason == "DependencyNotReady" && !dependencyFailed(e, g, state):
 				// A dependency wait is settled only when what it waits for failed.
@@ -408,7 +410,7 @@ func parentsFailed(e *entry, state map[string]ready) bool {
 		return false
 	}
 	for _, p := range e.parents {
-		if r, ok := state[p]; !ok || r.status != "False" || !r.current {
+		if r, ok := state[p]; !ok || r.status != "False" {
 			return false
 		}
 	}

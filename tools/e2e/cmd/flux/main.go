@@ -26,12 +26,14 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"sigs.k8s.io/yaml"
 )
 
 type options struct {
-	repo, kvet, binDir, corpus, controllerCRDs, workDir, resultsFile string
-	timeout                                                          time.Duration
-	keep, corpusOnly                                                 bool
+	repo, kvet, binDir, corpus, controllerCRDs, workDir, resultsFile, known string
+	timeout                                                                 time.Duration
+	keep, corpusOnly                                                        bool
 }
 
 func main() {
@@ -41,6 +43,7 @@ func main() {
 	flag.StringVar(&o.binDir, "bin", ".cache/e2e/bin", "directory holding kube-apiserver, etcd and kustomize-controller")
 	flag.StringVar(&o.corpus, "corpus", "tools/e2e/flux-corpus", "Flux fixture corpus (relative to -repo)")
 	flag.StringVar(&o.controllerCRDs, "controller-crds", "", "kustomize-controller's own CRD directory (config/crd/bases of its module)")
+	flag.StringVar(&o.known, "known", "tools/e2e/flux-known-differences.yaml", "understood, tracked differences (relative to -repo)")
 	flag.StringVar(&o.workDir, "work", "", "working directory (default: a temporary directory)")
 	flag.StringVar(&o.resultsFile, "results", ".cache/e2e/flux-results.json", "write per-Kustomization results here (relative to -repo)")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "how long one group may take to settle")
@@ -64,6 +67,12 @@ func run(ctx context.Context, o options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	var known []*knownDifference
+	if data, err := os.ReadFile(filepath.Join(o.repo, o.known)); err == nil {
+		if err := yaml.Unmarshal(data, &known); err != nil {
+			return 0, fmt.Errorf("%s: %w", o.known, err)
+		}
+	}
 	work := o.workDir
 	if work == "" {
 		if work, err = os.MkdirTemp("", "kvet-e2e-flux-"); err != nil {
@@ -77,13 +86,18 @@ func run(ctx context.Context, o options) (int, error) {
 	var problems []string
 	for i, g := range groups {
 		logf("group %s: %d Kustomizations, %d submitted by the harness", g.name, len(g.entries), len(g.roots()))
-		rs, ps, err := runGroup(ctx, o, g, filepath.Join(work, fmt.Sprintf("g%d", i)), logf)
+		rs, ps, err := runGroup(ctx, o, g, known, filepath.Join(work, fmt.Sprintf("g%d", i)), logf)
 		if err != nil {
 			return 0, fmt.Errorf("group %s: %w", g.name, err)
 		}
 		results = append(results, rs...)
 		for _, p := range ps {
 			problems = append(problems, g.name+": "+p)
+		}
+	}
+	for _, k := range known {
+		if !k.used {
+			problems = append(problems, fmt.Sprintf("%s: the known difference %s %s no longer occurs: remove it", o.known, k.Object, k.Path))
 		}
 	}
 	return report(o, results, problems, time.Since(start)), nil

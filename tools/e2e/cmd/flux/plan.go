@@ -22,15 +22,6 @@ const ExpectAnnotation = "conformance.kvet.dev/expect"
 
 const fluxGroup = "kustomize.toolkit.fluxcd.io"
 
-// advisoryRules are kvet errors on an entry point that the controller, with
-// its default flags, does not fail on: kvet flags them because the result is
-// almost certainly not what the author meant.
-var advisoryRules = map[string]string{
-	// kustomize-controller substitutes "" for an unset variable unless it runs
-	// with --feature-gates=StrictPostBuildSubstitutions=true.
-	"unset-variable": "the controller substitutes an empty string (non-strict substitution, its default)",
-}
-
 type finding struct {
 	Target   string   `json:"target"`
 	Targets  []string `json:"targets"`
@@ -59,7 +50,7 @@ type entry struct {
 	doc                           map[string]any   // the object as written in its file
 	rendered                      []map[string]any // kvet render
 	renderErr                     string
-	fatal, advisory               []finding // kvet errors on the entry point
+	fatal                         []finding // kvet errors on the entry point
 	expect                        string
 	child                         bool     // applied by another entry of the group
 	parents                       []string // keys of the entries that apply it
@@ -191,12 +182,7 @@ func planGroups(o options) ([]*group, error) {
 				if f.Severity != "error" || !(f.on(t.Path) || f.about(ns, name)) {
 					continue
 				}
-				switch {
-				case f.Check == "policy":
-					// Choices of the repository, not the controller's.
-				case advisoryRules[f.Rule] != "":
-					e.advisory = append(e.advisory, f)
-				default:
+				if f.Check != "policy" { // policies are the repository's choices, not the controller's
 					e.fatal = append(e.fatal, f)
 				}
 			}
@@ -335,6 +321,19 @@ func (e *entry) load(o options) error {
 // name, in the entry files or in what the entry points render.
 func (g *group) findSources(o options) error {
 	var pool []map[string]any
+	// Every manifest of the group's directory (the corpus keeps its source
+	// in a file of its own), then the entry files and renders.
+	_ = filepath.WalkDir(filepath.Join(o.repo, g.name), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || (filepath.Ext(p) != ".yaml" && filepath.Ext(p) != ".yml") {
+			return nil
+		}
+		if data, err := os.ReadFile(p); err == nil {
+			if docs, err := decodeObjects(data); err == nil {
+				pool = append(pool, docs...)
+			}
+		}
+		return nil
+	})
 	for _, e := range g.entries {
 		data, err := os.ReadFile(filepath.Join(o.repo, e.file))
 		if err != nil {
