@@ -96,7 +96,7 @@ func run(ctx context.Context, o options) (int, error) {
 		}
 	}
 	for _, k := range known {
-		if !k.used {
+		if !k.used && !o.corpusOnly { // the entries are about the repository's objects
 			problems = append(problems, fmt.Sprintf("%s: the known difference %s %s no longer occurs: remove it", o.known, k.Object, k.Path))
 		}
 	}
