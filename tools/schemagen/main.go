@@ -60,6 +60,10 @@ func generate(ctx context.Context, out string, log io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(log, msg)
+	if msg, err = generateFeatureGates(ctx, out); err != nil {
+		return err
+	}
+	fmt.Fprintln(log, msg)
 	return nil
 }
 

@@ -84,10 +84,13 @@ type kvetReport struct {
 		Error     string `json:"error"`
 	} `json:"targets"`
 	Findings []struct {
-		Target   string `json:"target"`
-		Severity string `json:"severity"`
-		Check    string `json:"check"`
-		Rule     string `json:"rule"`
+		Target string `json:"target"`
+		// Targets lists every target that reaches the finding (kvet
+		// reports one defect once).
+		Targets  []string `json:"targets"`
+		Severity string   `json:"severity"`
+		Check    string   `json:"check"`
+		Rule     string   `json:"rule"`
 		Resource struct {
 			APIVersion string `json:"apiVersion"`
 			Kind       string `json:"kind"`
@@ -203,8 +206,14 @@ func collect(o options, paths []string, corpus bool) ([]*object, []string, error
 		if f.Check != "schema" || f.Severity != "error" {
 			continue
 		}
-		k := objKey{f.Target, f.Resource.APIVersion, f.Resource.Kind, f.Resource.Namespace, f.Resource.Name}
-		schemaFindings[k] = append(schemaFindings[k], i)
+		targets := f.Targets
+		if len(targets) == 0 {
+			targets = []string{f.Target}
+		}
+		for _, target := range targets {
+			k := objKey{target, f.Resource.APIVersion, f.Resource.Kind, f.Resource.Namespace, f.Resource.Name}
+			schemaFindings[k] = append(schemaFindings[k], i)
+		}
 	}
 	var objs []*object
 	for _, t := range rep.Targets {

@@ -6,11 +6,18 @@
 // kustomization file and every file or directory an entry names (resources,
 // components, patches, generators, replacements, CRDs, configurations,
 // transformers, Helm values, OpenAPI schemas), the entry point manifest of
-// a GitOps target, and the whole directory of a plain (generated) target.
-// Some files affect every target: kvet.yaml, CRD and policy directories,
-// kvet's own source, a changed CustomResourceDefinition, and a kustomization
-// that was deleted (an entry point or a cross-target check may name it).
-// When in doubt the package selects more, never less.
+// a GitOps target, the components and patch files the entry point adds,
+// the whole directory of a plain (generated) target or a Helm chart, and
+// the objects an entry point names elsewhere in the repository (the
+// ConfigMaps and Secrets of Flux postBuild.substituteFrom and HelmRelease
+// valuesFrom, the chart's GitRepository or HelmChart): a changed file that
+// defines such an object, at the head or at the base revision, selects the
+// target. Some files affect every target: kvet.yaml, CRD and policy
+// directories, kvet's own source, a .sops.yaml, a changed or deleted
+// CustomResourceDefinition, and a kustomization that was deleted (an entry
+// point or a cross-target check may name it). When in doubt the package
+// selects more, never less. Repository-level findings (target ".": the
+// dependsOn graph, CRD files) are computed from the whole tree every run.
 package affected
 
 import (
@@ -23,7 +30,10 @@ import (
 	"strconv"
 	"strings"
 
+	yaml3 "go.yaml.in/yaml/v3"
+
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 )
 
@@ -32,6 +42,10 @@ import (
 type Inputs struct {
 	Files map[string]bool
 	Dirs  []string
+	// Objects are the "Kind/name" of objects the target looks up in the
+	// repository wherever they are defined (substituteFrom, valuesFrom,
+	// chart sources).
+	Objects map[string]bool
 }
 
 func (in *Inputs) addFile(root, abs string) {
@@ -62,9 +76,10 @@ func (in *Inputs) Touches(file string) bool {
 // TargetInputs reads the inputs of t (root is the repository root,
 // absolute).
 func TargetInputs(root string, t discover.Target) *Inputs {
-	in := &Inputs{Files: map[string]bool{}}
+	in := &Inputs{Files: map[string]bool{}, Objects: map[string]bool{}}
 	if t.Entry != nil {
 		in.addFile(root, filepath.Join(root, filepath.FromSlash(t.Entry.Source.File)))
+		entryInputs(root, t, in)
 	}
 	if _, err := kustfile.Find(t.Dir); err != nil {
 		// A plain directory built as a controller would: all of it (and a
@@ -79,7 +94,7 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 			return
 		}
 		seen[dir] = true
-		f, err := kustfile.Load(dir)
+		f, err := loadKustomization(root, dir)
 		if err != nil {
 			// Unreadable: anything in it may matter.
 			in.addDir(root, dir)
@@ -107,6 +122,76 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 	}
 	walk(filepath.Clean(t.Dir))
 	return in
+}
+
+// loadKustomization reads dir's kustomization through the guard (inside
+// root, a regular file within the default limits): a FIFO or a symlink out
+// of the repository must not block or leak a --changed-since run.
+func loadKustomization(root, dir string) (*kustfile.File, error) {
+	p, err := kustfile.Find(dir)
+	if err != nil {
+		return nil, err
+	}
+	raw, v, err := guard.ReadFile(root, p, guard.Limits{})
+	if v != nil {
+		return nil, v
+	}
+	if err != nil {
+		return nil, err
+	}
+	return kustfile.Parse(dir, p, raw)
+}
+
+// entryInputs adds what a GitOps entry point reads besides its directory:
+// the components and patch files it adds (relative to the directory it
+// builds) and the objects it looks up by name.
+func entryInputs(root string, t discover.Target, in *Inputs) {
+	e := t.Entry
+	addPath := func(p string) {
+		if p == "" || kustfile.IsURL(p) {
+			return
+		}
+		abs := filepath.Join(t.Dir, filepath.FromSlash(p))
+		if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+			in.addDir(root, abs)
+		} else {
+			in.addFile(root, abs)
+		}
+	}
+	if f := e.Flux; f != nil {
+		for _, c := range f.Components {
+			addPath(c)
+		}
+		if f.PostBuild != nil {
+			for _, ref := range f.PostBuild.SubstituteFrom {
+				in.Objects[ref.Kind+"/"+ref.Name] = true
+			}
+		}
+	}
+	if a := e.Argo; a != nil && a.Kustomize != nil {
+		for _, c := range a.Kustomize.Components {
+			addPath(c)
+		}
+		for _, p := range a.Kustomize.Patches {
+			if path, ok := p["path"].(string); ok {
+				addPath(path)
+			}
+		}
+	}
+	if h := e.Helm; h != nil {
+		for _, ref := range h.ValuesFrom {
+			in.Objects[ref.Kind+"/"+ref.Name] = true
+		}
+		if h.Chart != nil {
+			in.Objects[h.Chart.Spec.SourceRef.Kind+"/"+h.Chart.Spec.SourceRef.Name] = true
+		}
+		if h.ChartRef != nil {
+			in.Objects[h.ChartRef.Kind+"/"+h.ChartRef.Name] = true
+		}
+		if h.ChartPath != "" {
+			in.addDir(root, filepath.Join(root, filepath.FromSlash(h.ChartPath)))
+		}
+	}
 }
 
 // referencedPaths lists every local path a kustomization names.
@@ -197,6 +282,15 @@ type Selection struct {
 // repository-relative, as git prints them), or all targets when a global
 // input changed.
 func Select(root string, targets []discover.Target, changed []string, global []string) Selection {
+	return SelectBase(root, targets, changed, global, nil)
+}
+
+// SelectBase is Select that also reads a changed file as it was at the
+// base revision (base returns nil when the file did not exist there or
+// cannot be read): a deleted CRD, or a ConfigMap renamed away from the name
+// an entry point looks up, is a change too.
+func SelectBase(root string, targets []discover.Target, changed []string, global []string, base func(path string) []byte) Selection {
+	defined := map[string]bool{} // "Kind/name" defined by a changed file, before or after
 	for _, c := range changed {
 		for _, g := range global {
 			g = strings.TrimSuffix(path.Clean(filepath.ToSlash(g)), "/")
@@ -204,42 +298,97 @@ func Select(root string, targets []discover.Target, changed []string, global []s
 				return Selection{Targets: targets, All: true, Reason: c + " affects every target"}
 			}
 		}
+		if path.Base(c) == ".sops.yaml" {
+			return Selection{Targets: targets, All: true, Reason: c + " (SOPS rules) affects every target"}
+		}
+		abs := filepath.Join(root, filepath.FromSlash(c))
 		if isKustomization(c) {
-			if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(c))); err != nil {
+			if _, err := os.Stat(abs); err != nil {
 				return Selection{Targets: targets, All: true, Reason: "deleted kustomization " + c}
 			}
 		}
-		if isCRD(filepath.Join(root, filepath.FromSlash(c))) {
-			return Selection{Targets: targets, All: true, Reason: "CustomResourceDefinition " + c + " changed"}
+		versions := [][]byte{readHead(root, abs)}
+		if base != nil {
+			versions = append(versions, base(c))
+		}
+		for _, b := range versions {
+			if isCRD(c, b) {
+				return Selection{Targets: targets, All: true, Reason: "CustomResourceDefinition " + c + " changed"}
+			}
+			for _, k := range definedObjects(c, b) {
+				defined[k] = true
+			}
 		}
 	}
 	var out []discover.Target
 	for _, t := range targets {
 		in := TargetInputs(root, t)
-		if slices.ContainsFunc(changed, in.Touches) {
+		if slices.ContainsFunc(changed, in.Touches) || touchesObjects(in, defined) {
 			out = append(out, t)
 		}
 	}
 	return Selection{Targets: out}
 }
 
+func touchesObjects(in *Inputs, defined map[string]bool) bool {
+	for k := range in.Objects {
+		if defined[k] {
+			return true
+		}
+	}
+	return false
+}
+
+// readHead reads a changed file of the work tree within the default
+// limits; nil when it is gone or refused (then it is no CRD kvet reads).
+func readHead(root, abs string) []byte {
+	b, v, err := guard.ReadFile(root, abs, guard.Limits{})
+	if v != nil || err != nil {
+		return nil
+	}
+	return b
+}
+
+// definedObjects lists the "Kind/name" of the objects a YAML file defines.
+func definedObjects(p string, b []byte) []string {
+	if !isManifest(p) || len(b) == 0 || guard.CheckContent(p, b, guard.Limits{}, true) != nil {
+		return nil
+	}
+	var out []string
+	dec := yaml3.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc struct {
+			Kind     string `yaml:"kind"`
+			Metadata struct {
+				Name string `yaml:"name"`
+			} `yaml:"metadata"`
+		}
+		if err := dec.Decode(&doc); err != nil {
+			break // end, or a syntax error the build reports
+		}
+		if doc.Kind != "" && doc.Metadata.Name != "" {
+			out = append(out, doc.Kind+"/"+doc.Metadata.Name)
+		}
+	}
+	return out
+}
+
 func isKustomization(p string) bool {
 	return slices.Contains(kustfile.Names(), path.Base(p))
 }
 
-// isCRD reports whether a changed file (still present) declares a
-// CustomResourceDefinition: its schema checks objects of other targets.
-func isCRD(p string) bool {
-	switch strings.ToLower(filepath.Ext(p)) {
+// isCRD reports whether a changed file declares a CustomResourceDefinition
+// (in the content given): its schema checks objects of other targets.
+func isCRD(p string, b []byte) bool {
+	return isManifest(p) && bytes.Contains(b, []byte("CustomResourceDefinition"))
+}
+
+func isManifest(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
 	case ".yaml", ".yml", ".json":
-	default:
-		return false
+		return true
 	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return false
-	}
-	return bytes.Contains(b, []byte("CustomResourceDefinition"))
+	return false
 }
 
 // Shard is one share of a run: Index of Count, 1-based.

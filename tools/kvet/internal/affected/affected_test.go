@@ -3,9 +3,12 @@ package affected
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -53,6 +56,7 @@ func TestSelect(t *testing.T) {
 		{"policy library", []string{"policy/pss.rego"}, []string{"overlays/a", "overlays/b", "standalone"}, true},
 		{"extra global dir", []string{"crds/thing.yaml"}, []string{"overlays/a", "overlays/b", "standalone"}, true},
 		{"deleted kustomization", []string{"overlays/gone/kustomization.yaml"}, []string{"overlays/a", "overlays/b", "standalone"}, true},
+		{"sops rules", []string{"secrets/.sops.yaml"}, []string{"overlays/a", "overlays/b", "standalone"}, true},
 	}
 	global := append(DefaultGlobal(), "crds")
 	for _, tt := range tests {
@@ -61,6 +65,68 @@ func TestSelect(t *testing.T) {
 			assert.Equal(t, tt.want, paths(sel.Targets))
 			assert.Equal(t, tt.all, sel.All, sel.Reason)
 		})
+	}
+}
+
+// What a changed file was at the base revision counts too: a deleted CRD
+// (its schema checked other targets' objects) and a ConfigMap an entry
+// point names, renamed away.
+func TestSelectBase(t *testing.T) {
+	root := t.TempDir()
+	for p, c := range map[string]string{
+		"app/kustomization.yaml":   "resources: [cm.yaml]\n",
+		"app/cm.yaml":              "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: app}\ndata: {team: ${team}}\n",
+		"other/kustomization.yaml": "resources: [cm.yaml]\n",
+		"other/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: other}\n",
+		"clusters/x.yaml": `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: apps, namespace: flux-system}
+spec:
+  path: ./app
+  sourceRef: {kind: GitRepository, name: flux-system}
+  postBuild:
+    substituteFrom:
+      - {kind: ConfigMap, name: cluster-vars}
+`,
+	} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(c), 0o644))
+	}
+	targets, err := discover.Discover(context.Background(), discover.Options{Root: root}, []string{root})
+	require.NoError(t, err)
+	const entry = "clusters/x.yaml#Kustomization/flux-system/apps"
+	require.Contains(t, paths(targets), entry)
+	base := map[string]string{
+		"gone/crd.yaml":  "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: things.example.com}\n",
+		"gone/vars.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cluster-vars, namespace: flux-system}\n",
+	}
+	read := func(p string) []byte {
+		if s, ok := base[p]; ok {
+			return []byte(s)
+		}
+		return nil
+	}
+	sel := SelectBase(root, targets, []string{"gone/crd.yaml"}, DefaultGlobal(), read)
+	assert.True(t, sel.All, "a deleted CRD affects every target")
+	sel = SelectBase(root, targets, []string{"gone/vars.yaml"}, DefaultGlobal(), read)
+	assert.Equal(t, []string{entry}, paths(sel.Targets), "the entry point whose substituteFrom names the deleted ConfigMap")
+	sel = SelectBase(root, targets, []string{"gone/vars.yaml"}, DefaultGlobal(), nil)
+	assert.Empty(t, sel.Targets, "without the base revision nothing says what the file was")
+}
+
+// A FIFO in place of a kustomization must not block a --changed-since run.
+func TestTargetInputsFIFO(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "app")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "kustomization.yaml"), 0o644))
+	done := make(chan *Inputs)
+	go func() { done <- TargetInputs(root, discover.Target{Dir: dir, Path: "app"}) }()
+	select {
+	case in := <-done:
+		assert.Equal(t, []string{"app"}, in.Dirs, "unreadable: all of the directory counts")
+	case <-time.After(10 * time.Second):
+		t.Fatal("TargetInputs blocked on a FIFO")
 	}
 }
 

@@ -108,7 +108,7 @@ func rules(issues []Issue) []string {
 }
 
 func TestValidDeploymentHasNoIssues(t *testing.T) {
-	assert.Empty(t, Validate(mustYAML(t, deploymentYAML)))
+	assert.Empty(t, Validate(mustYAML(t, deploymentYAML), Options{}))
 }
 
 func TestDeploymentRules(t *testing.T) {
@@ -183,7 +183,7 @@ func TestDeploymentRules(t *testing.T) {
 			for _, ch := range tc.changes {
 				set(t, obj, ch.path, ch.v)
 			}
-			issues := Validate(obj)
+			issues := Validate(obj, Options{})
 			var found *Issue
 			for i := range issues {
 				if issues[i].Rule == tc.rule && issues[i].Path == tc.path {
@@ -246,7 +246,7 @@ func TestOtherKinds(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			issues := Validate(mustYAML(t, tc.yaml))
+			issues := Validate(mustYAML(t, tc.yaml), Options{})
 			assert.Contains(t, rules(issues), tc.rule+" "+tc.path)
 		})
 	}
@@ -264,6 +264,6 @@ func TestValidObjectsOfOtherKinds(t *testing.T) {
 		// volumeMounts may name a StatefulSet's volumeClaimTemplates.
 		"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec: {serviceName: db, selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: db, image: postgres, volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]}]}}, volumeClaimTemplates: [{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]}",
 	} {
-		assert.Empty(t, Validate(mustYAML(t, y)), y)
+		assert.Empty(t, Validate(mustYAML(t, y), Options{}), y)
 	}
 }

@@ -326,14 +326,27 @@ func validatePDB(c *collector, spec map[string]any, p *field.Path) {
 	validateLabelSelectorOnly(c, getMap(spec, "selector"), p.Child("selector"))
 }
 
-func validateHPA(c *collector, spec map[string]any, p *field.Path) {
+// validateHPA follows k8s.io/kubernetes pkg/apis/autoscaling/validation:
+// minReplicas may be 0 only where the HPAScaleToZero gate is on, and then
+// only with an Object or External metric to wake the workload up.
+func validateHPA(c *collector, spec map[string]any, p *field.Path, opts Options) {
 	if spec == nil {
 		return
 	}
 	minR, hasMin := getInt(spec, "minReplicas")
 	maxR, hasMax := getInt(spec, "maxReplicas")
-	if hasMin && minR < 1 {
-		c.add(RuleInvalidValue, p.Child("minReplicas").String(), fmt.Sprintf("minReplicas %d must be greater than or equal to 1", minR))
+	lower := int64(1)
+	if opts.enabled(GateHPAScaleToZero) {
+		lower = 0
+	}
+	switch {
+	case hasMin && minR < lower && minR == 0:
+		c.add(RuleInvalidValue, p.Child("minReplicas").String(), fmt.Sprintf("minReplicas 0 needs the feature gate %s, off in this Kubernetes version: "+
+			"set minReplicas to 1 or more, or declare the gate in kvet.yaml featureGates if the cluster enables it", GateHPAScaleToZero))
+	case hasMin && minR < lower:
+		c.add(RuleInvalidValue, p.Child("minReplicas").String(), fmt.Sprintf("minReplicas %d must be greater than or equal to %d", minR, lower))
+	case hasMin && minR == 0 && !hasScaleFromZeroMetric(spec):
+		c.add(RuleInvalidValue, p.Child("metrics").String(), "minReplicas 0 needs at least one Object or External metric to scale up from zero replicas")
 	}
 	if hasMax && maxR < 1 {
 		c.add(RuleInvalidValue, p.Child("maxReplicas").String(), fmt.Sprintf("maxReplicas %d must be greater than 0", maxR))
@@ -390,4 +403,16 @@ func validateHPA(c *collector, spec map[string]any, p *field.Path) {
 			}
 		}
 	}
+}
+
+// hasScaleFromZeroMetric: only an Object or External metric still has a
+// value when no pod runs.
+func hasScaleFromZeroMetric(spec map[string]any) bool {
+	for _, m := range getList(spec, "metrics") {
+		mm, _ := m.(map[string]any)
+		if t, _ := getString(mm, "type"); t == "Object" || t == "External" {
+			return true
+		}
+	}
+	return false
 }

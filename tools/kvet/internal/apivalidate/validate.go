@@ -10,11 +10,32 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
+// Options are what the API server's rules depend on besides the object.
+type Options struct {
+	// FeatureGates are the API server's feature gates (the release's
+	// defaults with the cluster's overrides applied); a gate that is not
+	// listed is off. Only the gates in [GatesUsed] matter.
+	FeatureGates map[string]bool
+}
+
+// Feature gates that change a rule this package reproduces.
+const (
+	// GateHPAScaleToZero lets an HPA with an Object or External metric set
+	// minReplicas: 0 (k8s.io/kubernetes pkg/registry/autoscaling/
+	// horizontalpodautoscaler/strategy.go).
+	GateHPAScaleToZero = "HPAScaleToZero"
+)
+
+// GatesUsed lists the feature gates the rules of this package consult.
+func GatesUsed() []string { return []string{GateHPAScaleToZero} }
+
+func (o Options) enabled(gate string) bool { return o.FeatureGates[gate] }
+
 // Validate checks one rendered object against the API server's Go-side
 // validation rules for its apiVersion and kind. Object metadata (name,
 // namespace, labels, annotations, finalizers) is checked for every kind,
 // custom resources included; the spec rules apply to the built-in kinds.
-func Validate(obj map[string]any) []Issue {
+func Validate(obj map[string]any, opts Options) []Issue {
 	if obj == nil {
 		return nil
 	}
@@ -57,7 +78,7 @@ func Validate(obj map[string]any) []Issue {
 	case "policy/PodDisruptionBudget":
 		validatePDB(c, spec, specPath)
 	case "autoscaling/HorizontalPodAutoscaler":
-		validateHPA(c, spec, specPath)
+		validateHPA(c, spec, specPath, opts)
 	case "/PersistentVolumeClaim":
 		validatePVC(c, spec, specPath)
 	case "/ResourceQuota":

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
@@ -57,6 +58,10 @@ func New(opts Options) *Builder {
 	if opts.HelmCommand == "" {
 		opts.HelmCommand = "helm"
 	}
+	// kyaml parses its OpenAPI schema lazily and some readers
+	// (IsNamespaceScoped) read it without its lock: parse it once here,
+	// before builds run concurrently.
+	openapi.Schema()
 	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk()}
 }
 
@@ -185,7 +190,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	next := func() int { n++; return n }
 	origins, fastOrigins := b.originsOf(gfs, ofs, files, spec) // origins.go
 	for i, f := range files {
-		content, ps, origin, err := instrument(f, i == 0 && !fastOrigins, next)
+		content, ps, origin, err := instrument(b.read, f, i == 0 && !fastOrigins, next)
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
@@ -208,7 +213,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	}
 	if err != nil {
 		res.Err = err
-		res.Findings = append(res.Findings, explain(err, files)...)
+		res.Findings = append(res.Findings, explain(b.read, err, files)...)
 		return res
 	}
 	if fs := b.tooManyObjects(m.Size(), files[0].Path); len(fs) > 0 {
@@ -217,7 +222,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	hits := map[string]bool{}
-	var lines lineIndex
+	lines := lineIndex{read: b.read}
 	for i, r := range m.Resources() {
 		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
 		if err != nil {
@@ -229,7 +234,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			return b.rebuildWithOrigins(ctx, spec)
 		}
 		if key, line, dup := duplicateKey(obj.Node.YNode()); dup {
-			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
+			res.Findings = append(res.Findings, duplicateKeyFinding(b.read, obj, key, line))
 			continue
 		}
 		res.Objects = append(res.Objects, obj)

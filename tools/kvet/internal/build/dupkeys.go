@@ -39,9 +39,9 @@ func duplicateKey(n *kyaml.Node) (string, int, bool) {
 
 // duplicateKeyFinding describes a duplicate key in obj; the line comes
 // from the source file when it can be read.
-func duplicateKeyFinding(obj Object, key string, line int) report.Finding {
+func duplicateKeyFinding(read readFunc, obj Object, key string, line int) report.Finding {
 	if obj.Source.File != "" {
-		if f, ok := lintYAML(obj.Source.File); ok && strings.Contains(f.Message, "already defined") {
+		if f, ok := lintYAML(read, obj.Source.File); ok && strings.Contains(f.Message, "already defined") {
 			f.Resource = obj.Resource
 			return f
 		}

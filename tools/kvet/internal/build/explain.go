@@ -18,7 +18,7 @@ import (
 
 // explain turns a kustomize build error into findings that name the file
 // and line to edit. kustomize's own message is always kept.
-func explain(err error, files []*kustfile.File) []report.Finding {
+func explain(read readFunc, err error, files []*kustfile.File) []report.Finding {
 	var pe *PanicError
 	if errors.As(err, &pe) {
 		return []report.Finding{finding("internal-error",
@@ -27,7 +27,7 @@ func explain(err error, files []*kustfile.File) []report.Finding {
 	}
 	msg := err.Error()
 	var out []report.Finding
-	if f, line, ok := locateUnmatchedPatch(msg, files); ok {
+	if f, line, ok := locateUnmatchedPatch(read, msg, files); ok {
 		out = append(out, finding("patch-no-match",
 			"strategic-merge patch selects no object: "+msg+"; fix the patch's apiVersion/kind/metadata.name (and namespace) to match an object of this build, or remove it",
 			f, line))
@@ -37,7 +37,7 @@ func explain(err error, files []*kustfile.File) []report.Finding {
 	// rarely name the file.
 	for _, f := range files {
 		for _, p := range yamlInputs(f) {
-			if lf, ok := lintYAML(p); ok {
+			if lf, ok := lintYAML(read, p); ok {
 				out = append(out, lf)
 			}
 		}
@@ -62,7 +62,7 @@ func explain(err error, files []*kustfile.File) []report.Finding {
 		strings.Contains(msg, "function"):
 		rule = "plugin-disabled"
 		msg += ": kvet does not run plugins or KRM functions by default; pass --enable-plugins to accept the risk"
-		if f, l, ok := locatePlugin(msg, files); ok {
+		if f, l, ok := locatePlugin(read, msg, files); ok {
 			file, line = f, l
 		}
 	case strings.Contains(msg, "security; file") && strings.Contains(msg, "is not in or below"):
@@ -81,7 +81,7 @@ var pluginRE = regexp.MustCompile(`external plugin '([^']+)'`)
 
 // locatePlugin finds the generators, transformers or validators entry that
 // declares the plugin kind a kustomize error names.
-func locatePlugin(msg string, files []*kustfile.File) (string, int, bool) {
+func locatePlugin(read readFunc, msg string, files []*kustfile.File) (string, int, bool) {
 	m := pluginRE.FindStringSubmatch(msg)
 	if m == nil {
 		return "", 0, false
@@ -95,7 +95,7 @@ func locatePlugin(msg string, files []*kustfile.File) (string, int, bool) {
 			for i, e := range field.entries {
 				content := []byte(e)
 				if !strings.Contains(e, "\n") {
-					b, err := os.ReadFile(filepath.Join(f.Dir, e))
+					b, err := read(filepath.Join(f.Dir, e))
 					if err != nil {
 						continue
 					}
@@ -193,8 +193,8 @@ var yamlLineRE = regexp.MustCompile(`line (\d+)`)
 
 // lintYAML decodes every document of a file the strict way and reports
 // the first syntax problem (bad indentation, tabs, duplicate keys).
-func lintYAML(path string) (report.Finding, bool) {
-	b, err := os.ReadFile(path)
+func lintYAML(read readFunc, path string) (report.Finding, bool) {
+	b, err := read(path)
 	if err != nil {
 		return report.Finding{}, false
 	}
@@ -227,7 +227,7 @@ var idRE = regexp.MustCompile(`no matches for Id ([^ ;]+)`)
 
 // locateUnmatchedPatch finds the strategic-merge patch kustomize could not
 // apply, from the resource id in its error message.
-func locateUnmatchedPatch(msg string, files []*kustfile.File) (string, int, bool) {
+func locateUnmatchedPatch(read readFunc, msg string, files []*kustfile.File) (string, int, bool) {
 	m := idRE.FindStringSubmatch(msg)
 	if m == nil || !strings.Contains(msg, "patch") {
 		return "", 0, false
@@ -242,7 +242,7 @@ func locateUnmatchedPatch(msg string, files []*kustfile.File) (string, int, bool
 	}
 	for _, f := range files {
 		for i, p := range f.K.Patches {
-			if p.Target == nil && patchNames(f.Dir, p.Path, p.Patch, kind, name) {
+			if p.Target == nil && patchNames(read, f.Dir, p.Path, p.Patch, kind, name) {
 				return f.Path, f.Line("patches", i), true
 			}
 		}
@@ -252,7 +252,7 @@ func locateUnmatchedPatch(msg string, files []*kustfile.File) (string, int, bool
 			if strings.Contains(s, "\n") {
 				path, inline = "", s
 			}
-			if patchNames(f.Dir, path, inline, kind, name) {
+			if patchNames(read, f.Dir, path, inline, kind, name) {
 				return f.Path, f.Line("patchesStrategicMerge", i), true
 			}
 		}
@@ -263,10 +263,10 @@ func locateUnmatchedPatch(msg string, files []*kustfile.File) (string, int, bool
 	return "", 0, false
 }
 
-func patchNames(dir, path, inline, kind, name string) bool {
+func patchNames(read readFunc, dir, path, inline, kind, name string) bool {
 	content := []byte(inline)
 	if path != "" {
-		b, err := os.ReadFile(filepath.Join(dir, path))
+		b, err := read(filepath.Join(dir, path))
 		if err != nil {
 			return false
 		}
@@ -291,6 +291,7 @@ func patchNames(dir, path, inline, kind, name string) bool {
 
 // lineIndex finds the line where an object's document starts in a file.
 type lineIndex struct {
+	read  readFunc
 	files map[string][]docStart
 }
 
@@ -305,7 +306,7 @@ func (l *lineIndex) line(path, kind, name string) int {
 	}
 	docs, ok := l.files[path]
 	if !ok {
-		docs = scanDocs(path)
+		docs = scanDocs(l.read, path)
 		l.files[path] = docs
 	}
 	for _, d := range docs {
@@ -316,8 +317,8 @@ func (l *lineIndex) line(path, kind, name string) int {
 	return 0
 }
 
-func scanDocs(path string) []docStart {
-	b, err := os.ReadFile(path)
+func scanDocs(read readFunc, path string) []docStart {
+	b, err := read(path)
 	if err != nil {
 		return nil
 	}

@@ -88,7 +88,7 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 		obj := Object{Index: len(res.Objects), Node: n, Source: report.Source{File: m.File}}
 		obj.Resource = report.Resource{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
 		if key, line, dup := duplicateKey(n.YNode()); dup {
-			res.Findings = append(res.Findings, duplicateKeyFinding(obj, key, line))
+			res.Findings = append(res.Findings, duplicateKeyFinding(b.read, obj, key, line))
 			continue
 		}
 		res.Objects = append(res.Objects, obj)

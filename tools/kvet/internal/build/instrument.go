@@ -2,7 +2,6 @@ package build
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,7 +38,7 @@ type probe struct {
 // instrument rewrites f's kustomization with markers; it returns the new
 // content and the probes it added. root says whether f is the target's own
 // kustomization, which also gets origin annotations turned on.
-func instrument(f *kustfile.File, root bool, next func() int) ([]byte, []probe, bool, error) {
+func instrument(read readFunc, f *kustfile.File, root bool, next func() int) ([]byte, []probe, bool, error) {
 	k := f.K
 	var probes []probe
 	var patches []types.Patch
@@ -66,7 +65,7 @@ func instrument(f *kustfile.File, root bool, next func() int) ([]byte, []probe, 
 		list := []types.Replacement{r.Replacement}
 		if r.Path != "" {
 			// A replacement file: inline its entries so each target gets a marker.
-			loaded, err := loadReplacementFile(f.Dir, r.Path)
+			loaded, err := loadReplacementFile(read, f.Dir, r.Path)
 			if err != nil {
 				return nil, nil, false, err
 			}
@@ -145,8 +144,8 @@ func setField(n *kyaml.RNode, field string, v any) error {
 	return n.PipeE(kyaml.SetField(field, val))
 }
 
-func loadReplacementFile(dir, p string) ([]types.Replacement, error) {
-	b, err := os.ReadFile(filepath.Join(dir, p))
+func loadReplacementFile(read readFunc, dir, p string) ([]types.Replacement, error) {
+	b, err := read(filepath.Join(dir, p))
 	if err != nil {
 		return nil, fmt.Errorf("read replacement file %s: %w", p, err)
 	}

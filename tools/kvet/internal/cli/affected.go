@@ -41,6 +41,7 @@ func (n *narrowing) selector(ctx context.Context, root, cfgPath string, cfg *con
 		shard = s
 	}
 	var changed []string
+	var base func(string) []byte
 	if n.changedSince != "" {
 		repo, err := gitrepo.Open(ctx, root)
 		if err != nil {
@@ -61,6 +62,20 @@ func (n *narrowing) selector(ctx context.Context, root, cfgPath string, cfg *con
 				changed = append(changed, filepath.ToSlash(r))
 			}
 		}
+		// A changed file as it was at REF: a deleted CRD or a ConfigMap
+		// renamed away from a name an entry point looks up.
+		maxBytes := cfg.Limits.Guard().MaxFileBytes
+		base = func(p string) []byte {
+			r, err := filepath.Rel(repo.Root, filepath.Join(root, filepath.FromSlash(p)))
+			if err != nil {
+				return nil
+			}
+			b, err := repo.ReadFile(ctx, commit, filepath.ToSlash(r), maxBytes)
+			if err != nil {
+				return nil
+			}
+			return b
+		}
 	}
 	global := affected.DefaultGlobal()
 	global = append(global, cfg.CRDs...)
@@ -80,7 +95,7 @@ func (n *narrowing) selector(ctx context.Context, root, cfgPath string, cfg *con
 	return func(_ context.Context, targets []discover.Target) ([]discover.Target, error) {
 		total := len(targets)
 		if n.changedSince != "" {
-			sel := affected.Select(root, targets, changed, global)
+			sel := affected.SelectBase(root, targets, changed, global, base)
 			targets = sel.Targets
 			if sel.All {
 				fmt.Fprintf(stderr, "kvet: --changed-since %s: %s: checking all %d targets\n", n.changedSince, sel.Reason, total)

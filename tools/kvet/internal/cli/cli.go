@@ -120,6 +120,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	policies := fs.StringArray("policy", nil, "directory of Rego policies to run besides the defaults; conftest layouts work unchanged (repeatable)")
 	noDefaults := fs.Bool("no-default-policies", false, "do not run the bundled policy library")
 	noPolicies := fs.Bool("no-policies", false, "skip the policy check entirely (build and schema only)")
+	unsafeBuiltins := fs.Bool("allow-unsafe-builtins", false, "let Rego policies call network, DNS, clock, randomness and runtime built-ins (http.send, net.lookup_ip_addr, opa.runtime, time.now_ns, ...): gives up no-network for policies")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
 	var narrow narrowing
 	narrow.register(fs)
@@ -167,7 +168,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	var checkers []runner.Checker
 	var rules []report.RuleDoc
 	if !*noPolicies {
-		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults)
+		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults, *unsafeBuiltins)
 		if err != nil {
 			return ExitUsage, err
 		}
@@ -211,20 +212,13 @@ func validFormat(f string) bool {
 	return false
 }
 
+// loadConfig reads kvet.yaml at root, or the --config file. Either way the
+// paths it names are confined to root.
 func loadConfig(root, path string) (*config.Config, error) {
 	if path == "" {
-		cfg, _, err := config.Load(root)
-		return cfg, err
+		return config.Load(root)
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	cfg, err := config.Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return cfg, nil
+	return config.LoadFile(root, path, path)
 }
 
 func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {

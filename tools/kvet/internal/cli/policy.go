@@ -27,13 +27,16 @@ func (p policyChecker) Check(ctx context.Context, t runner.Target, objs []runner
 }
 
 // newPolicyEngine prepares the policies once for the whole run.
-func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs []string, noDefaults bool) (*policy.Engine, error) {
+func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs []string, noDefaults, unsafeBuiltins bool) (*policy.Engine, error) {
 	opts := policy.Options{
-		Dirs:              append(absAll(root, cfg.Policy.Dirs), dirs...),
-		NoDefaults:        noDefaults || cfg.Policy.DisableDefaults,
-		PodSpecPaths:      cfg.Policy.PodSpecPaths,
-		AllowedRegistries: cfg.Policy.AllowedRegistries,
-		ExternalResources: cfg.Policy.ExternalResources,
+		AllowUnsafeBuiltins: unsafeBuiltins,
+		Root:                root,
+		Limits:              cfg.Limits.Guard(),
+		Dirs:                append(absAll(root, cfg.Policy.Dirs), dirs...),
+		NoDefaults:          noDefaults || cfg.Policy.DisableDefaults,
+		PodSpecPaths:        cfg.Policy.PodSpecPaths,
+		AllowedRegistries:   cfg.Policy.AllowedRegistries,
+		ExternalResources:   cfg.Policy.ExternalResources,
 	}
 	for _, e := range cfg.Policy.Exceptions {
 		opts.Exceptions = append(opts.Exceptions, policy.Exception{Rule: e.Rule, Path: e.Path, Resource: e.Resource, Reason: e.Reason, Expires: e.Expires})
@@ -101,10 +104,15 @@ func policyCommand(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fs := newFlagSet("policy test", stderr, "Usage: kvet policy test [flags] [DIR...]\n\nRuns opa-style *_test.rego files (the bundled library when no DIR is given) and prints coverage.\n\nFlags:\n")
 	verbose := fs.BoolP("verbose", "v", false, "print every test")
+	unsafeBuiltins := fs.Bool("allow-unsafe-builtins", false, "let the policies call network, DNS, clock, randomness and runtime built-ins (http.send, opa.runtime, ...)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return ExitUsage, err
 	}
-	res, err := policy.Test(ctx, fs.Args(), *verbose, stdout)
+	root, err := repoRoot()
+	if err != nil {
+		return ExitUsage, err
+	}
+	res, err := policy.Test(ctx, fs.Args(), *verbose, stdout, policy.TestRoot(root), policy.TestAllowUnsafeBuiltins(*unsafeBuiltins))
 	if err != nil {
 		return ExitUsage, err
 	}

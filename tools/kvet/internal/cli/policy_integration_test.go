@@ -72,7 +72,7 @@ func (f pitFinding) String() string {
 func (r pitReport) policyFindings(target string) []pitFinding {
 	var out []pitFinding
 	for _, f := range r.Findings {
-		if f.Check == "policy" && f.Target == target {
+		if f.Check == "policy" && (f.Target == target || slices.Contains(f.Targets, target)) {
 			out = append(out, f)
 		}
 	}
@@ -336,8 +336,10 @@ func TestPolicyIntegrationConfig(t *testing.T) {
 			continue
 		}
 		k := strings.Join([]string{f.Severity, f.Rule, f.res(), f.Path}, " | ")
-		got[f.Target] = append(got[f.Target], k)
-		messages[f.Target+" | "+k] = f.Message
+		for _, target := range f.Targets {
+			got[target] = append(got[target], k)
+			messages[target+" | "+k] = f.Message
+		}
 	}
 	for _, v := range got {
 		sort.Strings(v)
@@ -348,15 +350,18 @@ func TestPolicyIntegrationConfig(t *testing.T) {
 		agentHostNS = "DaemonSet/shop/node-agent | spec.template.spec.hostNetwork"
 	)
 	want := map[string][]string{
-		// environment "dev" (the directory name): memory-limit downgraded
-		// to a warning; the expired host-namespaces exception is an error
-		// and no longer hides the finding; the valid host-path-volume
-		// exception for overlays/* hides the node agent's hostPath.
+		// environment "dev" (the directory name): the expired
+		// host-namespaces exception is an error and no longer hides the
+		// finding; the valid host-path-volume exception for overlays/*
+		// hides the node agent's hostPath. memory-limit is downgraded to a
+		// warning in dev (see the dev-only run below), but the same defect
+		// is an error in the other targets: one finding, the highest
+		// severity.
 		"overlays/dev": {
 			"error | expired-exception |  | ",
 			"error | host-namespaces | " + agentHostNS,
-			"warning | memory-limit | " + webMemory,
-			"warning | read-only-root-filesystem | " + webRORF,
+			"error | memory-limit | " + webMemory,
+			"error | read-only-root-filesystem | " + webRORF,
 		},
 		// environment "production" (kvet.yaml environments glob): the
 		// read-only-root-filesystem warning is raised to an error.
@@ -382,7 +387,8 @@ func TestPolicyIntegrationConfig(t *testing.T) {
 			"error | missing-reference | Deployment/shop/worker | spec.template.spec.containers[worker].env[QUEUE_PASSWORD]",
 			"error | privileged-container | GoApplication/shop/checkout | spec.template.spec.containers[app].securityContext.privileged",
 			"warning | cpu-limit | Deployment/shop/worker | spec.template.spec.containers[worker].resources.limits.cpu",
-			"warning | read-only-root-filesystem | " + webRORF,
+			// a warning here, an error in prod-eu: the merged finding is an error.
+			"error | read-only-root-filesystem | " + webRORF,
 		},
 	}
 	for _, v := range want {
@@ -394,6 +400,16 @@ func TestPolicyIntegrationConfig(t *testing.T) {
 	assert.Contains(t, messages["overlays/dev | error | expired-exception |  | "], "host-namespaces")
 	assert.Contains(t, messages["standalone | error | ignore-annotation | Deployment/shop/worker | metadata.annotations[kvet.dev/ignore]"], `"cpu-limit" has no reason`)
 	assert.Contains(t, messages["standalone | error | image-registry | Deployment/shop/worker | spec.template.spec.containers[worker].image"], "ghcr.io/other/worker:2.0.0")
+
+	t.Run("dev alone", func(t *testing.T) {
+		_, rep := pitValidate(t, "overlays/dev")
+		sev := map[string]string{}
+		for _, f := range rep.policyFindings("overlays/dev") {
+			sev[f.Rule] = f.Severity
+		}
+		assert.Equal(t, "warning", sev["memory-limit"], "downgraded in environment dev")
+		assert.Equal(t, "warning", sev["read-only-root-filesystem"])
+	})
 
 	t.Run("exception without reason", func(t *testing.T) {
 		cfg := filepath.Join(t.TempDir(), "kvet.yaml")

@@ -216,3 +216,89 @@ func TestInterruptRemovesTemporaryFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, left, "temporary files left after SIGINT")
 }
+
+// kvet.yaml and repository policies are untrusted too: a path out of the
+// repository is a configuration error at its line (nothing outside is
+// read, nothing of it printed), and repository Rego cannot reach the
+// network or DNS.
+func TestUntrustedConfigAndPolicies(t *testing.T) {
+	// A listener http.send would reach directly (not through the proxy).
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	var direct atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			direct.Add(1)
+			_ = c.Close()
+		}
+	}()
+	crd := "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: TOPSECRET}\n"
+	tests := []struct {
+		name   string
+		files  map[string]string // repository files
+		setup  func(t *testing.T, s *sandbox)
+		args   []string
+		code   int
+		output []string
+	}{
+		{name: "crds up and out", files: map[string]string{"kvet.yaml": "crds: [\"../../../../usr\"]\n"},
+			code: 2, output: []string{`kvet.yaml:1: crds[0]: "../../../../usr" leaves the repository`}},
+		{name: "crds absolute", files: map[string]string{"kvet.yaml": "crds:\n- /usr\n"},
+			code: 2, output: []string{`kvet.yaml:2: crds[0]: "/usr" is absolute`}},
+		{name: "policy dirs outside", files: map[string]string{"kvet.yaml": "policy:\n  dirs: [\"../outside\"]\n"},
+			code: 2, output: []string{`kvet.yaml:2: policy.dirs[0]: "../outside" leaves the repository`}},
+		{name: "crds symlink out", files: map[string]string{"kvet.yaml": "crds: [vendor-crds]\n"},
+			setup: func(t *testing.T, s *sandbox) {
+				out := filepath.Join(filepath.Dir(s.repo), "outside")
+				require.NoError(t, os.MkdirAll(out, 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(out, "crd.yaml"), []byte(crd), 0o644))
+				require.NoError(t, os.Symlink(out, filepath.Join(s.repo, "vendor-crds")))
+			},
+			code: 2, output: []string{`kvet.yaml:1: crds[0]: vendor-crds is a symlink out of the repository`}},
+		{name: "oversize CRD file", files: map[string]string{
+			"kvet.yaml":     "crds: [crds]\nlimits: {maxFileBytes: 100000}\n",
+			"crds/big.yaml": "# " + strings.Repeat("x", 200_000) + "\n"},
+			code: 1, output: []string{`"rule": "file-too-large"`, `"file": "crds/big.yaml"`}},
+		{name: "unknown key", files: map[string]string{"kvet.yaml": "exclude: [tools/**]\nexternalKind: [x/*]\n"},
+			code: 2, output: []string{`kvet.yaml:2: unknown key "externalKind" at the top level: did you mean "externalKinds"?`}},
+		{name: "http.send", files: map[string]string{
+			"kvet.yaml":       "policy:\n  dirs: [policies]\n",
+			"policies/p.rego": "package leak\n\ndeny contains msg if {\n\tr := http.send({\"method\": \"GET\", \"url\": \"http://" + ln.Addr().String() + "/\"})\n\tmsg := sprintf(\"%v\", [r])\n}\n"},
+			code: 2, output: []string{"policies/p.rego:4: rego_type_error: undefined function http.send", "--allow-unsafe-builtins"}},
+		{name: "net.lookup_ip_addr", files: map[string]string{
+			"policies/p.rego": "package leak\n\ndeny contains msg if {\n\tr := net.lookup_ip_addr(\"TOPSECRET.example.com\")\n\tmsg := sprintf(\"%v\", [r])\n}\n"},
+			args: []string{"--policy", "policies"},
+			code: 2, output: []string{"policies/p.rego:4: rego_type_error: undefined function net.lookup_ip_addr"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSandbox(t, "untrusted/valid")
+			for p, content := range tt.files {
+				require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(s.repo, p)), 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(s.repo, p), []byte(content), 0o644))
+			}
+			require.NoError(t, os.Mkdir(filepath.Join(s.repo, ".git"), 0o755))
+			if tt.setup != nil {
+				tt.setup(t, s)
+			}
+			start := time.Now()
+			out, code := s.run(t, append(append([]string{"validate", "-o", "json"}, tt.args...), ".")...)
+			assert.Equal(t, tt.code, code, out)
+			for _, w := range tt.output {
+				assert.Contains(t, out, w)
+			}
+			assert.Less(t, time.Since(start), 30*time.Second, "nothing outside the repository was walked")
+			if tt.name != "net.lookup_ip_addr" {
+				assert.NotContains(t, out, "TOPSECRET")
+			}
+			assert.NotContains(t, out, filepath.Dir(s.repo), "no absolute machine path")
+			s.assertNothingHappened(t, tt.name)
+		})
+	}
+	assert.Zero(t, direct.Load(), "a policy connected to a local listener")
+}

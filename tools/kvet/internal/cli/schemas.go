@@ -66,7 +66,7 @@ func schemasCommand(_ context.Context, args []string, stdout, stderr io.Writer) 
 		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
 			return ExitUsage, fmt.Errorf("--crds %s is not a directory", d)
 		}
-		found, findings, err := runner.CRDsInDir(root, d)
+		found, findings, err := runner.CRDsInDir(root, d, cfg.Limits.Guard())
 		if err != nil {
 			return ExitUsage, err
 		}

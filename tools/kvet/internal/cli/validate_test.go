@@ -164,10 +164,11 @@ type cvReport struct {
 }
 
 type cvFinding struct {
-	Target   string `json:"target"`
-	Severity string `json:"severity"`
-	Check    string `json:"check"`
-	Rule     string `json:"rule"`
+	Target   string   `json:"target"`
+	Targets  []string `json:"targets"`
+	Severity string   `json:"severity"`
+	Check    string   `json:"check"`
+	Rule     string   `json:"rule"`
 	Resource struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -205,6 +206,7 @@ func TestJSONReport(t *testing.T) {
 	require.Len(t, rep.Findings, 1, stdout)
 	f := rep.Findings[0]
 	assert.Equal(t, "bad", f.Target)
+	assert.Equal(t, []string{"bad"}, f.Targets)
 	assert.Equal(t, "error", f.Severity)
 	assert.Equal(t, "schema", f.Check)
 	assert.Equal(t, "invalid-type", f.Rule)
@@ -223,7 +225,7 @@ func TestJSONReport(t *testing.T) {
 		Findings []map[string]json.RawMessage `json:"findings"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &raw))
-	for _, k := range []string{"target", "severity", "check", "rule", "resource", "path", "message", "source"} {
+	for _, k := range []string{"target", "targets", "severity", "check", "rule", "resource", "path", "message", "source"} {
 		assert.Contains(t, raw.Findings[0], k)
 	}
 	var resKeys map[string]any

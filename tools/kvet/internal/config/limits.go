@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -29,7 +28,7 @@ func (l Limits) Guard() guard.Limits {
 	return g.WithDefaults()
 }
 
-func (l Limits) check() error {
+func (l Limits) check(at func(key, format string, args ...any) error) error {
 	var errs []error
 	for _, f := range []struct {
 		name string
@@ -42,21 +41,21 @@ func (l Limits) check() error {
 		{"maxObjectsPerTarget", int64(l.MaxObjectsPerTarget)},
 	} {
 		if f.v < 0 {
-			errs = append(errs, fmt.Errorf("limits.%s must not be negative, got %d", f.name, f.v))
+			errs = append(errs, at("limits."+f.name, "must not be negative, got %d", f.v))
 		}
 	}
 	if l.TargetTimeout != "" {
 		if d, err := time.ParseDuration(l.TargetTimeout); err != nil {
-			errs = append(errs, fmt.Errorf("limits.targetTimeout: %w", err))
+			errs = append(errs, at("limits.targetTimeout", "%v", err))
 		} else if d <= 0 {
-			errs = append(errs, fmt.Errorf("limits.targetTimeout must be positive, got %s", l.TargetTimeout))
+			errs = append(errs, at("limits.targetTimeout", "must be positive, got %s", l.TargetTimeout))
 		}
 	}
 	if l.MemoryBudget != "" {
 		if q, err := resource.ParseQuantity(l.MemoryBudget); err != nil {
-			errs = append(errs, fmt.Errorf("limits.memoryBudget: %q is not a quantity such as 2Gi or 512Mi", l.MemoryBudget))
+			errs = append(errs, at("limits.memoryBudget", "%q is not a quantity such as 2Gi or 512Mi", l.MemoryBudget))
 		} else if q.Sign() <= 0 {
-			errs = append(errs, fmt.Errorf("limits.memoryBudget must be positive, got %s", l.MemoryBudget))
+			errs = append(errs, at("limits.memoryBudget", "must be positive, got %s", l.MemoryBudget))
 		}
 	}
 	return errors.Join(errs...)

@@ -35,11 +35,11 @@ func TestLimits(t *testing.T) {
 			return l
 		}()},
 		{name: "bad timeout", yaml: "limits: {targetTimeout: soon}\n", err: "limits.targetTimeout"},
-		{name: "negative timeout", yaml: "limits: {targetTimeout: -1s}\n", err: "limits.targetTimeout must be positive"},
+		{name: "negative timeout", yaml: "limits: {targetTimeout: -1s}\n", err: "kvet.yaml:1: limits.targetTimeout: must be positive"},
 		{name: "bad memory budget", yaml: "limits: {memoryBudget: lots}\n", err: "limits.memoryBudget"},
-		{name: "zero memory budget", yaml: "limits: {memoryBudget: \"0\"}\n", err: "limits.memoryBudget must be positive"},
-		{name: "negative depth", yaml: "limits: {maxDepth: -1}\n", err: "limits.maxDepth must not be negative"},
-		{name: "unknown limit", yaml: "limits: {maxDocuments: 3}\n", err: "unknown field"},
+		{name: "zero memory budget", yaml: "limits: {memoryBudget: \"0\"}\n", err: "kvet.yaml:1: limits.memoryBudget: must be positive"},
+		{name: "negative depth", yaml: "limits: {maxDepth: -1}\n", err: "kvet.yaml:1: limits.maxDepth: must not be negative"},
+		{name: "unknown limit", yaml: "limits: {maxDocuments: 3}\n", err: `kvet.yaml:1: unknown key "maxDocuments" in limits: did you mean "maxDocumentsPerFile"?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -186,6 +186,21 @@ func (r *Repo) ChangedFiles(ctx context.Context, commit string) ([]string, error
 	return out, nil
 }
 
+// ReadFile returns the content of the repository-relative ("/"-separated)
+// file at commit, refusing one larger than maxBytes; an error when the
+// file does not exist there.
+func (r *Repo) ReadFile(ctx context.Context, commit, file string, maxBytes int64) ([]byte, error) {
+	obj := commit + ":" + file
+	size, err := run(ctx, r.Root, nil, "cat-file", "-s", obj)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := strconv.ParseInt(strings.TrimSpace(string(size)), 10, 64); err != nil || n > maxBytes {
+		return nil, fmt.Errorf("%s at %s: larger than %d bytes", file, commit, maxBytes)
+	}
+	return run(ctx, r.Root, nil, "cat-file", "blob", obj)
+}
+
 func run(ctx context.Context, dir string, stdin io.Reader, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir

@@ -54,6 +54,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/resolver"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
 
@@ -100,6 +101,14 @@ type Options struct {
 	Exceptions []Exception
 	// Severities override rule severities per environment (kvet.yaml).
 	Severities []SeverityOverride
+	// AllowUnsafeBuiltins lets policies call the network, DNS, clock,
+	// randomness and runtime built-ins (--allow-unsafe-builtins; never
+	// kvet.yaml, which is part of the repository under test).
+	AllowUnsafeBuiltins bool
+	// Root is the repository root: policy files under it may not lead out
+	// of it by a symlink. Limits bound every policy file read.
+	Root   string
+	Limits guard.Limits
 	// Now returns the current time (exception expiry); nil means time.Now.
 	Now func() time.Time
 }
@@ -189,11 +198,11 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.NoDefaults {
 		mode = noDefaults
 	}
-	mods, err := loadModules(opts.Dirs, mode, false)
+	mods, err := loadModules(opts.Dirs, mode, false, opts.Root, opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	compiler, err := compile(mods.modules)
+	compiler, err := compile(mods.modules, opts.AllowUnsafeBuiltins)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -46,12 +45,12 @@ type SeverityOverride struct {
 
 type exception struct {
 	Exception
-	rule, path, resource *regexp.Regexp
+	rule, path, resource *config.Matcher
 	expires              time.Time // zero: never; first instant after the last valid day
 }
 
 type severityOverride struct {
-	env, rule *regexp.Regexp
+	env, rule *config.Matcher
 	severity  report.Severity
 }
 
@@ -117,9 +116,9 @@ func orAll(glob string) string {
 	return glob
 }
 
-// compileGlob turns a glob into an anchored regexp: "**" crosses "/", "*"
+// compileGlob compiles a doublestar pattern: "**" spans whole segments, "*"
 // and "?" do not; kvet.yaml globs mean the same everywhere.
-func compileGlob(glob string) (*regexp.Regexp, error) { return config.Glob(glob) }
+func compileGlob(glob string) (*config.Matcher, error) { return config.Glob(glob) }
 
 func (x exception) expired(now time.Time) bool {
 	return !x.expires.IsZero() && !now.Before(x.expires)

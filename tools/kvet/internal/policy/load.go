@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/example/gitops-go-stack/policy"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
 
@@ -37,10 +37,18 @@ const (
 // under dirs (their *_test.rego files only when userTests). A package defined in dirs replaces the default library's
 // modules of the same package, so pointing --policy at a copy of policy/
 // (or overriding one default package) never defines a rule twice.
-func loadModules(dirs []string, mode defaultsMode, userTests bool) (*moduleSet, error) {
+//
+// Every file is read through the guard: a directory inside root (the
+// repository: kvet.yaml's policy.dirs, a --policy under it) may not lead
+// out of it by a symlink; any file is bounded by the limits.
+func loadModules(dirs []string, mode defaultsMode, userTests bool, root string, limits guard.Limits) (*moduleSet, error) {
 	set := &moduleSet{modules: map[string]*ast.Module{}, defaults: map[string]bool{}}
 	userPkgs := map[string]bool{}
 	for _, dir := range dirs {
+		guardRoot := ""
+		if root != "" && guard.Within(root, absPath(dir)) {
+			guardRoot = root
+		}
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
@@ -48,11 +56,14 @@ func loadModules(dirs []string, mode defaultsMode, userTests bool) (*moduleSet, 
 			if d.IsDir() || !isPolicyFile(d.Name(), userTests) {
 				return nil
 			}
-			src, err := os.ReadFile(p)
+			src, v, err := guard.ReadFile(guardRoot, p, limits)
+			if v != nil {
+				return fmt.Errorf("%s: %s", moduleName(root, p), v.Message)
+			}
 			if err != nil {
 				return err
 			}
-			name := filepath.ToSlash(p)
+			name := moduleName(root, p)
 			m, err := parseModule(name, src)
 			if err != nil {
 				return err
@@ -62,7 +73,7 @@ func loadModules(dirs []string, mode defaultsMode, userTests bool) (*moduleSet, 
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("load policies from %s: %w", dir, err)
+			return nil, fmt.Errorf("load policies from %s: %w", moduleName(root, dir), err)
 		}
 	}
 	if mode == noDefaults {
@@ -115,16 +126,87 @@ func parseModule(name string, src []byte) (*ast.Module, error) {
 	return m, nil
 }
 
-// compile type-checks the modules together.
-func compile(modules map[string]*ast.Module) (*ast.Compiler, error) {
-	c := ast.NewCompiler().
+// newCompiler is the compiler every policy goes through, with the
+// built-ins policies may call (see capabilities).
+func newCompiler(allowUnsafe bool) *ast.Compiler {
+	return ast.NewCompiler().
+		WithCapabilities(capabilities(allowUnsafe)).
 		WithEnablePrintStatements(false).
 		WithDefaultRegoVersion(ast.RegoV1)
+}
+
+// compile type-checks the modules together.
+func compile(modules map[string]*ast.Module, allowUnsafe bool) (*ast.Compiler, error) {
+	c := newCompiler(allowUnsafe)
 	c.Compile(modules)
 	if c.Failed() {
-		return nil, fmt.Errorf("compile policies: %w", c.Errors)
+		return nil, compileError(c.Errors)
 	}
 	return c, nil
+}
+
+// capabilities are OPA's built-ins less, unless allowUnsafe, those OPA
+// itself marks non-deterministic: the network (http.send), DNS
+// (net.lookup_ip_addr), the runtime environment (opa.runtime: environment
+// variables, CI secrets among them), the clock (time.now_ns) and
+// randomness, plus the JSON-schema built-ins that may fetch a remote $ref.
+// Policies come from the repository under test: with these gone they can
+// neither reach the network nor read kvet's environment, and the same
+// tree always gives the same verdict. Pure built-ins (net.cidr_*, ...) stay.
+func capabilities(allowUnsafe bool) *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	if !allowUnsafe {
+		c.Builtins = slices.DeleteFunc(c.Builtins, func(b *ast.Builtin) bool { return b.IsNondeterministic() })
+		// And no host to reach, should a built-in that honours allow_net
+		// ever be kept.
+		c.AllowNet = []string{}
+	}
+	return c
+}
+
+// RemovedBuiltins lists the built-ins policies cannot call unless
+// --allow-unsafe-builtins is given (docs, tests).
+func RemovedBuiltins() []string {
+	var out []string
+	for _, b := range ast.CapabilitiesForThisVersion().Builtins {
+		if b.IsNondeterministic() {
+			out = append(out, b.Name)
+		}
+	}
+	return out
+}
+
+// compileError explains an undefined function that kvet removed.
+func compileError(errs ast.Errors) error {
+	removed := RemovedBuiltins()
+	for _, e := range errs {
+		for _, name := range removed {
+			if strings.Contains(e.Message, "undefined function "+name) {
+				return fmt.Errorf("compile policies: %w\n%s is not available to policies: kvet removes network, DNS, clock, randomness and runtime built-ins (%s) so that a policy from the repository can neither reach the network nor read the environment; pass --allow-unsafe-builtins to allow them for trusted policies",
+					errs, name, strings.Join(removed, ", "))
+			}
+		}
+	}
+	return fmt.Errorf("compile policies: %w", errs)
+}
+
+// moduleName names a policy file in errors, rule sources and reports:
+// relative to the repository root when it is inside it, so no absolute
+// machine path reaches any output.
+func moduleName(root, p string) string {
+	if root != "" {
+		if r, err := filepath.Rel(root, absPath(p)); err == nil && filepath.IsLocal(r) {
+			return filepath.ToSlash(r)
+		}
+	}
+	return filepath.ToSlash(p)
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 // ruleKind returns the conftest kind of a rule name: deny, deny_x -> deny.

@@ -12,7 +12,25 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/cover"
 	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 )
+
+// TestOption configures Test.
+type TestOption func(*testOptions)
+
+type testOptions struct {
+	root        string
+	allowUnsafe bool
+}
+
+// TestRoot confines the policy files under root to it (symlinks).
+func TestRoot(root string) TestOption { return func(o *testOptions) { o.root = root } }
+
+// TestAllowUnsafeBuiltins is --allow-unsafe-builtins for tests.
+func TestAllowUnsafeBuiltins(yes bool) TestOption {
+	return func(o *testOptions) { o.allowUnsafe = yes }
+}
 
 // TestResult summarises a `kvet policy test` run.
 type TestResult struct {
@@ -40,13 +58,19 @@ func (r TestResult) OK() bool { return r.Failed == 0 && r.Passed > 0 }
 //
 // A failing test is reported in the result, not as an error; the error is
 // for policies that cannot be loaded or compiled.
-func Test(ctx context.Context, dirs []string, verbose bool, w io.Writer) (TestResult, error) {
+//
+// Tests compile with the same built-ins as New (see capabilities).
+func Test(ctx context.Context, dirs []string, verbose bool, w io.Writer, opts ...TestOption) (TestResult, error) {
 	var res TestResult
+	var o testOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	mode := defaultRules
 	if len(dirs) == 0 {
 		mode = defaultRulesTests
 	}
-	mods, err := loadModules(dirs, mode, true)
+	mods, err := loadModules(dirs, mode, true, o.root, guard.Limits{})
 	if err != nil {
 		return res, err
 	}
@@ -56,6 +80,7 @@ func Test(ctx context.Context, dirs []string, verbose bool, w io.Writer) (TestRe
 	}
 	cov := cover.New()
 	runner := tester.NewRunner().
+		SetCompiler(newCompiler(o.allowUnsafe)).
 		SetDefaultRegoVersion(ast.RegoV1).
 		SetCoverageQueryTracer(cov).
 		SetCoverageRuns(nil).

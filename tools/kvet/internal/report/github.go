@@ -12,6 +12,9 @@ import (
 // https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 func WriteGitHub(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
+	// New already merged the findings of several targets; an annotation
+	// that still repeats (a report not made by New) is written once.
+	seen := map[string]bool{}
 	for _, f := range r.Findings {
 		cmd := "error"
 		if f.Severity == SeverityWarning {
@@ -29,7 +32,12 @@ func WriteGitHub(w io.Writer, r *Report) error {
 			}
 		}
 		props = append(props, "title="+escapeProperty(githubTitle(f)))
-		ew.printf("::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(sarifMessage(f)))
+		line := fmt.Sprintf("::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(sarifMessage(f)))
+		if seen[line] {
+			continue
+		}
+		seen[line] = true
+		ew.printf("%s", line)
 	}
 	ew.printf("kvet: %s, %s: %s, %s\n", plural(r.Summary.Targets, "target"), plural(r.Summary.Resources, "resource"),
 		plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"))

@@ -126,6 +126,10 @@ func junitTestcase(suite, name string, fs []Finding) junitCase {
 			line += " " + f.Path
 		}
 		line += ": " + f.Message
+		if ts := f.AllTargets(); len(ts) > 1 {
+			// Written once, in the suite of its first target.
+			line += fmt.Sprintf(" [in %d targets: %s]", len(ts), strings.Join(ts, ", "))
+		}
 		if f.Source.File != "" {
 			line += " (at " + f.Source.File
 			if f.Source.Line > 0 {

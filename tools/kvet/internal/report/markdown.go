@@ -62,7 +62,11 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 			loc = "`" + MarkdownCell(loc) + "`"
 		}
-		ew.printf("| %s | `%s` | %s/`%s` | %s | %s | %s |\n", sev, MarkdownCell(f.Target), f.Check, MarkdownCell(f.Rule),
+		target := "`" + MarkdownCell(f.Target) + "`"
+		if n := len(f.AllTargets()) - 1; n > 0 {
+			target += " and " + plural(n, "other target")
+		}
+		ew.printf("| %s | %s | %s/`%s` | %s | %s | %s |\n", sev, target, f.Check, MarkdownCell(f.Rule),
 			MarkdownCell(obj), loc, MarkdownCell(f.Message))
 	}
 	return ew.err

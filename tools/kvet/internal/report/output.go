@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -46,21 +47,27 @@ func WriteJSON(w io.Writer, r *Report) error {
 }
 
 // WriteText writes a report for people: findings grouped by target, each
-// with its location, then a summary line.
+// with its location, then a summary line. A finding that several targets
+// reach is written once, under the first of them, with the list of the
+// others; the later targets count it and point back to it.
 func WriteText(w io.Writer, r *Report) error {
 	ew := &errWriter{w: w}
 	byTarget := map[string][]Finding{}
+	reached := map[string][]Finding{}
 	var order []string
 	for _, f := range r.Findings {
 		if _, ok := byTarget[f.Target]; !ok {
 			order = append(order, f.Target)
 		}
 		byTarget[f.Target] = append(byTarget[f.Target], f)
+		for _, t := range f.AllTargets() {
+			reached[t] = append(reached[t], f)
+		}
 	}
 	known := map[string]bool{}
 	for _, t := range r.Targets {
 		known[t.Path] = true
-		fs := byTarget[t.Path]
+		fs := reached[t.Path]
 		status := "ok"
 		switch {
 		case t.Error != "":
@@ -75,7 +82,8 @@ func WriteText(w io.Writer, r *Report) error {
 		for _, n := range t.Notes {
 			ew.printf("  note    %s\n", n)
 		}
-		writeFindings(ew, fs)
+		writeFindings(ew, byTarget[t.Path])
+		writeShownEarlier(ew, t.Path, fs)
 	}
 	for _, tp := range order {
 		if !known[tp] {
@@ -86,6 +94,39 @@ func WriteText(w io.Writer, r *Report) error {
 	ew.printf("\n%s, %s: %s, %s\n", plural(r.Summary.Targets, "target"), plural(r.Summary.Resources, "resource"),
 		plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"))
 	return ew.err
+}
+
+// textTargetsShown bounds the target names listed under a finding.
+const textTargetsShown = 3
+
+// writeShownEarlier says which of a target's findings were written under
+// an earlier target, so its status line adds up.
+func writeShownEarlier(ew *errWriter, target string, fs []Finding) {
+	var earlier []Finding
+	var under []string
+	for _, f := range fs {
+		if f.Target != target {
+			earlier = append(earlier, f)
+			if !slices.Contains(under, f.Target) {
+				under = append(under, f.Target)
+			}
+		}
+	}
+	if len(earlier) == 0 {
+		return
+	}
+	var counts []string
+	if n := countSeverity(earlier, SeverityError); n > 0 {
+		counts = append(counts, plural(n, "error"))
+	}
+	if n := countSeverity(earlier, SeverityWarning); n > 0 {
+		counts = append(counts, plural(n, "warning"))
+	}
+	names := strings.Join(under, ", ")
+	if len(under) > textTargetsShown {
+		names = strings.Join(under[:textTargetsShown], ", ") + fmt.Sprintf(" and %d more", len(under)-textTargetsShown)
+	}
+	ew.printf("  also   %s shown above under %s\n", strings.Join(counts, ", "), names)
 }
 
 func writeFindings(ew *errWriter, fs []Finding) {
@@ -114,6 +155,9 @@ func writeFindings(ew *errWriter, fs []Finding) {
 		}
 		if loc != "" {
 			ew.printf("          at %s\n", loc)
+		}
+		if len(f.Targets) > 1 {
+			ew.printf("          in %d targets: %s\n", len(f.Targets), targetList(f, textTargetsShown))
 		}
 	}
 }

@@ -4,7 +4,9 @@ package report
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 )
 
 // Severity of a finding: errors fail the run, warnings never do.
@@ -55,7 +57,11 @@ type Source struct {
 
 // Finding is one problem kvet reports.
 type Finding struct {
-	Target   string   `json:"target"`
+	// Target is the first target (in report order) that renders the finding.
+	Target string `json:"target"`
+	// Targets lists every target that reaches the same finding (one defect,
+	// one finding: see New), in report order; Target is Targets[0].
+	Targets  []string `json:"targets,omitempty"`
 	Severity Severity `json:"severity"`
 	Check    string   `json:"check"`
 	Rule     string   `json:"rule"`
@@ -110,13 +116,16 @@ type Report struct {
 }
 
 // New assembles a report: it sorts targets and findings deterministically
-// (target path, then object order, then check, rule, path, message) and
-// computes the summary.
+// (target path, then object order, then check, rule, path, message), merges
+// the findings that are one defect reached through several targets (merge)
+// and computes the summary, which counts distinct findings.
 func New(targets []Target, findings []Finding) *Report {
 	targets = slices.Clone(targets)
 	findings = slices.Clone(findings)
 	slices.SortStableFunc(targets, func(a, b Target) int { return cmp.Compare(a.Path, b.Path) })
+	adoptNamespaces(findings)
 	slices.SortStableFunc(findings, compareFindings)
+	findings = merge(findings)
 	r := &Report{Version: 1, Targets: targets, Findings: findings}
 	if r.Targets == nil {
 		r.Targets = []Target{}
@@ -139,6 +148,98 @@ func New(targets []Target, findings []Finding) *Report {
 	return r
 }
 
+// identity is what makes two findings the same defect: the same rule on
+// the same object, at the same field and source line, saying the same.
+// The target is not part of it, nor the severity, which environments may
+// configure differently.
+type identity struct {
+	check, rule string
+	resource    Resource
+	path        string
+	source      Source
+	message     string
+}
+
+func identityOf(f Finding) identity {
+	return identity{check: f.Check, rule: f.Rule, resource: f.Resource, path: f.Path, source: f.Source, message: f.Message}
+}
+
+// adoptNamespaces gives a finding about an object rendered without a
+// namespace the namespace of the same finding in another target, when
+// exactly one exists: a directory checked on its own and the Flux or Argo CD
+// entry point that applies it into a namespace render one object, and one
+// edit fixes both. Where several namespaces are found (the directory is
+// applied into each), the object could be any of them and stays apart.
+func adoptNamespaces(findings []Finding) {
+	withoutNS := func(f Finding) identity {
+		id := identityOf(f)
+		id.resource.Namespace = ""
+		return id
+	}
+	namespaces := map[identity]map[string]bool{}
+	for _, f := range findings {
+		if f.Resource.Namespace == "" {
+			continue
+		}
+		id := withoutNS(f)
+		if namespaces[id] == nil {
+			namespaces[id] = map[string]bool{}
+		}
+		namespaces[id][f.Resource.Namespace] = true
+	}
+	for i, f := range findings {
+		if f.Resource.Namespace != "" || f.Resource.Name == "" {
+			continue
+		}
+		if ns := namespaces[withoutNS(f)]; len(ns) == 1 {
+			for n := range ns {
+				findings[i].Resource.Namespace = n
+			}
+		}
+	}
+}
+
+// merge folds the findings of one identity into the first of them (findings
+// are sorted, so that is the one of the first target) and collects the
+// targets that reach it. Where environments configure the rule's severity
+// differently, the finding keeps the highest: it still fails the targets
+// where it is an error, and those are listed.
+func merge(findings []Finding) []Finding {
+	at := make(map[identity]int, len(findings))
+	out := findings[:0]
+	for _, f := range findings {
+		id := identityOf(f)
+		i, seen := at[id]
+		if !seen {
+			at[id] = len(out)
+			f.Targets = nil
+			if f.Target != "" {
+				f.Targets = []string{f.Target}
+			}
+			out = append(out, f)
+			continue
+		}
+		m := &out[i]
+		if f.Target != "" && !slices.Contains(m.Targets, f.Target) {
+			m.Targets = append(m.Targets, f.Target)
+		}
+		if rank(f.Severity) > rank(m.Severity) {
+			m.Severity = f.Severity
+		}
+	}
+	return out
+}
+
+func rank(s Severity) int {
+	switch s {
+	case SeverityError:
+		return 2
+	case SeverityWarning:
+		return 1
+	}
+	return 0
+}
+
 func compareFindings(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.Target, b.Target),
@@ -155,13 +256,47 @@ func compareFindings(a, b Finding) int {
 // Failed reports whether the run must exit 1: any error finding.
 func (r *Report) Failed() bool { return r.Summary.Errors > 0 }
 
-// FindingsFor returns the findings of one target, in report order.
+// FindingsFor returns the findings that target reaches, in report order,
+// including those reported under an earlier target that also renders them.
 func (r *Report) FindingsFor(target string) []Finding {
 	var out []Finding
 	for _, f := range r.Findings {
-		if f.Target == target {
+		if f.Reaches(target) {
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// Reaches reports whether target renders f.
+func (f Finding) Reaches(target string) bool {
+	return f.Target == target || slices.Contains(f.Targets, target)
+}
+
+// AllTargets returns Targets, or the one Target of a finding that was not
+// merged by New.
+func (f Finding) AllTargets() []string {
+	if len(f.Targets) == 0 && f.Target != "" {
+		return []string{f.Target}
+	}
+	return f.Targets
+}
+
+// TargetsLabel names the targets of f compactly for one line of text:
+// "a", or "a and 13 other targets".
+func (f Finding) TargetsLabel() string {
+	if n := len(f.Targets) - 1; n > 0 {
+		return fmt.Sprintf("%s and %s", f.Target, plural(n, "other target"))
+	}
+	return f.Target
+}
+
+// targetList lists the targets of f for people, at most max of them:
+// "a, b, c and 11 more".
+func targetList(f Finding, max int) string {
+	ts := f.AllTargets()
+	if len(ts) <= max {
+		return strings.Join(ts, ", ")
+	}
+	return strings.Join(ts[:max], ", ") + fmt.Sprintf(" and %d more", len(ts)-max)
 }

@@ -136,7 +136,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			// GitHub matches alerts across runs by fingerprint; the line
 			// moves with unrelated edits, so it is not part of it.
 			PartialFingerprints: map[string]string{"kvetFinding/v1": fingerprint(f)},
-			Properties:          map[string]any{"check": f.Check, "target": f.Target},
+			Properties:          map[string]any{"check": f.Check, "target": f.Target, "targets": f.AllTargets()},
 		}
 		results = append(results, res)
 	}
@@ -170,7 +170,7 @@ func sarifLevel(s Severity) string {
 func sarifMessage(f Finding) string {
 	var parts []string
 	if f.Target != "" {
-		parts = append(parts, f.Target)
+		parts = append(parts, f.TargetsLabel())
 	}
 	if s := f.Resource.String(); s != "" {
 		parts = append(parts, s)
@@ -204,7 +204,9 @@ func sarifLocationOf(f Finding) sarifLocation {
 	return loc
 }
 
+// fingerprint leaves the target out: one finding stands for every target
+// that reaches it, and a new overlay must not make it a new alert.
 func fingerprint(f Finding) string {
-	h := sha256.Sum256([]byte(strings.Join([]string{f.Target, f.Check, f.Rule, f.Resource.String(), f.Path, f.Source.File}, "\x00")))
+	h := sha256.Sum256([]byte(strings.Join([]string{f.Check, f.Rule, f.Resource.String(), f.Path, f.Source.File}, "\x00")))
 	return hex.EncodeToString(h[:16])
 }

@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 
@@ -84,4 +85,25 @@ func TestDiscovery(t *testing.T) {
 func insertTargets(ts []report.Target, more ...report.Target) []report.Target {
 	out := append(append([]report.Target{}, ts...), more...)
 	return report.New(out, nil).Targets
+}
+
+// environments as a mapping has no order: a target two patterns name
+// differently stops the run instead of taking whichever key came first;
+// the list form is ordered.
+func TestAmbiguousEnvironments(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs(filepath.Join("testdata", "discovery"))
+	require.NoError(t, err)
+	mapping, err := config.Parse([]byte("environments:\n  \"overlays/*\": production\n  \"overlays/prod\": prod\n"))
+	require.NoError(t, err)
+	_, err = runner.Run(context.Background(), runner.Options{Root: root, Paths: []string{filepath.Join(root, "overlays")}, Config: mapping, Jobs: 2})
+	require.Error(t, err)
+	require.Contains(t, err.Error(), `kvet.yaml:2: environments: target overlays/prod matches "overlays/*" (production) and "overlays/prod" (prod, line 3)`)
+
+	list, err := config.Parse([]byte("environments:\n- {match: \"overlays/prod\", name: prod}\n- {match: \"overlays/*\", name: production}\n"))
+	require.NoError(t, err)
+	_, err = runner.Run(context.Background(), runner.Options{Root: root, Paths: []string{filepath.Join(root, "overlays")}, Config: list, Jobs: 2})
+	require.NoError(t, err)
+	require.Equal(t, "prod", list.Environment("overlays/prod"))
+	require.Equal(t, "production", list.Environment("overlays/dev"))
 }

@@ -114,7 +114,7 @@ func TestHostileRepository(t *testing.T) {
 		{target: "kustomization-bomb", want: []outcome{{"yaml-alias-limit", "kustomization-bomb/kustomization.yaml:10"}}},
 		{target: "kustomization-link", want: []outcome{{"symlink-escape", "kustomization-link/kustomization.yaml:0"}}},
 		{target: "fifo", want: []outcome{{"unreadable-file", "fifo/pipe.yaml:0"}}},
-		{target: "outside-base", want: []outcome{{"outside-repository", filepath.ToSlash(filepath.Join(filepath.Dir(repo), "outside/base/kustomization.yaml")) + ":0"}}},
+		{target: "outside-base", want: []outcome{{"outside-repository", "../outside/base/kustomization.yaml:0"}}}, // no machine path in output
 		{target: "replacement-escape", want: []outcome{{"root-escape", "replacement-escape/kustomization.yaml:6"}}},
 		{target: "cycle/overlay", want: []outcome{{"build-failed", "cycle/b/kustomization.yaml:4"}}},
 		{target: "list", want: []outcome{{"unknown-field", "list/list.yaml:1"}}, objs: 2},
@@ -188,4 +188,61 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		return nil
 	}))
 	return out
+}
+
+// CRD directories (kvet.yaml crds, --crds) are read through the guard like
+// every other file: an oversize file and a file symlinked out of the
+// repository are findings on that file; the CRDs beside them still count.
+func TestHostileCRDDirectory(t *testing.T) {
+	tmp := t.TempDir()
+	repo := filepath.Join(tmp, "repo")
+	write := func(p, s string) { writeFile(t, p, s) }
+	write(filepath.Join(tmp, "outside", "crd.yaml"), "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: TOPSECRET}\n")
+	write(filepath.Join(repo, "crds", "big.yaml"), "# "+strings.Repeat("x", 400_000)+"\n")
+	write(filepath.Join(repo, "crds", "bomb.yaml"), "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n")
+	require.NoError(t, os.Symlink(filepath.Join(tmp, "outside", "crd.yaml"), filepath.Join(repo, "crds", "link.yaml")))
+	write(filepath.Join(repo, "app", "kustomization.yaml"), "resources: [cm.yaml]\n")
+	write(filepath.Join(repo, "app", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+
+	rep, err := runner.Run(context.Background(), runner.Options{Root: repo, Paths: []string{filepath.Join(repo, "app")},
+		Config: &config.Config{CRDs: []string{"crds"}, Limits: hostileLimits}, Jobs: 1})
+	require.NoError(t, err)
+	var got []outcome
+	for _, f := range rep.Findings {
+		assert.NotContains(t, f.Message, "TOPSECRET")
+		got = append(got, outcome{f.Rule, fmt.Sprintf("%s:%d", f.Source.File, f.Source.Line)})
+	}
+	assert.ElementsMatch(t, []outcome{
+		{"file-too-large", "crds/big.yaml:0"},
+		{"yaml-alias-limit", "crds/bomb.yaml:5"},
+		{"symlink-escape", "crds/link.yaml:0"},
+	}, got)
+}
+
+// When a build fails, kvet reads the files the kustomization names to
+// explain the error (YAML lint, patch and plugin lookups): those reads go
+// through the guard too, so a file outside the repository with a YAML
+// error never has its content quoted.
+func TestHostileExplainReadsNothingOutside(t *testing.T) {
+	tmp := t.TempDir()
+	repo := filepath.Join(tmp, "repo")
+	write := func(p, s string) { writeFile(t, p, s) }
+	write(filepath.Join(tmp, "outside.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  TOPSECRET: a\n  TOPSECRET: b\n")
+	write(filepath.Join(repo, "app", "kustomization.yaml"), "resources:\n- cm.yaml\n- ../../outside.yaml\n")
+	write(filepath.Join(repo, "app", "cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+	write(filepath.Join(repo, "link", "kustomization.yaml"), "resources:\n- cm.yaml\n")
+	require.NoError(t, os.Symlink(filepath.Join(tmp, "outside.yaml"), filepath.Join(repo, "link", "cm.yaml")))
+
+	rep, err := runner.Run(context.Background(), runner.Options{Root: repo, Paths: []string{repo}, Config: &config.Config{}, Jobs: 1})
+	require.NoError(t, err)
+	require.True(t, rep.Failed())
+	for _, f := range rep.Findings {
+		assert.NotContains(t, f.Message, "TOPSECRET", "%s %s", f.Rule, f.Source.File)
+	}
+}
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -23,6 +22,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
@@ -99,6 +99,13 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			return nil, err
 		}
 	}
+	paths := make([]string, len(targets))
+	for i, t := range targets {
+		paths[i] = t.Path
+	}
+	if err := opts.Config.CheckEnvironments(paths); err != nil {
+		return nil, err
+	}
 
 	opts.Build = buildOptions(opts)
 	builder := build.New(opts.Build)
@@ -133,7 +140,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
-		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results)})
+		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results)})
 		if err != nil {
 			return nil, err
 		}
@@ -166,6 +174,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		findings = append(findings, fs...)
 	}
 	findings = append(findings, dependsOn(opts)...) // entrypoints.go
+	report.Relativize(opts.Root, reps, findings)
 	return report.New(reps, findings), nil
 }
 
@@ -324,7 +333,7 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 	}
 	var findings []report.Finding
 	for _, d := range dirs {
-		found, fs, err := crdsInDir(opts.Root, d)
+		found, fs, err := crdsInDir(opts.Root, d, opts.Build.Limits)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -334,14 +343,22 @@ func collectCRDs(opts Options, results []built) ([]schema.CRD, []report.Finding,
 	return crds, findings, nil
 }
 
-func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
+// crdsInDir reads the CRDs of the YAML and JSON files under dir, each
+// through the guard: within the limits and, for a directory inside the
+// repository (every kvet.yaml one), never through a symlink out of it.
+// A refused file is a finding; the other files are still read.
+func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Finding, error) {
+	guardRoot := ""
+	if abs, err := filepath.Abs(dir); err == nil && guard.Within(root, abs) {
+		guardRoot = root
+	}
 	var out []schema.CRD
 	var findings []report.Finding
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !d.Type().IsRegular() {
+		if d.IsDir() {
 			return nil
 		}
 		switch strings.ToLower(filepath.Ext(p)) {
@@ -349,9 +366,17 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		default:
 			return nil
 		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
+		b, v, err := guard.ReadFile(guardRoot, p, limits)
+		if v == nil && err != nil {
+			v = guard.Unreadable(p, err)
+			if v == nil {
+				return err
+			}
+		}
+		if v != nil {
+			findings = append(findings, report.Finding{Target: ".", Severity: report.SeverityError, Check: report.CheckBuild,
+				Rule: v.Rule, Message: "CRD file " + v.Message, Source: report.Source{File: rel(root, p), Line: v.Line}}.WithOrder(-1))
+			return nil
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
 		for {
@@ -380,7 +405,7 @@ func crdsInDir(root, dir string) ([]schema.CRD, []report.Finding, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read CRD directory %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("read CRD directory %s: %w", rel(root, dir), err)
 	}
 	return out, findings, nil
 }

@@ -189,7 +189,7 @@ func TestRepositoryRendersValidObjects(t *testing.T) {
 		require.NotEqual(t, parent, root, "no go.mod above %s", wd)
 		root = parent
 	}
-	cfg, _, err := config.Load(root)
+	cfg, err := config.Load(root)
 	require.NoError(t, err)
 	rep := run(t, root, func(o *runner.Options) {
 		o.Config = cfg

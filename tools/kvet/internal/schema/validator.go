@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,6 +50,12 @@ type Options struct {
 	// stays known either way; writing a few hundred files nobody reads is
 	// most of the start-up cost.
 	Only map[string]bool
+	// FeatureGates override the API server's feature gates of the release
+	// (kvet.yaml featureGates) for the Go-side API rules.
+	FeatureGates map[string]bool
+	// FluxOperator says Flux is installed by the Flux Operator, whose
+	// notification CRDs accept its own kinds as event sources (fluxoperator.go).
+	FluxOperator bool
 }
 
 type known struct {
@@ -68,6 +76,8 @@ type Validator struct {
 	// crd checks what CRD schemas say beyond JSON schema: CEL rules,
 	// list types; built-in kinds get the API server's Go-side rules.
 	crd *apivalidate.CRDValidator
+	// apiOpts carry the release's feature gates to the Go-side rules.
+	apiOpts apivalidate.Options
 }
 
 // Object is what the validator needs of a rendered object.
@@ -104,6 +114,9 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		}
 	}()
 	v.only = opts.Only
+	if v.apiOpts, err = apiOptions(minor, opts.FeatureGates); err != nil {
+		return nil, nil, err
+	}
 	for key, raw := range ks.Schemas {
 		i := strings.LastIndex(key, "/")
 		if i <= 0 {
@@ -128,6 +141,9 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 	var findings []report.Finding
 	var crdObjects []map[string]any
 	for _, crd := range catalog {
+		if opts.FluxOperator {
+			crd = fluxOperatorCRD(crd)
+		}
 		if err := v.addCRD(crd, objectMeta, true); err != nil {
 			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
 		}
@@ -161,6 +177,36 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 	v.kc = kc
 	ok = true
 	return v, findings, nil
+}
+
+// apiOptions resolves the feature gates of the release: the API server's
+// defaults, then the cluster's overrides.
+func apiOptions(minor string, overrides map[string]bool) (apivalidate.Options, error) {
+	all, err := bundled.LoadFeatureGates()
+	if err != nil {
+		return apivalidate.Options{}, err
+	}
+	defaults, err := all.Release(minor)
+	if err != nil {
+		return apivalidate.Options{}, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(overrides)) {
+		g, ok := defaults[name]
+		switch {
+		case !ok:
+			return apivalidate.Options{}, fmt.Errorf("kvet.yaml featureGates: %s is not a feature gate of Kubernetes %s", name, minor)
+		case g.LockToDefault && overrides[name] != g.Default:
+			return apivalidate.Options{}, fmt.Errorf("kvet.yaml featureGates: %s is locked to %v in Kubernetes %s (%s): the API server would not start", name, g.Default, minor, g.PreRelease)
+		}
+	}
+	gates := map[string]bool{}
+	for _, name := range apivalidate.GatesUsed() {
+		gates[name] = defaults[name].Default
+		if on, ok := overrides[name]; ok {
+			gates[name] = on
+		}
+	}
+	return apivalidate.Options{FeatureGates: gates}, nil
 }
 
 // Close removes the schema directory.
@@ -359,7 +405,7 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		out = append(out, schemaFinding(obj, "schema-invalid", "", msg))
 	}
 	// What the API server checks in Go, beyond the OpenAPI schema.
-	issues := apivalidate.Validate(obj.Body)
+	issues := apivalidate.Validate(obj.Body, v.apiOpts)
 	if k.crd != "" && v.crd != nil {
 		issues = append(issues, v.crd.Validate(obj.Body)...)
 	}
