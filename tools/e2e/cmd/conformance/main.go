@@ -12,15 +12,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -34,7 +30,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
@@ -42,6 +37,7 @@ import (
 
 	"github.com/example/gitops-go-stack/tools/e2e/internal/catalog"
 	"github.com/example/gitops-go-stack/tools/e2e/internal/cluster"
+	"github.com/example/gitops-go-stack/tools/e2e/internal/kvetcli"
 )
 
 // ExpectAnnotation declares, on a corpus object, whether the API server
@@ -130,60 +126,12 @@ type object struct {
 	obj       map[string]any `json:"-"`
 }
 
-func runKvet(o options, args ...string) ([]byte, error) {
-	cmd := exec.Command(o.kvet, args...)
-	cmd.Dir = o.repo
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 && args[0] == "validate" {
-		err = nil // findings
-	}
-	if err != nil {
-		return out, fmt.Errorf("%s %s: %v: %s", o.kvet, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
-}
+func runKvet(o options, args ...string) ([]byte, error) { return kvetcli.Run(o.kvet, o.repo, args...) }
 
-func decodeObjects(data []byte) ([]map[string]any, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []map[string]any
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if err == io.EOF {
-				return out, nil
-			}
-			return out, err
-		}
-		if m == nil {
-			continue
-		}
-		if items, ok := m["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(m["kind"]), "List") {
-			for _, it := range items {
-				if im, ok := it.(map[string]any); ok {
-					out = append(out, im)
-				}
-			}
-			continue
-		}
-		out = append(out, m)
-	}
-}
-
-func str(m map[string]any, keys ...string) string {
-	var cur any = m
-	for _, k := range keys {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = mm[k]
-	}
-	s, _ := cur.(string)
-	return s
-}
+var (
+	decodeObjects = kvetcli.DecodeObjects
+	str           = kvetcli.Str
+)
 
 // skipped lists the targets whose objects could not be rendered for
 // comparison (GitOps entry targets, see collect).

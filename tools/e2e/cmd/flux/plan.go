@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"github.com/example/gitops-go-stack/tools/e2e/internal/kvetcli"
 )
 
 // ExpectAnnotation declares, on a corpus Kustomization, what the controller
@@ -76,51 +72,12 @@ func (g *group) roots() []*entry {
 	return out
 }
 
-func runKvet(o options, args ...string) ([]byte, error) {
-	cmd := exec.Command(o.kvet, args...)
-	cmd.Dir = o.repo
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 && args[0] == "validate" {
-		err = nil // findings
-	}
-	if err != nil {
-		return out, fmt.Errorf("kvet %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
-}
+func runKvet(o options, args ...string) ([]byte, error) { return kvetcli.Run(o.kvet, o.repo, args...) }
 
-func decodeObjects(data []byte) ([]map[string]any, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []map[string]any
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if err == io.EOF {
-				return out, nil
-			}
-			return out, err
-		}
-		if m != nil {
-			out = append(out, m)
-		}
-	}
-}
-
-func str(m map[string]any, keys ...string) string {
-	var cur any = m
-	for _, k := range keys {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = mm[k]
-	}
-	s, _ := cur.(string)
-	return s
-}
+var (
+	decodeObjects = kvetcli.DecodeObjects
+	str           = kvetcli.Str
+)
 
 func apiGroup(apiVersion string) string {
 	if i := strings.Index(apiVersion, "/"); i >= 0 {
