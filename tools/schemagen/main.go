@@ -85,5 +85,12 @@ func downloadAll(ctx context.Context, log io.Writer) error {
 		module.Close()
 		fmt.Fprintln(log, src.Module+"@"+src.Version)
 	}
+	for _, h := range historySources() {
+		module, err := openModule(ctx, h.Module, h.Version)
+		if err != nil {
+			return err
+		}
+		module.Close()
+	}
 	return nil
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -29,25 +31,37 @@ func TestRegenerationIsStable(t *testing.T) {
 	require.NoError(t, generate(context.Background(), out, &log), "regeneration failed; did `make schemas-deps` run?")
 	t.Log(log.String())
 
-	committed, err := filepath.Glob(filepath.Join(committedData, "*.json.gz"))
-	require.NoError(t, err)
-	generated, err := filepath.Glob(filepath.Join(out, "*.json.gz"))
-	require.NoError(t, err)
-	require.Equal(t, baseNames(committed), baseNames(generated), "the set of bundles differs: run `make schemas`")
+	committed := bundles(t, committedData)
+	generated := bundles(t, out)
+	require.Equal(t, committed, generated, "the set of bundles differs: run `make schemas`")
 
-	for _, name := range baseNames(generated) {
-		want, err := os.ReadFile(filepath.Join(committedData, name))
+	for _, name := range generated {
+		want, err := os.ReadFile(filepath.Join(committedData, filepath.FromSlash(name)))
 		require.NoError(t, err)
-		got, err := os.ReadFile(filepath.Join(out, name))
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(name)))
 		require.NoError(t, err)
 		assert.True(t, bytes.Equal(want, got), "%s differs from a fresh generation: run `make schemas` and commit", name)
 	}
 }
 
-func baseNames(paths []string) []string {
-	names := make([]string, len(paths))
-	for i, p := range paths {
-		names[i] = filepath.Base(p)
-	}
-	return names
+// bundles lists the *.json.gz files under dir (catalog/ included), as
+// slash-separated relative paths in lexical order.
+func bundles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".json.gz") {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
 }

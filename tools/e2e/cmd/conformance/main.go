@@ -260,7 +260,13 @@ func run(o options) (int, error) {
 		}
 		logf("corpus: %d targets, %d objects rendered", len(ct), len(co))
 	}
-	cat, err := catalog.CRDs(o.repo)
+	used := map[string]bool{}
+	for _, ob := range objs {
+		if group, _, ok := strings.Cut(ob.APIVer, "/"); ok {
+			used[group] = true
+		}
+	}
+	cat, err := catalog.CRDs(o.repo, func(g string) bool { return used[g] })
 	if err != nil {
 		return 0, err
 	}

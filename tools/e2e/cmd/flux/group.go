@@ -89,7 +89,7 @@ func runGroup(ctx context.Context, o options, g *group, known []*knownDifference
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(cached)
 	en := &env{dyn: dyn, mapper: mapper, reset: func() { cached.Invalidate(); mapper.Reset() }}
 
-	crds, err := fluxCRDs(o)
+	crds, err := fluxCRDs(o, g)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,8 +199,16 @@ func runGroup(ctx context.Context, o options, g *group, known []*knownDifference
 // fluxCRDs is the bundled catalog, with the status subresource every Flux
 // CRD declares (the catalog keeps schemas only) and with the controller's
 // own Kustomization CRD instead of the catalog's when it is given.
-func fluxCRDs(o options) ([]map[string]any, error) {
-	crds, err := catalog.CRDs(o.repo)
+func fluxCRDs(o options, g *group) ([]map[string]any, error) {
+	used := map[string]bool{}
+	for _, e := range g.entries {
+		for _, m := range e.rendered {
+			used[apiGroup(str(m, "apiVersion"))] = true
+		}
+	}
+	// The groups the renders use, and every Flux group: the controller
+	// watches the source kinds it can read from.
+	crds, err := catalog.CRDs(o.repo, func(grp string) bool { return used[grp] || strings.HasSuffix(grp, ".fluxcd.io") })
 	if err != nil {
 		return nil, err
 	}

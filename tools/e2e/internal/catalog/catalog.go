@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -19,31 +20,52 @@ import (
 	"k8s.io/client-go/dynamic"
 )
 
-// File is the bundled catalog, relative to the repository root.
-const File = "tools/kvet/internal/schema/bundled/data/catalog.json.gz"
+// Dir is the bundled catalog, one gzip file per API group, relative to the
+// repository root.
+const Dir = "tools/kvet/internal/schema/bundled/data/catalog"
 
 // CRDGVR is the resource of CustomResourceDefinitions.
 var CRDGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
-// CRDs reads the catalog's CRDs (none when the repository has no catalog).
-func CRDs(repo string) ([]map[string]any, error) {
-	f, err := os.Open(filepath.Join(repo, File))
+// CRDs reads the catalog's CRDs of the API groups used says yes to
+// (installing all of them would only slow a run); none when the repository
+// has no catalog.
+func CRDs(repo string, used func(group string) bool) ([]map[string]any, error) {
+	files, err := filepath.Glob(filepath.Join(repo, Dir, "*.json.gz"))
 	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
+		return nil, err
+	}
+	sort.Strings(files)
+	var out []map[string]any
+	for _, file := range files {
+		group := strings.TrimSuffix(filepath.Base(file), ".json.gz")
+		if group == "index" || !used(group) {
+			continue
 		}
+		crds, err := readGroup(file)
+		if err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", group, err)
+		}
+		out = append(out, crds...)
+	}
+	return out, nil
+}
+
+func readGroup(file string) ([]map[string]any, error) {
+	f, err := os.Open(file)
+	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+		return nil, err
 	}
 	var cat struct {
 		CRDs []map[string]any `json:"crds"`
 	}
 	if err := json.NewDecoder(zr).Decode(&cat); err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+		return nil, err
 	}
 	return cat.CRDs, nil
 }

@@ -21,6 +21,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
+
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
@@ -72,6 +74,10 @@ type Object struct {
 	Resource report.Resource
 	// Node is the rendered object, kvet's build annotations removed.
 	Node *kyaml.RNode
+	// Applier is the client that sends the object to the API server, which
+	// decides how its YAML becomes JSON (yamljson): kustomize's printing for
+	// kustomize builds (the zero value), kubectl's for Helm's output.
+	Applier yamljson.Applier
 	// Source is where the object is written in the repository: the file
 	// (absolute path) and the line its document starts on, when known.
 	Source report.Source
@@ -118,6 +124,11 @@ type Spec struct {
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
+	// Applier is how the objects reach the API server (yamljson): kustomize's
+	// printing (the zero value), or kubectl's reading for a plain directory
+	// that only Argo CD applies (its directory sources are read as kubectl
+	// reads manifests, without kustomize).
+	Applier yamljson.Applier
 
 	kustomizeOrigins bool // origins.go
 }
@@ -225,6 +236,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	lines := lineIndex{read: b.read}
 	for i, r := range m.Resources() {
 		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
+		obj.Applier = spec.Applier
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), files[0].Path, 0))
@@ -235,6 +247,10 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		}
 		if key, line, dup := duplicateKey(obj.Node.YNode()); dup {
 			res.Findings = append(res.Findings, duplicateKeyFinding(b.read, obj, key, line))
+			continue
+		}
+		if f, bad := unencodable(obj); bad {
+			res.Findings = append(res.Findings, f)
 			continue
 		}
 		res.Objects = append(res.Objects, obj)

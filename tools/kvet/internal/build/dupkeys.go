@@ -1,10 +1,15 @@
 package build
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strings"
 
+	yaml3 "go.yaml.in/yaml/v3"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
@@ -49,4 +54,64 @@ func duplicateKeyFinding(read readFunc, obj Object, key string, line int) report
 	f := finding("yaml-syntax", fmt.Sprintf("invalid YAML: mapping key %q is defined twice: remove or rename the duplicate key", key), obj.Source.File, line)
 	f.Resource = obj.Resource
 	return f
+}
+
+// unencodable reports an object kustomize renders but cannot print: a
+// mapping key that is not a string (`5:`, `true:`) makes kustomize's JSON
+// encoding fail, so `kustomize build`, `kubectl apply -k`, Flux and Argo CD
+// all fail on the target. Only an object the encoding really refuses is
+// reported (the walk just finds the key). The finding points at the key
+// when the object's file holds it (a patch may have written it: then at the
+// object).
+func unencodable(obj Object) (report.Finding, bool) {
+	if obj.Applier != yamljson.Kustomize || yamljson.NonStringKey(obj.Node.YNode()) == nil {
+		return report.Finding{}, false
+	}
+	_, err := yamljson.Encode(obj.Node, obj.Applier)
+	ke, ok := yamljson.IsKeyError(err)
+	if !ok {
+		return report.Finding{}, false
+	}
+	f := finding("build-failed", ke.Error(), obj.Source.File, obj.Source.Line)
+	f.Resource, f.Path = obj.Resource, ke.Path
+	if line, ok := keyLine(obj.Source.File, obj.Source.Line, ke); ok {
+		f.Source.Line = line
+	}
+	return f, true
+}
+
+// keyLine finds ke in the document of file that starts at line start (the
+// object's own document): go-yaml reads the whole file, so node lines are
+// file lines.
+func keyLine(file string, start int, ke *yamljson.KeyError) (int, bool) {
+	if file == "" {
+		return 0, false
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0, false
+	}
+	dec := yaml3.NewDecoder(bytes.NewReader(b))
+	var prev *yaml3.Node
+	for {
+		var doc yaml3.Node
+		if dec.Decode(&doc) != nil {
+			break
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		if doc.Content[0].Line > start {
+			break
+		}
+		prev = &doc
+	}
+	if prev == nil {
+		return 0, false
+	}
+	k := yamljson.NonStringKey(prev)
+	if k == nil || k.Path != ke.Path || k.Key != ke.Key {
+		return 0, false
+	}
+	return k.Line, true
 }

@@ -9,6 +9,8 @@ import (
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
+
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/helmrender"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
@@ -85,7 +87,9 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 		if n.IsNilOrEmpty() {
 			continue
 		}
-		obj := Object{Index: len(res.Objects), Node: n, Source: report.Source{File: m.File}}
+		// helm-controller applies the output through Helm's kube client,
+		// which reads YAML as kubectl does.
+		obj := Object{Index: len(res.Objects), Node: n, Source: report.Source{File: m.File}, Applier: yamljson.Kubectl}
 		obj.Resource = report.Resource{APIVersion: n.GetApiVersion(), Kind: n.GetKind(), Namespace: n.GetNamespace(), Name: n.GetName()}
 		if key, line, dup := duplicateKey(n.YNode()); dup {
 			res.Findings = append(res.Findings, duplicateKeyFinding(b.read, obj, key, line))

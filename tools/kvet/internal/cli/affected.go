@@ -12,6 +12,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitrepo"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 )
 
 // narrowing holds validate's --changed-since and --shard flags.
@@ -80,6 +81,12 @@ func (n *narrowing) selector(ctx context.Context, root, cfgPath string, cfg *con
 	global := affected.DefaultGlobal()
 	global = append(global, cfg.CRDs...)
 	global = append(global, cfg.Policy.Dirs...)
+	for _, l := range cfg.SchemaLocations {
+		// A schema file changes the verdict on whatever target uses its kind.
+		if tpl, err := schema.ParseSchemaLocation(l); err == nil {
+			global = append(global, schema.FixedDir(tpl))
+		}
+	}
 	for _, d := range append(append([]string{cfgPath}, crdDirs...), policyDirs...) {
 		if d == "" {
 			continue

@@ -48,6 +48,15 @@ func TestChangedSince(t *testing.T) {
 	assert.Equal(t, []string{"overlays/old", "overlays/prod"}, got)
 	assert.Contains(t, stderr, "kvet.yaml affects every target")
 
+	// A schema file of a kvet.yaml schema location affects every target.
+	write(t, filepath.Join(repo, "kvet.yaml"), "schemaLocations: [\"schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json\"]\n")
+	git(t, repo, "add", ".")
+	git(t, repo, "commit", "-q", "-m", "schema location")
+	write(t, filepath.Join(repo, "schemas/things.example.com/thing_v1.json"), "{}\n")
+	got, stderr = validatedTargets(t, "--changed-since", "HEAD")
+	assert.Equal(t, []string{"overlays/old", "overlays/prod"}, got)
+	assert.Contains(t, stderr, "schemas/things.example.com/thing_v1.json affects every target")
+
 	code, _, _ := kvet(t, "validate", "--changed-since", "no-such-ref")
 	assert.Equal(t, ExitUsage, code)
 }

@@ -4,12 +4,14 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -18,6 +20,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
@@ -36,7 +39,8 @@ Usage:
   kvet diff --base REF [PATH...]    rendered difference between git REF and the work tree
   kvet policy test [DIR...]         run the Rego policy tests (*_test.rego) and print coverage
   kvet schemas export DIR           write the schemas kvet uses, in kubeconform's layout
-  kvet version                      tool, kustomize API and bundled Kubernetes versions
+  kvet schemas list [PATH...]       the kinds kvet has schemas for, and those PATH uses without one
+  kvet version [-o json]            tool, kustomize API, bundled Kubernetes versions and CRD sources
 
 Run "kvet <command> --help" for the flags of a command.
 `
@@ -61,7 +65,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "schemas":
 		code, err = schemasCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
-		err = version(stdout)
+		code, err = versionCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -116,6 +120,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	output := fs.StringP("output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release whose schemas are used ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
 	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions to validate custom resources with (repeatable)")
+	locations := fs.StringArray("schema-location", nil, "local JSON schemas in kubeconform's -schema-location convention, e.g. 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json', for kinds without a bundled or repository CRD (repeatable; no URLs)")
 	jobs := fs.IntP("jobs", "j", 0, "targets built and checked at once (default: number of CPUs)")
 	policies := fs.StringArray("policy", nil, "directory of Rego policies to run besides the defaults; conftest layouts work unchanged (repeatable)")
 	noDefaults := fs.Bool("no-default-policies", false, "do not run the bundled policy library")
@@ -165,6 +170,17 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		}
 		crdDirs = append(crdDirs, abs)
 	}
+	var schemaLocs []string
+	for _, l := range *locations {
+		if _, err := schema.ParseSchemaLocation(l); err != nil {
+			return ExitUsage, err
+		}
+		abs, err := filepath.Abs(l)
+		if err != nil {
+			return ExitUsage, err
+		}
+		schemaLocs = append(schemaLocs, abs)
+	}
 	var checkers []runner.Checker
 	var rules []report.RuleDoc
 	if !*noPolicies {
@@ -175,7 +191,12 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		checkers = append(checkers, policyChecker{e})
 		rules = policyRuleDocs(e)
 	}
-	sel, err := narrow.selector(ctx, root, *cfgPath, cfg, crdDirs, *policies, stderr)
+	// A changed schema under a --schema-location changes every verdict too.
+	globalDirs := slices.Clone(crdDirs)
+	for _, l := range schemaLocs {
+		globalDirs = append(globalDirs, schema.FixedDir(l))
+	}
+	sel, err := narrow.selector(ctx, root, *cfgPath, cfg, globalDirs, *policies, stderr)
 	if err != nil {
 		return ExitUsage, err
 	}
@@ -185,7 +206,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		return ExitUsage, err
 	}
 	rep, err := runner.Run(ctx, runner.Options{
-		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs,
+		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
 		SkipSchema: perf.noSchema, Progress: progress.report(),
 	})
@@ -252,21 +273,62 @@ func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, 
 // Version is set at build time with -ldflags "-X ...cli.Version=...".
 var Version = "dev"
 
-func version(w io.Writer) error {
-	api, kyaml := "unknown", "unknown"
+// versionInfo is the JSON form of "kvet version".
+type versionInfo struct {
+	Kvet               string   `json:"kvet"`
+	KustomizeAPI       string   `json:"kustomizeAPI"`
+	Kyaml              string   `json:"kyaml"`
+	KubernetesVersions []string `json:"kubernetesVersions"`
+	DefaultKubernetes  string   `json:"defaultKubernetesVersion"`
+	// CRDCatalog lists the pinned Go modules the bundled CRDs come from,
+	// and those the removed CRD versions are derived from.
+	CRDCatalog struct {
+		Sources []bundled.CatalogSource `json:"sources"`
+		History []bundled.HistorySource `json:"history"`
+	} `json:"crdCatalog"`
+}
+
+func versionCommand(args []string, stdout, stderr io.Writer) (int, error) {
+	fs := newFlagSet("version", stderr, "Usage: kvet version [-o text|json]\n\nFlags:\n")
+	output := fs.StringP("output", "o", "text", "output format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return ExitUsage, err
+	}
+	if *output != "text" && *output != "json" {
+		return ExitUsage, fmt.Errorf("unknown output format %q (want text or json)", *output)
+	}
+	info := versionInfo{Kvet: Version, KustomizeAPI: "unknown", Kyaml: "unknown",
+		KubernetesVersions: bundled.KubernetesVersions(), DefaultKubernetes: bundled.DefaultKubernetesVersion()}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, d := range bi.Deps {
 			switch d.Path {
 			case "sigs.k8s.io/kustomize/api":
-				api = d.Version
+				info.KustomizeAPI = d.Version
 			case "sigs.k8s.io/kustomize/kyaml":
-				kyaml = d.Version
+				info.Kyaml = d.Version
 			}
 		}
 	}
-	_, err := fmt.Fprintf(w, "kvet %s\nkustomize api %s, kyaml %s\nKubernetes schemas: %s (default %s)\n",
-		Version, api, kyaml, strings.Join(bundled.KubernetesVersions(), ", "), bundled.DefaultKubernetesVersion())
-	return err
+	idx, err := bundled.LoadCatalogIndex()
+	if err != nil {
+		return ExitUsage, err
+	}
+	info.CRDCatalog.Sources, info.CRDCatalog.History = idx.Sources, idx.History
+	if *output == "json" {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return ExitOK, enc.Encode(info)
+	}
+	crds := 0
+	for _, g := range idx.Groups {
+		crds += len(g.CRDs)
+	}
+	fmt.Fprintf(stdout, "kvet %s\nkustomize api %s, kyaml %s\nKubernetes schemas: %s (default %s)\nCRD catalog: %d CRDs in %d API groups (kvet schemas list), from:\n",
+		info.Kvet, info.KustomizeAPI, info.Kyaml, strings.Join(info.KubernetesVersions, ", "), info.DefaultKubernetes, crds, len(idx.Groups))
+	for _, s := range idx.Sources {
+		fmt.Fprintf(stdout, "  %s %s (%s)\n", s.Project, s.Version, s.Module)
+	}
+	return ExitOK, nil
 }
 
 // repoRoot is the nearest parent of the working directory holding .git,

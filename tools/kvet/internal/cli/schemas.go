@@ -9,12 +9,15 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
 const schemasHelp = `Usage: kvet schemas export [flags] DIR
+       kvet schemas list [flags] [PATH...]
 
 Writes the JSON schemas kvet validates against into DIR, in kubeconform's
 layout, so other tools check with exactly the same schemas: the built-in kinds
@@ -30,10 +33,13 @@ schema file and are not exported.
 Flags:
 `
 
-// schemasCommand runs "kvet schemas export".
-func schemasCommand(_ context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+// schemasCommand runs "kvet schemas export" and "kvet schemas list".
+func schemasCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
+	if len(args) > 0 && args[0] == "list" {
+		return schemasList(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "export" {
-		return ExitUsage, errors.New("usage: kvet schemas export [--kubernetes-version V] [--crds DIR]... DIR")
+		return ExitUsage, errors.New("usage: kvet schemas export [--kubernetes-version V] [--crds DIR]... DIR | kvet schemas list [-o json] [PATH...]")
 	}
 	fs := newFlagSet("schemas export", stderr, schemasHelp)
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release of the built-in schemas ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
@@ -46,34 +52,16 @@ func schemasCommand(_ context.Context, args []string, stdout, stderr io.Writer) 
 		return ExitUsage, errors.New("schemas export takes exactly one DIR")
 	}
 	out := fs.Arg(0)
-	root, err := repoRoot()
+	root, cfg, version, err := repoConfig(*cfgPath, *k8s)
 	if err != nil {
 		return ExitUsage, err
-	}
-	cfg, err := loadConfig(root, *cfgPath)
-	if err != nil {
-		return ExitUsage, err
-	}
-	version := *k8s
-	if version == "" {
-		version = cfg.KubernetesVersion
 	}
 	dirs := absPaths(*crds)
 	dirs = append(dirs, absAll(root, cfg.CRDs)...)
 	var opts schema.Options
 	opts.KubernetesVersion = version
-	for _, d := range dirs {
-		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
-			return ExitUsage, fmt.Errorf("--crds %s is not a directory", d)
-		}
-		found, findings, err := runner.CRDsInDir(root, d, cfg.Limits.Guard())
-		if err != nil {
-			return ExitUsage, err
-		}
-		for _, f := range findings {
-			fmt.Fprintf(stderr, "kvet: %s: %s\n", f.Source.File, f.Message)
-		}
-		opts.CRDs = append(opts.CRDs, found...)
+	if opts.CRDs, err = crdsOfDirs(root, dirs, cfg.Limits.Guard(), stderr); err != nil {
+		return ExitUsage, err
 	}
 	res, findings, err := schema.Export(out, opts)
 	if err != nil {
@@ -90,4 +78,41 @@ func schemasCommand(_ context.Context, args []string, stdout, stderr io.Writer) 
 		return ExitFindings, nil
 	}
 	return ExitOK, nil
+}
+
+// crdsOfDirs reads the CRDs of the --crds and kvet.yaml directories; a CRD
+// that cannot be used is said on stderr.
+func crdsOfDirs(root string, dirs []string, limits guard.Limits, stderr io.Writer) ([]schema.CRD, error) {
+	var out []schema.CRD
+	for _, d := range dirs {
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("--crds %s is not a directory", d)
+		}
+		found, findings, err := runner.CRDsInDir(root, d, limits)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range findings {
+			fmt.Fprintf(stderr, "kvet: %s: %s\n", f.Source.File, f.Message)
+		}
+		out = append(out, found...)
+	}
+	return out, nil
+}
+
+// repoConfig finds the repository root, reads its configuration and says
+// which Kubernetes release to use (the flag's, else kvet.yaml's).
+func repoConfig(cfgPath, k8s string) (string, *config.Config, string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", nil, "", err
+	}
+	cfg, err := loadConfig(root, cfgPath)
+	if err != nil {
+		return "", nil, "", err
+	}
+	if k8s == "" {
+		k8s = cfg.KubernetesVersion
+	}
+	return root, cfg, k8s, nil
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/yannh/kubeconform/pkg/resource"
 	"github.com/yannh/kubeconform/pkg/validator"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
@@ -73,7 +76,7 @@ func TestSchemasExport(t *testing.T) {
 		{name: "a CRD that cannot be converted is reported", args: []string{"schemas", "export", "--crds", "broken", "out"}, wantCode: ExitFindings},
 		{name: "no directory", args: []string{"schemas", "export"}, wantCode: ExitUsage},
 		{name: "two directories", args: []string{"schemas", "export", "a", "b"}, wantCode: ExitUsage},
-		{name: "unknown subcommand", args: []string{"schemas", "list"}, wantCode: ExitUsage},
+		{name: "unknown subcommand", args: []string{"schemas", "import"}, wantCode: ExitUsage},
 		{name: "--crds must be a directory", args: []string{"schemas", "export", "--crds", "missing", "out"}, wantCode: ExitUsage},
 		{name: "unknown release", args: []string{"schemas", "export", "--kubernetes-version", "1.2", "out"}, wantCode: ExitUsage},
 	}
@@ -120,4 +123,66 @@ func TestSchemasExportFeedsKubeconform(t *testing.T) {
 			assert.Equal(t, tt.want, res.Status, "%v %v", res.Err, res.ValidationErrors)
 		})
 	}
+}
+
+// kvet schemas list: every kind with its source; with a PATH, the kinds it
+// uses without a schema.
+func TestSchemasList(t *testing.T) {
+	repo := schemasRepo(t)
+	write(t, filepath.Join(repo, "app/kustomization.yaml"), "resources: [objects.yaml]\n")
+	write(t, filepath.Join(repo, "app/objects.yaml"), `apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+spec: {size: 1}
+---
+apiVersion: things.example.org/v1
+kind: Thing
+metadata: {name: a}
+---
+apiVersion: things.example.org/v1
+kind: Thing
+metadata: {name: b}
+`)
+
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, ExitOK, Main(context.Background(), []string{"schemas", "list", "-o", "json", "--crds", "crds"}, &stdout, &stderr), stderr.String())
+	var out listOutput
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out))
+	find := func(apiVersion, kind string) *schema.Listed {
+		for i, l := range out.Schemas {
+			if l.APIVersion() == apiVersion && l.Kind == kind {
+				return &out.Schemas[i]
+			}
+		}
+		return nil
+	}
+	if l := find("apps/v1", "Deployment"); assert.NotNil(t, l) {
+		assert.Equal(t, "Kubernetes "+out.KubernetesVersion, l.Source)
+	}
+	if l := find("cert-manager.io/v1", "Certificate"); assert.NotNil(t, l) {
+		assert.Equal(t, "cert-manager v1.21.2", l.Source)
+		assert.Equal(t, "github.com/cert-manager/cert-manager@v1.21.2", l.Module)
+		assert.Equal(t, "certificates.cert-manager.io", l.CRD)
+	}
+	if l := find("example.com/v1", "Widget"); assert.NotNil(t, l) {
+		assert.Equal(t, "crds/widget.yaml", l.Source)
+	}
+	assert.Nil(t, find("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease"), "a removed version has no schema")
+	assert.Nil(t, out.Missing, "no PATH, no usage")
+
+	stdout.Reset()
+	require.Equal(t, ExitOK, Main(context.Background(), []string{"schemas", "list", "-o", "json", "--crds", "crds", "app"}, &stdout, &stderr), stderr.String())
+	out = listOutput{}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out))
+	assert.Equal(t, []missingKind{{APIVersion: "things.example.org/v1", Kind: "Thing", Objects: 2, First: report.Source{File: "app/objects.yaml", Line: 6}}}, out.Missing)
+
+	stdout.Reset()
+	require.Equal(t, ExitOK, Main(context.Background(), []string{"schemas", "list", "app"}, &stdout, &stderr), stderr.String())
+	text := stdout.String()
+	assert.Contains(t, text, "cert-manager v1.21.2 (github.com/cert-manager/cert-manager@v1.21.2)")
+	assert.Contains(t, text, "2 kinds used without a schema")
+	assert.Regexp(t, `things\.example\.org/v1 +Thing +2 +app/objects\.yaml:6`, text)
+	assert.NotContains(t, text, repo, "no machine path in the output")
+
+	assert.Equal(t, ExitUsage, Main(context.Background(), []string{"schemas", "list", "-o", "yaml"}, &stdout, &stderr))
 }

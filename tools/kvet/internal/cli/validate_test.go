@@ -321,7 +321,27 @@ func TestRenderPrintsKustomizeOutput(t *testing.T) {
 func TestVersion(t *testing.T) {
 	code, stdout, _ := cvMain(t, "version")
 	require.Equal(t, 0, code)
-	for _, s := range []string{"kvet ", "kustomize api", "1.35", "1.36", "1.37"} {
+	for _, s := range []string{"kvet ", "kustomize api", "1.35", "1.36", "1.37", "cert-manager v1.21.2 (github.com/cert-manager/cert-manager)"} {
 		assert.Contains(t, stdout, s)
 	}
+
+	code, stdout, _ = cvMain(t, "version", "-o", "json")
+	require.Equal(t, 0, code)
+	var info struct {
+		KubernetesVersions []string `json:"kubernetesVersions"`
+		CRDCatalog         struct {
+			Sources []struct{ Module, Version string }
+			History []struct{ Project string }
+		} `json:"crdCatalog"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &info))
+	assert.Equal(t, []string{"1.35", "1.36", "1.37"}, info.KubernetesVersions)
+	modules := map[string]string{}
+	for _, s := range info.CRDCatalog.Sources {
+		modules[s.Module] = s.Version
+	}
+	assert.Equal(t, "v1.21.2", modules["github.com/cert-manager/cert-manager"])
+	assert.Equal(t, "v1.7.0", modules["sigs.k8s.io/gateway-api"])
+	require.NotEmpty(t, info.CRDCatalog.History)
+	assert.Equal(t, "Flux", info.CRDCatalog.History[0].Project)
 }

@@ -35,6 +35,11 @@ type Config struct {
 	// kvet does not ask for a schema for them. "apiVersion/Kind" or
 	// "group/*" or "apiVersion/*".
 	ExternalKinds []string `yaml:"externalKinds"`
+	// SchemaLocations are repository-relative kubeconform -schema-location
+	// templates of JSON schema files the repository holds, e.g.
+	// "schemas/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json";
+	// used for kinds no bundled or repository CRD describes.
+	SchemaLocations []string `yaml:"schemaLocations"`
 	// Exclude are repository-relative doublestar patterns of paths that
 	// are never discovered as targets (a directory excludes what is below).
 	Exclude []string `yaml:"exclude"`
@@ -212,6 +217,11 @@ func (c *Config) check() error {
 			errs = append(errs, at(fmt.Sprintf("policy.dirs[%d]", i), "%v", err))
 		}
 	}
+	for i, l := range c.SchemaLocations {
+		if err := checkSchemaLocation(l); err != nil {
+			errs = append(errs, at(fmt.Sprintf("schemaLocations[%d]", i), "%v", err))
+		}
+	}
 	if err := c.Limits.check(at); err != nil {
 		errs = append(errs, err)
 	}
@@ -264,4 +274,23 @@ func Glob(g string) (*Matcher, error) {
 		return nil, fmt.Errorf("invalid pattern %q (doublestar syntax: *, **, ?, [...], {a,b})", g)
 	}
 	return &Matcher{pattern: p}, nil
+}
+
+// checkSchemaLocation keeps a kvet.yaml schema location inside the
+// repository: relative, no "..", no URL (kvet never downloads).
+func checkSchemaLocation(l string) error {
+	switch {
+	case strings.TrimSpace(l) == "":
+		return errors.New("empty location")
+	case strings.Contains(l, "://"):
+		return fmt.Errorf("%q is a URL: kvet reads schemas from the repository only", l)
+	case filepath.IsAbs(l) || strings.HasPrefix(l, "/") || strings.HasPrefix(l, `\`):
+		return fmt.Errorf("%q is absolute: kvet.yaml paths are relative to the repository root", l)
+	}
+	for _, seg := range strings.FieldsFunc(l, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if strings.TrimSpace(seg) == ".." {
+			return fmt.Errorf("%q leaves the repository through \"..\"", l)
+		}
+	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // SubstituteAnnotation opts an object out of postBuild substitution when
@@ -160,7 +161,7 @@ func (e *EntryPoint) substitute(objs []*kyaml.RNode) []Issue {
 		if o.GetLabels()[SubstituteAnnotation] == "disabled" || o.GetAnnotations()[SubstituteAnnotation] == "disabled" {
 			continue
 		}
-		js, err := o.MarshalJSON()
+		js, err := yamljson.Encode(o, yamljson.Kustomize)
 		if err != nil {
 			issues = append(issues, Issue{i, e.finding("build-failed", err.Error(), Source{})})
 			continue
@@ -188,7 +189,7 @@ func (e *EntryPoint) substitute(objs []*kyaml.RNode) []Issue {
 			}
 			issues = append(issues, Issue{i, f})
 		}
-		js2, err := yaml.YAMLToJSON([]byte(out))
+		js2, err := yamljson.KubectlText([]byte(out))
 		if err == nil {
 			y, err = yaml.JSONToYAML(js2)
 		}

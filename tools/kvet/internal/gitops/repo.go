@@ -16,6 +16,7 @@ import (
 	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // Repo indexes what entry points look up in the repository: the
@@ -85,13 +86,16 @@ func (r *Repo) load() {
 
 // catalogScopes are the scopes of the bundled CRD catalog's kinds.
 var catalogScopes = sync.OnceValue(func() map[string]bool {
-	r := &Repo{scopes: map[string]bool{}}
-	if c, err := bundled.LoadCatalog(); err == nil {
-		for _, raw := range c.CRDs {
-			r.addCRD(raw)
+	scopes := map[string]bool{}
+	// The index holds every CRD's scope: no schema is decompressed.
+	if idx, err := bundled.LoadCatalogIndex(); err == nil {
+		for _, g := range idx.Groups {
+			for _, c := range g.CRDs {
+				scopes[g.Group+"/"+c.Kind] = c.Scope == "Cluster"
+			}
 		}
 	}
-	return r.scopes
+	return scopes
 })
 
 func (r *Repo) addCRD(raw []byte) {
@@ -163,11 +167,10 @@ func (r *Repo) scan(file, relFile string) {
 		case group == fluxSourceGroup:
 			r.addSource(&node, relFile, obj.Kind, obj.Metadata.Namespace, obj.Metadata.Name)
 		case obj.Kind == "CustomResourceDefinition" && strings.HasPrefix(obj.APIVersion, "apiextensions.k8s.io/"):
-			var m map[string]any
-			if node.Decode(&m) == nil {
-				if raw, err := json.Marshal(m); err == nil {
-					r.addCRD(raw)
-				}
+			// Read as kubectl applies a CRD file, so a non-string key in a
+			// default or an example does not drop the CRD.
+			if raw, err := yamljson.FromNode(&node, yamljson.Kubectl); err == nil {
+				r.addCRD(raw)
 			}
 		case obj.APIVersion == "v1" && (obj.Kind == "ConfigMap" || obj.Kind == "Secret"):
 			values := map[string]string{}

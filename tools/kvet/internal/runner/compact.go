@@ -1,12 +1,15 @@
 package runner
 
+import "github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
+
 // A rendered object as kustomize's tree (kyaml RNode) takes ten times the
 // memory of its JSON encoding, and every target is built before any is
 // checked (the schemas need the CRDs of the whole run). So each build is
 // compacted as soon as it finishes: its objects are encoded once, the
 // trees are released, and the checks decode the JSON. Peak memory then
 // grows with the JSON of the repository, not with kustomize's trees, and
-// the collector has a small live heap to scan.
+// the collector has a small live heap to scan. The encoding is the JSON the
+// API server receives (yamljson), as the object's applier produces it.
 
 type encodedObject struct {
 	json []byte
@@ -24,7 +27,7 @@ func compact(b built) built {
 		if o.Node == nil {
 			continue
 		}
-		js, err := o.Node.MarshalJSON()
+		js, err := yamljson.Encode(o.Node, o.Applier)
 		b.encoded[k] = encodedObject{json: js, err: err}
 		o.Node = nil
 	}
@@ -36,5 +39,6 @@ func (b built) json(k int) ([]byte, error) {
 	if k < len(b.encoded) && (b.encoded[k].json != nil || b.encoded[k].err != nil) {
 		return b.encoded[k].json, b.encoded[k].err
 	}
-	return b.result.Objects[k].Node.MarshalJSON()
+	o := b.result.Objects[k]
+	return yamljson.Encode(o.Node, o.Applier)
 }

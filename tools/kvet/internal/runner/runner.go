@@ -26,6 +26,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
 // Object is a rendered object as the checks see it.
@@ -59,10 +60,13 @@ type Options struct {
 	// KubernetesVersion overrides the config.
 	KubernetesVersion string
 	// CRDDirs are extra CRD directories (absolute).
-	CRDDirs  []string
-	Build    build.Options
-	Jobs     int
-	Checkers []Checker
+	CRDDirs []string
+	// SchemaLocations are the --schema-location templates (absolute);
+	// kvet.yaml's schemaLocations come after them.
+	SchemaLocations []string
+	Build           build.Options
+	Jobs            int
+	Checkers        []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
 	// Select, when set, narrows the discovered targets before anything is
@@ -140,8 +144,12 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if version == "" {
 			version = opts.Config.KubernetesVersion
 		}
+		locs, err := schemaLocations(opts)
+		if err != nil {
+			return nil, err
+		}
 		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results)})
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results), SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +195,29 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry, Applier: applierOf(t)})
+}
+
+// applierOf is the client that sends t's objects to the API server: Argo CD
+// reads a plain directory's manifests as kubectl does (no kustomize, so keys
+// like 5: become strings and yes is a boolean); everything else goes through
+// kustomize's printing (Flux builds plain directories with kustomize too).
+func applierOf(t discover.Target) yamljson.Applier {
+	if !t.Generated || len(t.Via) == 0 {
+		return yamljson.Kustomize
+	}
+	if t.Entry != nil {
+		if t.Entry.Argo != nil {
+			return yamljson.Kubectl
+		}
+		return yamljson.Kustomize
+	}
+	for _, v := range t.Via {
+		if !strings.Contains(v, "#Application/") && !strings.Contains(v, "#ApplicationSet/") {
+			return yamljson.Kustomize
+		}
+	}
+	return yamljson.Kubectl
 }
 
 func firstFrames(stack []byte) string {
@@ -380,8 +410,8 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 		}
 		dec := yaml3.NewDecoder(bytes.NewReader(b))
 		for {
-			var m map[string]any
-			err := dec.Decode(&m)
+			var n yaml3.Node
+			err := dec.Decode(&n)
 			if err == io.EOF {
 				break
 			}
@@ -390,16 +420,16 @@ func crdsInDir(root, dir string, limits guard.Limits) ([]schema.CRD, []report.Fi
 					Rule: "yaml-syntax", Message: fmt.Sprintf("cannot read CRD file: %v", err), Source: report.Source{File: rel(root, p)}}.WithOrder(-1))
 				break
 			}
-			if m["kind"] == crdKind {
-				// Round-trip through JSON so the types match decoded JSON.
-				js, err := json.Marshal(m)
-				if err != nil {
-					continue
-				}
-				var jm map[string]any
-				if json.Unmarshal(js, &jm) == nil {
-					out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
-				}
+			// CRD files are applied as they are (kubectl apply -f): read
+			// them as kubectl does, so a CRD with a non-string key in a
+			// default or an example is still a CRD.
+			js, err := yamljson.FromNode(&n, yamljson.Kubectl)
+			if err != nil {
+				continue
+			}
+			var jm map[string]any
+			if json.Unmarshal(js, &jm) == nil && jm["kind"] == crdKind {
+				out = append(out, schema.CRD{Object: jm, Origin: rel(root, p)})
 			}
 		}
 		return nil
@@ -423,4 +453,33 @@ func kindsOf(results []built) map[string]bool {
 		}
 	}
 	return kinds
+}
+
+// schemaLocations resolves the command line's and kvet.yaml's schema
+// locations. A kvet.yaml one is part of the untrusted repository: it reads
+// inside the repository root only. A command-line one may name any local
+// directory, and reads inside that directory only (the part of the
+// template before its first placeholder).
+func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
+	var out []schema.SchemaLocation
+	for _, l := range opts.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, err
+		}
+		fixed := schema.FixedDir(tpl)
+		name := "--schema-location " + filepath.Base(fixed)
+		if r, err := filepath.Rel(opts.Root, l); err == nil && !strings.HasPrefix(r, "..") {
+			name = filepath.ToSlash(r)
+		}
+		out = append(out, schema.SchemaLocation{Template: tpl, Root: fixed, Name: name, Limits: opts.Build.Limits})
+	}
+	for _, l := range opts.Config.SchemaLocations {
+		tpl, err := schema.ParseSchemaLocation(l)
+		if err != nil {
+			return nil, fmt.Errorf("kvet.yaml schemaLocations: %w", err)
+		}
+		out = append(out, schema.SchemaLocation{Template: filepath.Join(opts.Root, tpl), Root: opts.Root, Name: l, Limits: opts.Build.Limits})
+	}
+	return out, nil
 }

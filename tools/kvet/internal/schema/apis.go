@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
 // apiChange is a Kubernetes API version that was removed or deprecated.
@@ -115,11 +117,22 @@ func deprecated(apiVersion, kind, version string) string {
 	return ""
 }
 
-// builtinGroup reports whether a group belongs to Kubernetes itself.
-func builtinGroup(group string) bool {
-	switch group {
-	case "", "apps", "batch", "autoscaling", "policy", "extensions":
-		return true
+// builtinGroups are the API groups Kubernetes itself serves in the
+// bundled release, plus those it served once (removed versions). A group
+// outside it is a custom resource's even when it ends in .k8s.io
+// (gateway.networking.k8s.io, snapshot.storage.k8s.io are CRDs).
+func builtinGroups(ks *bundled.KubernetesSchemas) map[string]bool {
+	out := map[string]bool{"": true}
+	for key := range ks.Schemas {
+		apiVersion := key[:strings.LastIndex(key, "/")]
+		if group, _, ok := strings.Cut(apiVersion, "/"); ok {
+			out[group] = true
+		}
 	}
-	return strings.HasSuffix(group, ".k8s.io")
+	for _, c := range removedAPIs {
+		if group, _, ok := strings.Cut(c.apiVersion, "/"); ok {
+			out[group] = true
+		}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
@@ -54,6 +55,27 @@ func Export(dir string, opts Options) (Exported, []report.Finding, error) {
 	cat, err := bundled.LoadCatalog()
 	if err != nil {
 		return out, nil, fmt.Errorf("load CRD catalog: %w", err)
+	}
+	idx, err := bundled.LoadCatalogIndex()
+	if err != nil {
+		return out, nil, fmt.Errorf("load CRD catalog: %w", err)
+	}
+	for _, g := range idx.Groups {
+		schemas, err := bundled.GroupSchemas(g.Group)
+		if err != nil {
+			return out, nil, fmt.Errorf("load CRD catalog: %w", err)
+		}
+		for key, raw := range schemas {
+			i := strings.LastIndex(key, "/")
+			p := filepath.Join(dir, filepath.FromSlash(bundled.SchemaFile(key[:i], key[i+1:])))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return out, nil, err
+			}
+			if err := os.WriteFile(p, raw, 0o644); err != nil {
+				return out, nil, err
+			}
+			out.Catalog++
+		}
 	}
 	for _, raw := range cat.CRDs {
 		var crd map[string]any

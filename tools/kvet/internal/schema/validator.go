@@ -48,8 +48,13 @@ type Options struct {
 	// Only, when not nil, limits the schema files written to these
 	// "apiVersion/Kind" keys: the kinds the run will validate. Every kind
 	// stays known either way; writing a few hundred files nobody reads is
-	// most of the start-up cost.
+	// most of the start-up cost, and only the catalog groups of these kinds
+	// are decompressed.
 	Only map[string]bool
+	// SchemaLocations are JSON schema files the user already has, in
+	// kubeconform's -schema-location convention; they are looked up for
+	// the kinds of Only that have no other schema.
+	SchemaLocations []SchemaLocation
 	// FeatureGates override the API server's feature gates of the release
 	// (kvet.yaml featureGates) for the Go-side API rules.
 	FeatureGates map[string]bool
@@ -60,7 +65,14 @@ type Options struct {
 
 type known struct {
 	deprecated string
-	crd        string
+	// crd names the CRD the schema comes from ("" for a built-in kind).
+	crd string
+	// source says where the schema comes from, for messages: the bundled
+	// project and release, the repository file, the schema location.
+	source string
+	// behind is set for a bundled CRD older than its project's current
+	// release (see bundled.CatalogSource.Behind).
+	behind bool
 }
 
 // Validator validates objects. It is safe for concurrent use.
@@ -70,7 +82,13 @@ type Validator struct {
 	known          map[string]known
 	external       []string
 	only           map[string]bool
-	kc             validator.Validator
+	// builtin are the API groups Kubernetes itself serves (or served).
+	builtin map[string]bool
+	// removed are the catalog's CRD versions their projects removed.
+	removed map[string]bundled.RemovedVersion
+	// catalog is the bundled CRD catalog's index.
+	catalog *bundled.CatalogIndex
+	kc      validator.Validator
 	// detail expands errors kubeconform reports only as a group.
 	detail *detailer
 	// crd checks what CRD schemas say beyond JSON schema: CEL rules,
@@ -134,24 +152,50 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		return nil, nil, err
 	}
 
-	catalog, err := bundled.CatalogCRDs()
+	catalog, err := bundled.LoadCatalogIndex()
 	if err != nil {
 		return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
 	}
+	v.catalog = catalog
+	v.builtin = builtinGroups(ks)
+	v.removed = map[string]bundled.RemovedVersion{}
+	for _, r := range catalog.Removed {
+		v.removed[r.Group+"/"+r.Version+"/"+r.Kind] = r
+	}
+	v.recordCatalog()
 	var findings []report.Finding
 	var crdObjects []map[string]any
-	for _, crd := range catalog {
-		if opts.FluxOperator {
-			crd = fluxOperatorCRD(crd)
+	for _, group := range v.catalogGroups() {
+		crds, err := bundled.GroupCRDs(group)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
 		}
-		if err := v.addCRD(crd, objectMeta, true); err != nil {
-			return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
+		for _, crd := range crds {
+			if v.only != nil && !v.needsAny(crd) {
+				continue // known from the index; nothing to convert
+			}
+			if opts.FluxOperator {
+				crd = fluxOperatorCRD(crd)
+			}
+			if err := v.addCRD(crd, objectMeta, v.known[crdKey(crd)]); err != nil {
+				return nil, nil, fmt.Errorf("bundled CRD catalog: %w", err)
+			}
+			crdObjects = append(crdObjects, crd)
 		}
-		crdObjects = append(crdObjects, crd)
+		schemas, err := bundled.GroupSchemas(group)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load CRD catalog: %w", err)
+		}
+		for key, raw := range schemas {
+			i := strings.LastIndex(key, "/")
+			if err := v.write(key[:i], key[i+1:], raw); err != nil {
+				return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
+			}
+		}
 	}
 	for _, c := range opts.CRDs {
 		crdObjects = append(crdObjects, c.Object)
-		if err := v.addCRD(c.Object, objectMeta, false); err != nil {
+		if err := v.addCRD(c.Object, objectMeta, known{source: "CRD from " + c.Origin}); err != nil {
 			findings = append(findings, report.Finding{
 				Severity: report.SeverityError, Check: report.CheckSchema, Rule: "invalid-crd",
 				Resource: report.Resource{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: str(get(c.Object, "metadata", "name"))},
@@ -159,6 +203,11 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 			})
 		}
 	}
+	locFindings, err := v.useSchemaLocations(opts.SchemaLocations)
+	if err != nil {
+		return nil, nil, err
+	}
+	findings = append(findings, locFindings...)
 	if cv, err := apivalidate.NewCRDValidator(crdObjects); err == nil {
 		v.crd = cv
 	} else {
@@ -239,14 +288,68 @@ func metadataSchema(ks *bundled.KubernetesSchemas) (map[string]any, error) {
 	return md, nil
 }
 
-// addCRD converts crd and writes its schemas. A catalog CRD (bundled, so
-// known to convert) whose kinds the run does not render is only recorded;
-// the repository's own CRDs are always converted, so a broken one is
-// reported even when nothing uses it yet.
-func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, catalog bool) error {
-	if catalog && v.only != nil && !v.needsAny(crd) {
-		return v.recordCRD(crd)
+// recordCatalog makes every served version of every bundled CRD known,
+// from the index alone.
+func (v *Validator) recordCatalog() {
+	for _, g := range v.catalog.Groups {
+		for _, c := range g.CRDs {
+			src := v.catalog.Sources[c.Source]
+			source := fmt.Sprintf("CRD %s of %s, bundled", c.Name, src.Label())
+			for _, ver := range c.Versions {
+				if !ver.Served {
+					continue
+				}
+				apiVersion := g.Group + "/" + ver.Name
+				k := known{crd: c.Name, source: source, behind: src.Behind != ""}
+				if ver.Deprecated {
+					k.deprecated = ver.DeprecationWarning
+					if k.deprecated == "" {
+						k.deprecated = fmt.Sprintf("%s %s is deprecated by its CustomResourceDefinition %s", apiVersion, c.Kind, c.Name)
+					}
+				}
+				v.known[apiVersion+"/"+c.Kind] = k
+			}
+		}
+		for _, sc := range g.Schemas {
+			src := v.catalog.Sources[sc.Source]
+			v.known[g.Group+"/"+sc.Version+"/"+sc.Kind] = known{source: fmt.Sprintf("OpenAPI of %s, bundled", src.Label())}
+		}
 	}
+}
+
+// catalogGroups are the bundled groups the run needs decoded: those of
+// the kinds it renders, or every group when it did not say.
+func (v *Validator) catalogGroups() []string {
+	var out []string
+	for _, g := range v.catalog.Groups {
+		if v.only == nil {
+			out = append(out, g.Group)
+			continue
+		}
+		for key := range v.only {
+			if strings.HasPrefix(key, g.Group+"/") && strings.Count(key, "/") == 2 {
+				out = append(out, g.Group)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// crdKey is the known key of a CRD's first served version.
+func crdKey(crd map[string]any) string {
+	versions, _ := get(crd, "spec", "versions").([]any)
+	for _, ver := range versions {
+		if served, _ := get(ver, "served").(bool); served {
+			return str(get(crd, "spec", "group")) + "/" + str(get(ver, "name")) + "/" + str(get(crd, "spec", "names", "kind"))
+		}
+	}
+	return ""
+}
+
+// addCRD converts crd and writes the schemas of the kinds the run needs.
+// from says where it comes from (source, behind), for messages.
+func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, from known) error {
 	versions, err := ConvertCRD(crd, objectMeta)
 	if err != nil {
 		return err
@@ -261,7 +364,7 @@ func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, catalo
 				return err
 			}
 		}
-		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD}
+		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD, source: from.source, behind: from.behind}
 	}
 	return nil
 }
@@ -277,33 +380,6 @@ func (v *Validator) needsAny(crd map[string]any) bool {
 		}
 	}
 	return false
-}
-
-// recordCRD makes the served versions of crd known, as ConvertCRD would.
-func (v *Validator) recordCRD(crd map[string]any) error {
-	name := str(get(crd, "metadata", "name"))
-	group := str(get(crd, "spec", "group"))
-	kind := str(get(crd, "spec", "names", "kind"))
-	if group == "" || kind == "" {
-		return fmt.Errorf("CustomResourceDefinition %s: spec.group and spec.names.kind are required", name)
-	}
-	versions, _ := get(crd, "spec", "versions").([]any)
-	for _, ver := range versions {
-		vm, _ := ver.(map[string]any)
-		if served, ok := vm["served"].(bool); ok && !served {
-			continue
-		}
-		apiVersion := group + "/" + str(vm["name"])
-		k := known{crd: name}
-		if dep, _ := vm["deprecated"].(bool); dep {
-			k.deprecated = str(vm["deprecationWarning"])
-			if k.deprecated == "" {
-				k.deprecated = fmt.Sprintf("%s %s is deprecated by its CustomResourceDefinition %s", apiVersion, kind, name)
-			}
-		}
-		v.known[apiVersion+"/"+kind] = k
-	}
-	return nil
 }
 
 // write puts one schema where kubeconform's location template finds it,
@@ -364,16 +440,20 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		if v.isExternal(av, kind) {
 			return nil
 		}
+		if r, gone := v.removed[key]; gone {
+			return []report.Finding{schemaFinding(obj, "removed-api", "apiVersion", fmt.Sprintf(
+				"%s %s was removed in %s %s (last served by %s); use %s; the API server of a cluster running %s %s or newer rejects this object",
+				av, kind, r.Project, r.RemovedIn, r.LastServedIn, r.Use, r.Project, r.RemovedIn))}
+		}
 		group, _, hasGroup := strings.Cut(av, "/")
 		if !hasGroup {
 			group = ""
 		}
-		if builtinGroup(group) {
+		if v.builtin[group] {
 			return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion",
 				fmt.Sprintf("Kubernetes %s does not serve %s %s: check the apiVersion and kind for typos, or select another release with --kubernetes-version", v.version, av, kind))}
 		}
-		return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion",
-			fmt.Sprintf("no schema for %s %s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, or declare the kind in kvet.yaml externalKinds", av, kind))}
+		return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion", v.noSchemaMessage(av, group, kind))}
 	}
 	var out []report.Finding
 	if msg := deprecated(av, kind, v.minor); msg != "" {
@@ -395,7 +475,18 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		for _, ve := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
 			rule, msg := classify(ve.Msg)
 			p := readablePath(obj.Body, ve.Path)
-			out = append(out, schemaFinding(obj, rule, p, describe(rule, p, msg)))
+			text := describe(rule, p, msg)
+			f := schemaFinding(obj, rule, p, text)
+			if rule == "unknown-field" && k.source != "" {
+				// An old bundled CRD and a typo look the same: say which.
+				f.Message += " (schema: " + k.source + ")"
+				if k.behind {
+					// A newer operator than the bundled one may define it.
+					f.Severity = report.SeverityWarning
+					f.Message += "; the bundled CRD is older than the project's current release: if your operator is newer, pass its CRD with --crds"
+				}
+			}
+			out = append(out, f)
 		}
 	case validator.Error:
 		msg := "schema validation failed"
@@ -443,6 +534,9 @@ func describe(rule, p, msg string) string {
 		for _, n := range names {
 			fields = append(fields, n[1])
 		}
+		// kubeconform lists them in map order: sort, so that the same
+		// defect reached through two targets is one finding.
+		slices.Sort(fields)
 		return fmt.Sprintf("unknown field %s in %s: the API server rejects fields its schema does not define; check the spelling and indentation", strings.Join(fields, ", "), where)
 	case "missing-field":
 		return fmt.Sprintf("%s in %s: add the required field", msg, where)
@@ -496,4 +590,25 @@ func readablePath(body map[string]any, pointer string) string {
 		}
 	}
 	return b.String()
+}
+
+// noSchemaMessage is the advice for a custom resource without a schema.
+// When the catalog bundles the kind at other versions it says which.
+func (v *Validator) noSchemaMessage(apiVersion, group, kind string) string {
+	if g := v.catalog.Group(group); g != nil {
+		for _, c := range g.CRDs {
+			if c.Kind != kind {
+				continue
+			}
+			var served []string
+			for _, ver := range c.Versions {
+				if ver.Served {
+					served = append(served, group+"/"+ver.Name)
+				}
+			}
+			return fmt.Sprintf("%s %s is not served by the bundled CRD %s (%s) which serves %s: use one of those, or pass the CRD your cluster runs with --crds",
+				apiVersion, kind, c.Name, v.catalog.Sources[c.Source].Label(), strings.Join(served, ", "))
+		}
+	}
+	return fmt.Sprintf("no schema for %s %s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, point --schema-location (kvet.yaml schemaLocations) at its JSON schema, or declare the kind in kvet.yaml externalKinds", apiVersion, kind)
 }

@@ -10,10 +10,14 @@
 //     closed, required fields and the exact apiVersion/kind are enforced,
 //     optional fields accept null, int-or-string and quantities accept both
 //     JSON types. List kinds are not included: kvet expands them.
-//   - catalog.json.gz: trimmed CustomResourceDefinitions of Flux, Argo CD,
-//     Istio, the Prometheus Operator, Sealed Secrets and External Secrets, not
-//     converted: kvet converts them at runtime with the same code as the CRDs
-//     found in users' trees.
+//   - catalog/index.json.gz: the CRD catalog's sources (pinned modules of
+//     the projects: Flux, Argo, cert-manager, Gateway API, OpenShift, ...),
+//     every CRD's name, kind, scope and versions, and the CRD versions their
+//     projects removed (derived from the releases a module embeds).
+//   - catalog/<group>.json.gz: the trimmed CustomResourceDefinitions of one
+//     API group, not converted: kvet converts them at runtime with the same
+//     code as the CRDs found in users' trees, and only for the groups a run
+//     renders.
 //
 // # Layout for kubeconform
 //
@@ -53,7 +57,7 @@ import (
 	"sync"
 )
 
-//go:embed data/*.json.gz
+//go:embed data/*.json.gz data/catalog/*.json.gz
 var data embed.FS
 
 // SchemaLocationTemplate is the kubeconform schema location, relative to the
@@ -63,7 +67,8 @@ const SchemaLocationTemplate = "{{ .Group }}/{{ .ResourceAPIVersion }}/{{ .Resou
 const (
 	kubernetesPrefix = "kubernetes-"
 	bundleSuffix     = ".json.gz"
-	catalogFile      = "catalog.json.gz"
+	catalogDir       = "catalog"
+	catalogIndex     = "index.json.gz"
 )
 
 // KubernetesVersions returns the bundled minors, oldest first:
@@ -185,45 +190,164 @@ func (s *KubernetesSchemas) WriteFiles(dir string) error {
 
 // CatalogSource is one pinned Go module the catalog's CRDs come from.
 type CatalogSource struct {
+	// Project names the upstream project ("cert-manager").
+	Project string   `json:"project"`
 	Module  string   `json:"module"`
 	Version string   `json:"version"`
 	Paths   []string `json:"paths"`
+	// Prefer, Exclude and OpenAPI are how schemagen chose among the files
+	// of the module (see tools/schemagen).
+	Prefer  string          `json:"prefer,omitempty"`
+	Exclude []string        `json:"exclude,omitempty"`
+	OpenAPI json.RawMessage `json:"openapi,omitempty"`
+	// Behind, when set, says why the pinned release is older than the
+	// project's current one: a newer operator may define fields this
+	// release lacks.
+	Behind string `json:"behind,omitempty"`
 }
 
-// Catalog holds the bundled CustomResourceDefinitions, trimmed to
+// Label is how messages name the source: "cert-manager v1.21.2".
+func (s CatalogSource) Label() string {
+	return s.Project + " " + s.Version
+}
+
+// HistorySource is a module holding several releases of a project's
+// install manifests; schemagen derives RemovedVersions from it.
+type HistorySource struct {
+	Project string `json:"project"`
+	Module  string `json:"module"`
+	Version string `json:"version"`
+	Dir     string `json:"dir"`
+}
+
+// CatalogIndex says what every bundled CRD is called and serves without
+// decompressing any schema: each group's CRDs are in their own file,
+// decoded by [GroupCRDs] on first use.
+type CatalogIndex struct {
+	Sources []CatalogSource  `json:"sources"`
+	History []HistorySource  `json:"history"`
+	Groups  []CatalogGroup   `json:"groups"`
+	Removed []RemovedVersion `json:"removed"`
+}
+
+// CatalogGroup is one API group of the catalog.
+type CatalogGroup struct {
+	Group string       `json:"group"`
+	File  string       `json:"file"`
+	CRDs  []CatalogCRD `json:"crds"`
+	// Schemas are kinds of the group that are not CRDs (OpenShift's own
+	// API server kinds), bundled as ready standalone schemas.
+	Schemas []CatalogSchema `json:"schemas,omitempty"`
+}
+
+// CatalogSchema is one kind of a group bundled as a standalone schema.
+type CatalogSchema struct {
+	Version string `json:"version"`
+	Kind    string `json:"kind"`
+	// Source indexes CatalogIndex.Sources.
+	Source int `json:"source"`
+}
+
+// CatalogCRD is the identity of one bundled CRD.
+type CatalogCRD struct {
+	Name  string `json:"name"`
+	Kind  string `json:"kind"`
+	Scope string `json:"scope"`
+	// Source indexes CatalogIndex.Sources.
+	Source   int              `json:"source"`
+	Versions []CatalogVersion `json:"versions"`
+}
+
+// CatalogVersion is one version of a bundled CRD.
+type CatalogVersion struct {
+	Name               string `json:"name"`
+	Served             bool   `json:"served"`
+	Deprecated         bool   `json:"deprecated,omitempty"`
+	DeprecationWarning string `json:"deprecationWarning,omitempty"`
+}
+
+// RemovedVersion is a CRD version a release of its project stopped
+// serving: clusters running that release or a newer one reject it.
+type RemovedVersion struct {
+	Group        string `json:"group"`
+	Version      string `json:"version"`
+	Kind         string `json:"kind"`
+	Project      string `json:"project"`
+	RemovedIn    string `json:"removedIn"`
+	LastServedIn string `json:"lastServedIn"`
+	// Use is the apiVersion to move to.
+	Use string `json:"use"`
+}
+
+// Catalog holds every bundled CustomResourceDefinition, trimmed to
 // apiVersion, kind, metadata.name, spec.group, spec.names, spec.scope and
-// spec.versions[].{name, served, deprecated, deprecationWarning,
-// schema.openAPIV3Schema}, sorted by name.
+// spec.versions[].{name, served, storage, deprecated, deprecationWarning,
+// schema.openAPIV3Schema}, sorted by group, then name.
 type Catalog struct {
 	Sources []CatalogSource   `json:"sources"`
 	CRDs    []json.RawMessage `json:"crds"`
 }
 
-// LoadCatalog decompresses the CRD catalog.
-func LoadCatalog() (*Catalog, error) {
-	return decoded(catalogFile, func() (*Catalog, error) {
-		var c Catalog
-		if err := readBundle(catalogFile, &c); err != nil {
+// LoadCatalogIndex decompresses the catalog's index.
+func LoadCatalogIndex() (*CatalogIndex, error) {
+	return decoded(catalogDir+"/"+catalogIndex, func() (*CatalogIndex, error) {
+		var c CatalogIndex
+		if err := readBundle(catalogDir+"/"+catalogIndex, &c); err != nil {
 			return nil, err
 		}
 		return &c, nil
 	})
 }
 
-// CatalogCRDs returns the catalog's CRDs decoded as JSON objects. They
-// are shared: read them, never modify them.
-func CatalogCRDs() ([]map[string]any, error) {
+// Group returns the index entry of an API group, or nil.
+func (c *CatalogIndex) Group(group string) *CatalogGroup {
+	i, found := slices.BinarySearchFunc(c.Groups, group, func(g CatalogGroup, name string) int { return strings.Compare(g.Group, name) })
+	if !found {
+		return nil
+	}
+	return &c.Groups[i]
+}
+
+type groupFile struct {
+	CRDs    []json.RawMessage          `json:"crds"`
+	Schemas map[string]json.RawMessage `json:"schemas"`
+}
+
+// groupRaw decompresses one group's file.
+func groupRaw(group string) (*groupFile, error) {
+	idx, err := LoadCatalogIndex()
+	if err != nil {
+		return nil, err
+	}
+	g := idx.Group(group)
+	if g == nil {
+		return &groupFile{}, nil
+	}
+	name := catalogDir + "/" + g.File
+	return decoded(name, func() (*groupFile, error) {
+		var f groupFile
+		if err := readBundle(name, &f); err != nil {
+			return nil, err
+		}
+		return &f, nil
+	})
+}
+
+// GroupCRDs returns the bundled CRDs of one API group decoded as JSON
+// objects (none for a group the catalog lacks). They are shared: read
+// them, never modify them.
+func GroupCRDs(group string) ([]map[string]any, error) {
 	type crds struct{ list []map[string]any }
-	c, err := decoded(catalogFile+"#objects", func() (*crds, error) {
-		cat, err := LoadCatalog()
+	c, err := decoded(catalogDir+"/"+group+"#objects", func() (*crds, error) {
+		f, err := groupRaw(group)
 		if err != nil {
 			return nil, err
 		}
-		out := &crds{list: make([]map[string]any, 0, len(cat.CRDs))}
-		for i, raw := range cat.CRDs {
+		out := &crds{list: make([]map[string]any, 0, len(f.CRDs))}
+		for i, raw := range f.CRDs {
 			var m map[string]any
 			if err := json.Unmarshal(raw, &m); err != nil {
-				return nil, fmt.Errorf("bundled CRD catalog, entry %d: %w", i, err)
+				return nil, fmt.Errorf("bundled CRD catalog, group %s entry %d: %w", group, i, err)
 			}
 			out.list = append(out.list, m)
 		}
@@ -233,6 +357,37 @@ func CatalogCRDs() ([]map[string]any, error) {
 		return nil, err
 	}
 	return c.list, nil
+}
+
+// GroupSchemas returns the standalone schemas of one group's kinds that
+// are not CRDs, keyed apiVersion/kind (Draft-04, strict, like the
+// Kubernetes built-ins). Shared: never modify them.
+func GroupSchemas(group string) (map[string]json.RawMessage, error) {
+	f, err := groupRaw(group)
+	if err != nil {
+		return nil, err
+	}
+	return f.Schemas, nil
+}
+
+// LoadCatalog decompresses every group of the CRD catalog (for export;
+// validation decodes only the groups it needs).
+func LoadCatalog() (*Catalog, error) {
+	return decoded(catalogDir+"#all", func() (*Catalog, error) {
+		idx, err := LoadCatalogIndex()
+		if err != nil {
+			return nil, err
+		}
+		c := &Catalog{Sources: idx.Sources}
+		for _, g := range idx.Groups {
+			f, err := groupRaw(g.Group)
+			if err != nil {
+				return nil, err
+			}
+			c.CRDs = append(c.CRDs, f.CRDs...)
+		}
+		return c, nil
+	})
 }
 
 // The embedded files never change, so each is decompressed and decoded

@@ -94,6 +94,7 @@ func TestLoadCatalog(t *testing.T) {
 	}
 
 	var names []string
+	var previous string
 	for _, raw := range c.CRDs {
 		var crd struct {
 			APIVersion string `json:"apiVersion"`
@@ -121,9 +122,11 @@ func TestLoadCatalog(t *testing.T) {
 			assert.NotContains(t, v.Schema.OpenAPIV3Schema, "description", "%s %s", crd.Metadata.Name, v.Name)
 		}
 		assert.NotContains(t, string(raw), `"description":"`+"A", "descriptions are stripped")
+		key := crd.Spec.Group + " " + crd.Metadata.Name
+		assert.Less(t, previous, key, "CRDs are sorted by group, then name")
+		previous = key
 		names = append(names, crd.Metadata.Name)
 	}
-	assert.True(t, slices.IsSorted(names), "CRDs are sorted by name")
 	for _, want := range []string{
 		"gitrepositories.source.toolkit.fluxcd.io", "ocirepositories.source.toolkit.fluxcd.io",
 		"kustomizations.kustomize.toolkit.fluxcd.io", "helmreleases.helm.toolkit.fluxcd.io",
@@ -136,9 +139,59 @@ func TestLoadCatalog(t *testing.T) {
 		"servicemonitors.monitoring.coreos.com", "podmonitors.monitoring.coreos.com",
 		"prometheusrules.monitoring.coreos.com", "probes.monitoring.coreos.com",
 		"sealedsecrets.bitnami.com", "externalsecrets.external-secrets.io",
+		"fluxinstances.fluxcd.controlplane.io", "resourcesets.fluxcd.controlplane.io",
+		"certificates.cert-manager.io", "httproutes.gateway.networking.k8s.io",
+		"subscriptions.operators.coreos.com", "grafanadashboards.grafana.integreatly.org",
+		"ciliumnetworkpolicies.cilium.io", "routes.route.openshift.io", "consoleplugins.console.openshift.io",
 	} {
 		assert.Contains(t, names, want)
 	}
+}
+
+// The index describes exactly what the group files hold, so that kvet can
+// know every kind without decompressing a schema.
+func TestCatalogIndexMatchesGroups(t *testing.T) {
+	idx, err := LoadCatalogIndex()
+	require.NoError(t, err)
+	require.True(t, slices.IsSortedFunc(idx.Groups, func(a, b CatalogGroup) int { return strings.Compare(a.Group, b.Group) }))
+	for _, g := range idx.Groups {
+		crds, err := GroupCRDs(g.Group)
+		require.NoError(t, err, g.Group)
+		require.Len(t, crds, len(g.CRDs), g.Group)
+		for i, e := range g.CRDs {
+			spec, _ := crds[i]["spec"].(map[string]any)
+			assert.Equal(t, g.Group, spec["group"], e.Name)
+			assert.Equal(t, e.Name, crds[i]["metadata"].(map[string]any)["name"])
+			assert.Less(t, e.Source, len(idx.Sources), e.Name)
+			versions, _ := spec["versions"].([]any)
+			assert.Len(t, e.Versions, len(versions), e.Name)
+		}
+		schemas, err := GroupSchemas(g.Group)
+		require.NoError(t, err, g.Group)
+		require.Len(t, schemas, len(g.Schemas), g.Group)
+		for _, sc := range g.Schemas {
+			assert.Contains(t, schemas, g.Group+"/"+sc.Version+"/"+sc.Kind)
+		}
+		assert.Same(t, &idx.Groups[slices.IndexFunc(idx.Groups, func(x CatalogGroup) bool { return x.Group == g.Group })], idx.Group(g.Group))
+	}
+	assert.Nil(t, idx.Group("no.such.group"))
+	none, err := GroupCRDs("no.such.group")
+	require.NoError(t, err)
+	assert.Empty(t, none)
+
+	removed := map[string]RemovedVersion{}
+	for _, r := range idx.Removed {
+		removed[r.Group+"/"+r.Version+"/"+r.Kind] = r
+	}
+	hr := removed["helm.toolkit.fluxcd.io/v2beta1/HelmRelease"]
+	assert.Equal(t, "Flux", hr.Project)
+	assert.Equal(t, "helm.toolkit.fluxcd.io/v2", hr.Use)
+	assert.Regexp(t, `^v2\.\d+\.\d+$`, hr.RemovedIn)
+	assert.Contains(t, removed, "source.toolkit.fluxcd.io/v1beta2/HelmRepository")
+
+	apps := idx.Group("apps.openshift.io")
+	require.NotNil(t, apps, "OpenShift's own API server kinds are bundled from its OpenAPI document")
+	assert.Contains(t, apps.Schemas, CatalogSchema{Version: "v1", Kind: "DeploymentConfig", Source: apps.Schemas[0].Source})
 }
 
 // newValidator writes the schemas of one release in the documented layout
