@@ -93,12 +93,24 @@ type Result struct {
 	Err error
 	// Notes are informational messages for the report (helm.go).
 	Notes []string
+	// Matched are the patches of components that matched an object in
+	// this build (file absolute, line): a component's patch is unmatched
+	// only when it matches in none of the targets that include it.
+	Matched []report.Source
+	// ComponentMisses are the patches of components that matched nothing
+	// in this build (file absolute, line).
+	ComponentMisses []report.Source
 }
 
-func (b *Builder) kustomizer() *krusty.Kustomizer {
+func (b *Builder) kustomizer(flux bool) *krusty.Kustomizer {
 	o := krusty.MakeDefaultOptions()
 	o.Reorder = krusty.ReorderOptionUnspecified // what the CLI does
 	o.LoadRestrictions = types.LoadRestrictionsRootOnly
+	if flux {
+		// kustomize-controller builds with no load restriction; the guard
+		// still keeps every read inside the repository.
+		o.LoadRestrictions = types.LoadRestrictionsNone
+	}
 	if b.opts.EnablePlugins {
 		c := types.EnabledPluginConfig(types.BploUseStaticallyLinked)
 		c.FnpLoadingOptions.EnableExec = true
@@ -121,6 +133,10 @@ type Spec struct {
 	Generate bool
 	// Recurse makes the generated kustomization include subdirectories.
 	Recurse bool
+	// Flux: kustomize-controller builds the directory: a plain directory
+	// gets the controller's generated kustomization, and files load
+	// without the kustomization-root restriction.
+	Flux bool
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
@@ -148,12 +164,12 @@ func (b *Builder) Render(ctx context.Context, spec Spec) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, findings := b.preflight(gfs, dir, root); len(findings) > 0 {
+	if _, findings := b.preflight(gfs, dir, root, spec.flux()); len(findings) > 0 {
 		return nil, errors.New(findings[0].Message)
 	}
 	ctx, cancel := b.withTargetTimeout(ctx)
 	defer cancel()
-	m, err := b.run(ctx, ofs, dir)
+	m, err := b.run(ctx, ofs, dir, spec.flux())
 	if fs := b.limitFindings(ctx, gfs); len(fs) > 0 {
 		return nil, errors.New(fs[0].Source.File + ": " + fs[0].Message)
 	}
@@ -180,20 +196,34 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	if spec.Entry != nil && spec.Entry.Helm != nil {
 		return b.buildHelm(ctx, spec, res) // helm.go
 	}
+	if spec.Entry != nil && spec.Entry.Argo != nil && spec.Entry.Argo.Helm != nil {
+		return b.buildArgoHelm(ctx, spec, res) // argohelm.go
+	}
 	gfs := b.guarded()
 	ofs := newOverlayFS(gfs)
 	root, er, err := b.targetRoot(ofs, abs, spec)
 	defer er.remapFindings(res)
 	if err != nil {
 		res.Err = err
+		if fs := gfs.findings(); len(fs) > 0 {
+			res.Findings = append(res.Findings, fs...) // a refused input explains it
+			return res
+		}
 		res.Findings = append(res.Findings, finding("build-failed", err.Error(), abs, 0))
 		return res
 	}
-	files, findings := b.preflight(gfs, abs, root)
+	files, findings := b.preflight(gfs, abs, root, spec.flux())
 	if len(findings) > 0 {
 		res.Findings = findings
 		res.Err = errors.New(findings[0].Message)
 		return res
+	}
+	placeholders := fluxPlaceholders(gfs, ofs, files) // verify.go
+	for _, f := range files {
+		if placeholders[f.Path] {
+			res.Notes = append(res.Notes, fmt.Sprintf(
+				"%s lists the Flux components `flux bootstrap` writes (gotk-components.yaml), which this checkout holds only as an empty placeholder: the controllers themselves are not checked", f.Path))
+		}
 	}
 	var probes []probe
 	addedOrigin := false
@@ -201,7 +231,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	next := func() int { n++; return n }
 	origins, fastOrigins := b.originsOf(gfs, ofs, files, spec) // origins.go
 	for i, f := range files {
-		content, ps, origin, err := instrument(b.read, f, i == 0 && !fastOrigins, next)
+		content, ps, origin, err := instrument(b.read, f, i == 0 && !fastOrigins, next, nil)
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
@@ -216,7 +246,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 
 	ctx, cancel := b.withTargetTimeout(ctx)
 	defer cancel()
-	m, err := b.run(ctx, ofs, abs)
+	m, err := b.run(ctx, ofs, abs, spec.flux())
 	if fs := b.limitFindings(ctx, gfs); len(fs) > 0 {
 		res.Err = errors.New(fs[0].Message)
 		res.Findings = append(res.Findings, fs...)
@@ -256,8 +286,25 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		res.Objects = append(res.Objects, obj)
 	}
 	er.postBuild(res)
+	b.verifyUnmatched(ctx, ofs, abs, spec, files, fastOrigins, probes, hits) // verify.go
+	components := map[string]bool{}
+	for _, f := range files {
+		components[f.Path] = f.IsComponent()
+	}
 	for _, p := range probes {
 		if hits[p.key] {
+			if components[p.file] {
+				res.Matched = append(res.Matched, report.Source{File: p.file, Line: p.line})
+			}
+			continue
+		}
+		if components[p.file] {
+			res.ComponentMisses = append(res.ComponentMisses, report.Source{File: p.file, Line: p.line})
+		}
+		if placeholders[p.file] && p.rule == "patch-no-match" {
+			res.Notes = append(res.Notes, fmt.Sprintf(
+				"%s in %s of %s selects no object: the Flux components it patches are in gotk-components.yaml, the placeholder `flux bootstrap` fills in, so kvet cannot check it",
+				p.what, p.field, p.file))
 			continue
 		}
 		msg := fmt.Sprintf("%s in %s selects no object, so kustomize silently skips it: fix the target selector (kind, name, namespace, labels) to match an object of this build, or remove the entry",
@@ -272,7 +319,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 
 // run calls krusty with a panic guard and honours ctx: kustomize cannot be
 // interrupted, so on cancellation the build is abandoned.
-func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string) (resmap.ResMap, error) {
+func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string, flux bool) (resmap.ResMap, error) {
 	type out struct {
 		m   resmap.ResMap
 		err error
@@ -284,7 +331,7 @@ func (b *Builder) run(ctx context.Context, fs filesys.FileSystem, dir string) (r
 				ch <- out{err: &PanicError{Value: r, Stack: string(debug.Stack())}}
 			}
 		}()
-		m, err := b.kustomizer().Run(fs, dir)
+		m, err := b.kustomizer(flux).Run(fs, dir)
 		ch <- out{m, err}
 	}()
 	select {
@@ -357,7 +404,7 @@ func finding(rule, msg, file string, line int) report.Finding {
 
 // preflight reads the kustomization graph of dir (the target first) and
 // refuses what the safety rules forbid before kustomize can act on it.
-func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File) ([]*kustfile.File, []report.Finding) {
+func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File, flux bool) ([]*kustfile.File, []report.Finding) {
 	var files []*kustfile.File
 	var findings []report.Finding
 	seen := map[string]bool{}
@@ -378,7 +425,7 @@ func (b *Builder) preflight(gfs *guardedFS, dir string, root *kustfile.File) ([]
 			return // kustomize will report a missing or broken included kustomization
 		}
 		files = append(files, f)
-		findings = append(findings, escapingFiles(gfs, f)...)
+		findings = append(findings, escapingFiles(gfs, f, flux)...)
 		if !b.opts.AllowRemote {
 			for _, r := range f.Remotes() {
 				findings = append(findings, finding("remote-resource",
@@ -414,7 +461,15 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	if !isDir(dir) {
 		return nil, fmt.Errorf("%s is not a directory", dir)
 	}
-	content, err := generatedKustomization(dir, spec.Recurse)
+	var content []byte
+	var err error
+	if spec.flux() {
+		if err = guardFluxInputs(ofs, dir); err == nil {
+			content, err = gitops.FluxKustomization(dir, nil)
+		}
+	} else {
+		content, err = generatedKustomization(dir, spec.Recurse)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -422,3 +477,6 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	ofs.set(path, content)
 	return kustfile.Parse(dir, path, content)
 }
+
+// flux reports whether kustomize-controller builds the target.
+func (s Spec) flux() bool { return s.Flux || (s.Entry != nil && s.Entry.Flux != nil) }

@@ -35,6 +35,12 @@ func (b *Builder) entryRootFile(ofs *overlayFS, dir string, spec Spec) (*kustfil
 		return nil, nil, fmt.Errorf("%s is not a directory", dir)
 	}
 	er := &entryRoot{entry: spec.Entry}
+	// Read through the guard before anything reads from disk.
+	if spec.flux() {
+		if err := guardFluxInputs(ofs, dir); err != nil {
+			return nil, nil, err
+		}
+	}
 	path := filepath.Join(dir, "kustomization.yaml")
 	var existing []byte
 	if p, err := kustfile.Find(dir); err == nil {
@@ -52,7 +58,7 @@ func (b *Builder) entryRootFile(ofs *overlayFS, dir string, spec Spec) (*kustfil
 	}
 	if content == nil {
 		// Built as it is: its own kustomization, or a generated one.
-		f, err := b.rootFile(ofs, dir, Spec{Dir: dir, Generate: true, Recurse: spec.Recurse})
+		f, err := b.rootFile(ofs, dir, Spec{Dir: dir, Generate: true, Recurse: spec.Recurse, Flux: spec.flux()})
 		if err != nil {
 			return nil, nil, err
 		}

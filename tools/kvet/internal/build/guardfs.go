@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -102,14 +103,14 @@ func loadKustomization(g *guardedFS, dir string) (*kustfile.File, error) {
 // reads before kustomize does (replacement files, inlined to instrument
 // them) and that lie outside the kustomization root: kustomize would
 // refuse them, kvet must not read them first.
-func escapingFiles(g *guardedFS, f *kustfile.File) []report.Finding {
+func escapingFiles(g *guardedFS, f *kustfile.File, noRootRestriction bool) []report.Finding {
 	var out []report.Finding
 	for i, r := range f.K.Replacements {
 		if r.Path == "" || kustfile.IsURL(r.Path) {
 			continue
 		}
 		p := filepath.Join(f.Dir, r.Path)
-		if !guard.Within(f.Dir, p) {
+		if !noRootRestriction && !guard.Within(f.Dir, p) {
 			out = append(out, finding("root-escape", fmt.Sprintf(
 				"replacements path %q is outside the kustomization root %s: kustomize loads files only from inside it", r.Path, f.Dir), f.Path, f.Line("replacements", i)))
 			continue
@@ -159,4 +160,43 @@ func (b *Builder) tooManyObjects(n int, file string) []report.Finding {
 	}
 	return []report.Finding{finding(guard.RuleTooManyObjects, fmt.Sprintf(
 		"this target renders %d objects, more than the %d allowed (limits.maxObjectsPerTarget in kvet.yaml): split it", n, limit), file, 0)}
+}
+
+// guardFluxInputs reads through the guard, before kustomize-controller's
+// generator reads them from disk, the files it reads in dir: the
+// kustomization file, or every .yaml/.yml file down to sub-directories
+// that have their own kustomization. A refused file is an error (and a
+// finding of the guarded filesystem under ofs).
+func guardFluxInputs(ofs *overlayFS, dir string) error {
+	if p, err := kustfile.Find(dir); err == nil {
+		_, err := ofs.ReadFile(p)
+		return err
+	}
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p == dir {
+				return nil
+			}
+			switch d.Name() {
+			case ".git", ".github", ".circleci": // never in a source-controller artifact
+				return filepath.SkipDir
+			}
+			if _, err := kustfile.Find(p); err == nil {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if ext := filepath.Ext(p); ext != ".yaml" && ext != ".yml" {
+			return nil
+		}
+		if _, err := ofs.ReadFile(p); err != nil {
+			if v := (*guard.Violation)(nil); errors.As(err, &v) {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -31,9 +31,23 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 	res.Findings = append(res.Findings, issues...)
 	chartDir := filepath.Join(e.Root, filepath.FromSlash(hs.ChartPath))
 	name, ns := e.HelmRelease()
+	nodes, herr := b.renderChart(ctx, res, chartDir, values, name, ns)
+	if herr != nil {
+		return helmFailed(res, herr)
+	}
+	e.ReleaseNamespace(nodes, ns)
+	for i := range res.Objects {
+		res.Objects[i].Resource.Namespace = res.Objects[i].Node.GetNamespace()
+	}
+	return res
+}
+
+// renderChart renders the chart in chartDir like `helm template` into
+// res.Objects and returns their nodes.
+func (b *Builder) renderChart(ctx context.Context, res *Result, chartDir string, values map[string]any, name, ns string) ([]*kyaml.RNode, *helmrender.Error) {
 	limits := b.opts.Limits.WithDefaults()
 	if b.opts.Root != "" && !guard.Within(b.opts.Root, chartDir) {
-		return helmFailed(res, &helmrender.Error{File: chartDir, Rule: guard.RuleOutsideRepo, Msg: "chart directory is outside the repository"})
+		return nil, &helmrender.Error{File: chartDir, Rule: guard.RuleOutsideRepo, Msg: "chart directory is outside the repository"}
 	}
 
 	ctx, cancel := b.withTargetTimeout(ctx)
@@ -57,32 +71,28 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 	select {
 	case o = <-ch:
 	case <-ctx.Done():
-		f := finding(guard.RuleTargetTimeout, fmt.Sprintf("rendering the chart took longer than the target timeout (%s): abandoned", limits.TargetTimeout), chartDir, 0)
-		res.Findings = append(res.Findings, f)
-		res.Err = errors.New(f.Message)
-		return res
+		return nil, &helmrender.Error{File: chartDir, Rule: guard.RuleTargetTimeout,
+			Msg: fmt.Sprintf("rendering the chart took longer than the target timeout (%s): abandoned", limits.TargetTimeout)}
 	}
 	if o.err != nil {
 		var he *helmrender.Error
 		if errors.As(o.err, &he) {
-			return helmFailed(res, he)
+			return nil, he
 		}
-		return helmFailed(res, &helmrender.Error{File: chartDir, Rule: guard.RuleInternalError, Msg: o.err.Error()})
+		return nil, &helmrender.Error{File: chartDir, Rule: guard.RuleInternalError, Msg: o.err.Error()}
 	}
 	res.Notes = append(res.Notes, o.r.Notes...)
 	if fs := b.tooManyObjects(len(o.r.Manifests), chartDir); len(fs) > 0 {
-		res.Err = errors.New(fs[0].Message)
-		res.Findings = append(res.Findings, fs...)
-		return res
+		return nil, &helmrender.Error{File: chartDir, Rule: fs[0].Rule, Msg: fs[0].Message}
 	}
 	var nodes []*kyaml.RNode
 	for _, m := range o.r.Manifests {
 		if v := guard.CheckContent(m.File, []byte(m.Content), limits, true); v != nil {
-			return helmFailed(res, &helmrender.Error{File: m.File, Rule: v.Rule, Msg: "rendered output: " + v.Message})
+			return nil, &helmrender.Error{File: m.File, Rule: v.Rule, Msg: "rendered output: " + v.Message}
 		}
 		n, err := kyaml.Parse(m.Content)
 		if err != nil {
-			return helmFailed(res, &helmrender.Error{File: m.File, Msg: fmt.Sprintf("rendered template is not valid YAML: %v", err)})
+			return nil, &helmrender.Error{File: m.File, Msg: fmt.Sprintf("rendered template is not valid YAML: %v", err)}
 		}
 		if n.IsNilOrEmpty() {
 			continue
@@ -98,11 +108,7 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 		res.Objects = append(res.Objects, obj)
 		nodes = append(nodes, n)
 	}
-	e.ReleaseNamespace(nodes, ns)
-	for i := range res.Objects {
-		res.Objects[i].Resource.Namespace = res.Objects[i].Node.GetNamespace()
-	}
-	return res
+	return nodes, nil
 }
 
 func helmFailed(res *Result, e *helmrender.Error) *Result {

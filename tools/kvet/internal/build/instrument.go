@@ -33,32 +33,44 @@ type probe struct {
 	line  int
 	what  string // human description of the entry
 	field string
+	// destructive: the patch can remove the marker from the object it
+	// matched (it deletes or replaces the object, its metadata or its
+	// annotations), so a missing marker proves nothing (verify.go).
+	destructive bool
 }
 
 // instrument rewrites f's kustomization with markers; it returns the new
 // content and the probes it added. root says whether f is the target's own
 // kustomization, which also gets origin annotations turned on.
-func instrument(read readFunc, f *kustfile.File, root bool, next func() int) ([]byte, []probe, bool, error) {
+func instrument(read readFunc, f *kustfile.File, root bool, next func() int, drop map[string]bool) ([]byte, []probe, bool, error) {
 	k := f.K
 	var probes []probe
 	var patches []types.Patch
 	for i, p := range k.Patches {
 		if p.Target != nil {
 			pr := probe{key: fmt.Sprintf("%s%d", patchMarkerPrefix, next()), rule: "patch-no-match", file: f.Path,
-				line: f.Line("patches", i), field: "patches", what: describePatch(p)}
+				line: f.Line("patches", i), field: "patches", what: describePatch(p), destructive: destructive(f, p, read)}
 			probes = append(probes, pr)
 			patches = append(patches, markerPatch(p.Target, pr.key))
+			if drop[pr.key] {
+				continue
+			}
 		}
 		patches = append(patches, p)
 	}
+	var json6902 []types.Patch
 	for i, p := range k.PatchesJson6902 { //nolint:staticcheck // deprecated but still applied by kustomize
 		if p.Target == nil {
+			json6902 = append(json6902, p)
 			continue
 		}
 		pr := probe{key: fmt.Sprintf("%s%d", patchMarkerPrefix, next()), rule: "patch-no-match", file: f.Path,
-			line: f.Line("patchesJson6902", i), field: "patchesJson6902", what: describePatch(p)}
+			line: f.Line("patchesJson6902", i), field: "patchesJson6902", what: describePatch(p), destructive: destructive(f, p, read)}
 		probes = append(probes, pr)
 		patches = append(patches, markerPatch(p.Target, pr.key))
+		if !drop[pr.key] {
+			json6902 = append(json6902, p)
+		}
 	}
 	var repls []types.ReplacementField
 	for i, r := range k.Replacements {
@@ -105,6 +117,11 @@ func instrument(read readFunc, f *kustfile.File, root bool, next func() int) ([]
 		}
 		if len(repls) > 0 {
 			if err := setField(out, "replacements", repls); err != nil {
+				return nil, nil, false, err
+			}
+		}
+		if len(json6902) != len(k.PatchesJson6902) { //nolint:staticcheck // deprecated but still applied by kustomize
+			if err := setField(out, "patchesJson6902", json6902); err != nil {
 				return nil, nil, false, err
 			}
 		}

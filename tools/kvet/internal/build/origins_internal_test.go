@@ -86,7 +86,7 @@ func TestStampTarget(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			gfs := b.guarded()
-			files, findings := b.preflight(gfs, tt.dir, nil)
+			files, findings := b.preflight(gfs, tt.dir, nil, false)
 			require.Empty(t, findings)
 			_, ok := stampTarget(gfs, newOverlayFS(gfs), files)
 			assert.Equal(t, tt.want, ok)

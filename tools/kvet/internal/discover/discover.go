@@ -31,12 +31,19 @@ type Target struct {
 	Generated bool
 	// Recurse: the generated kustomization includes subdirectories.
 	Recurse bool
+	// Flux: a Flux Kustomization names the directory, so it is built as
+	// kustomize-controller builds it (its generator, no load restriction).
+	Flux bool
 	// Via lists the entry points naming this directory, e.g.
 	// "clusters/production/apps.yaml#Kustomization/flux-system/apps".
 	Via []string
 	// Entry is set for a target built as the GitOps entry point that
 	// names Dir (Path is then the entry point's ID).
 	Entry *gitops.EntryPoint
+
+	// rawVia: an entry point of Via applies the directory as it is (no
+	// postBuild substitution).
+	rawVia bool
 }
 
 // Options configure discovery.
@@ -80,6 +87,12 @@ func Discover(ctx context.Context, opts Options, paths []string) ([]Target, erro
 	}
 	out := make([]Target, 0, len(byDir))
 	for _, t := range byDir {
+		if t.Entry == nil && len(t.Via) > 0 && !t.rawVia {
+			// Only ever applied through Flux Kustomizations that substitute
+			// variables: its ${VAR}s are not defects, and each entry-point
+			// target checks it as substituted.
+			continue
+		}
 		slices.Sort(t.Via)
 		t.Via = slices.Compact(t.Via)
 		out = append(out, *t)
@@ -96,7 +109,7 @@ func rel(root, p string) string {
 	return filepath.ToSlash(r)
 }
 
-func add(byDir map[string]*Target, root, dir string, generated, recurse bool, via string) {
+func add(byDir map[string]*Target, root, dir string, generated, recurse bool, via string) *Target {
 	t, ok := byDir[dir]
 	if !ok {
 		t = &Target{Dir: dir, Path: rel(root, dir), Generated: generated, Recurse: recurse}
@@ -105,6 +118,7 @@ func add(byDir map[string]*Target, root, dir string, generated, recurse bool, vi
 	if via != "" {
 		t.Via = append(t.Via, via)
 	}
+	return t
 }
 
 func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*Target) error {
@@ -180,8 +194,26 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			if f, ok := kusts[dir]; ok && f.IsComponent() {
 				continue
 			}
+			if e.helm {
+				continue // rendered by its entry-point target, never read as manifests
+			}
 			_, kerr := kustfile.Find(dir)
-			add(byDir, opts.Root, dir, kerr != nil, e.recurse, rel(opts.Root, m)+"#"+e.via)
+			via := rel(opts.Root, m) + "#" + e.via
+			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, via)
+			t.Flux = t.Flux || e.flux
+			t.rawVia = t.rawVia || !e.substituted
+			if kerr != nil && e.flux {
+				// The controller's generator includes each sub-directory
+				// with a kustomization as one resource: those roots are
+				// applied through this entry point too.
+				for _, sub := range generatedKustomizations(dir) {
+					if st, ok := byDir[sub]; ok && st.Entry == nil {
+						st.Via = append(st.Via, via)
+						st.Flux = true
+						st.rawVia = st.rawVia || !e.substituted
+					}
+				}
+			}
 		}
 	}
 	addEntryTargets(opts, manifests, kusts, byDir)
@@ -192,6 +224,10 @@ type entry struct {
 	path    string // repository-relative directory
 	recurse bool
 	via     string // Kind/namespace/name of the entry point
+	// flux: a Flux Kustomization; substituted: one with postBuild
+	// variables, which applies the directory only after substitution;
+	// helm: an Argo CD source Argo CD reads as a Helm chart.
+	flux, substituted, helm bool
 }
 
 var (
@@ -228,9 +264,28 @@ func entryPoints(opts Options, file string) []entry {
 
 type source struct {
 	Path      string `yaml:"path"`
-	Directory struct {
+	Directory *struct {
 		Recurse bool `yaml:"recurse"`
 	} `yaml:"directory"`
+	Helm      any `yaml:"helm"`
+	Kustomize any `yaml:"kustomize"`
+}
+
+func (s source) recurse() bool { return s.Directory != nil && s.Directory.Recurse }
+
+// helmChart: Argo CD reads the source as a Helm chart; the entry-point
+// target renders it, the directory is no manifest directory of its own.
+func (s source) helmChart(root, dir string) bool {
+	explicit := ""
+	switch {
+	case s.Helm != nil:
+		explicit = gitops.ArgoHelmSource
+	case s.Kustomize != nil:
+		explicit = gitops.ArgoKustomizeSource
+	case s.Directory != nil:
+		explicit = gitops.ArgoDirectorySource
+	}
+	return gitops.ArgoSourceType(filepath.Join(root, filepath.FromSlash(dir)), explicit) == gitops.ArgoHelmSource
 }
 
 type gitopsDoc struct {
@@ -242,7 +297,11 @@ type gitopsDoc struct {
 	} `yaml:"metadata"`
 	Spec struct {
 		// Flux Kustomization
-		Path string `yaml:"path"`
+		Path      string `yaml:"path"`
+		PostBuild *struct {
+			Substitute     map[string]any `yaml:"substitute"`
+			SubstituteFrom []any          `yaml:"substituteFrom"`
+		} `yaml:"postBuild"`
 		// Argo CD Application
 		Source  *source  `yaml:"source"`
 		Sources []source `yaml:"sources"`
@@ -286,11 +345,13 @@ func (d *gitopsDoc) entries(root string) []entry {
 	case group == "kustomize.toolkit.fluxcd.io" && d.Kind == "Kustomization":
 		// Flux builds spec.path (default the source root) and generates a
 		// kustomization over all manifests, recursively, when it has none.
-		out = append(out, entry{path: clean(d.Spec.Path), recurse: true, via: d.via()})
+		pb := d.Spec.PostBuild
+		substituted := pb != nil && (len(pb.Substitute) > 0 || len(pb.SubstituteFrom) > 0)
+		out = append(out, entry{path: clean(d.Spec.Path), recurse: true, via: d.via(), flux: true, substituted: substituted})
 	case group == "argoproj.io" && d.Kind == "Application":
 		for _, s := range appSources(d.Spec.Source, d.Spec.Sources) {
 			if s.Path != "" {
-				out = append(out, entry{path: clean(s.Path), recurse: s.Directory.Recurse, via: d.via()})
+				out = append(out, entry{path: clean(s.Path), recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, clean(s.Path))})
 			}
 		}
 	case group == "argoproj.io" && d.Kind == "ApplicationSet":
@@ -308,14 +369,16 @@ func (d *gitopsDoc) entries(root string) []entry {
 				for _, dir := range gitops.GitDirectories(root, include, exclude) {
 					params := map[string]any{"path": map[string]any{"path": dir, "basename": path.Base(dir)}}
 					for _, s := range tmpl {
-						out = append(out, entry{path: clean(gitops.FillTemplate(s.Path, params)), recurse: s.Directory.Recurse, via: d.via()})
+						p := clean(gitops.FillTemplate(s.Path, params))
+						out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
 					}
 				}
 			}
 			if g.List != nil {
 				for _, el := range g.List.Elements {
 					for _, s := range tmpl {
-						out = append(out, entry{path: clean(gitops.FillTemplate(s.Path, el)), recurse: s.Directory.Recurse, via: d.via()})
+						p := clean(gitops.FillTemplate(s.Path, el))
+						out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
 					}
 				}
 			}
@@ -329,4 +392,27 @@ func appSources(one *source, many []source) []source {
 		return append([]source{*one}, many...)
 	}
 	return many
+}
+
+// generatedKustomizations are the sub-directories of dir that
+// kustomize-controller's generator adds as resources: the first directory
+// with a kustomization file on each path down (it does not descend into
+// them), outside what a source-controller artifact leaves out.
+func generatedKustomizations(dir string) []string {
+	var out []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || p == dir {
+			return nil
+		}
+		switch d.Name() {
+		case ".git", ".github", ".circleci":
+			return filepath.SkipDir
+		}
+		if _, err := kustfile.Find(p); err == nil {
+			out = append(out, p)
+			return filepath.SkipDir
+		}
+		return nil
+	})
+	return out
 }

@@ -26,7 +26,9 @@ func addEntryTargets(opts Options, manifests []string, kusts map[string]*kustfil
 				continue
 			}
 			dir := filepath.Join(opts.Root, filepath.FromSlash(e.Path))
-			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) || opts.Excluded(e.Path) {
+			// An excluded directory is never a target of its own, but an
+			// entry point outside the excluded paths still renders it.
+			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) {
 				continue
 			}
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {

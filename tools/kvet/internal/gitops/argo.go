@@ -17,7 +17,68 @@ import (
 type ArgoSpec struct {
 	Kustomize            *ArgoKustomize
 	DestinationNamespace string
+	// Helm is set when Argo CD reads the source as a Helm chart
+	// (ArgoSourceType): it is rendered with the Helm SDK, not kustomize.
+	Helm *ArgoHelm
 }
+
+// ArgoHelm is an Application's spec.source.helm.
+type ArgoHelm struct {
+	ReleaseName             string           `yaml:"releaseName"`
+	Namespace               string           `yaml:"namespace"`
+	ValueFiles              []string         `yaml:"valueFiles"`
+	IgnoreMissingValueFiles bool             `yaml:"ignoreMissingValueFiles"`
+	Values                  string           `yaml:"values"`
+	ValuesObject            map[string]any   `yaml:"valuesObject"`
+	Parameters              []ArgoHelmParam  `yaml:"parameters"`
+	FileParameters          []map[string]any `yaml:"fileParameters"`
+}
+
+// ArgoHelmParam is a helm.parameters entry (helm --set / --set-string).
+type ArgoHelmParam struct {
+	Name        string `yaml:"name"`
+	Value       string `yaml:"value"`
+	ForceString bool   `yaml:"forceString"`
+}
+
+// Argo CD source types (v1alpha1.ApplicationSourceType).
+const (
+	ArgoHelmSource      = "Helm"
+	ArgoKustomizeSource = "Kustomize"
+	ArgoDirectorySource = "Directory"
+)
+
+// ArgoSourceType is how Argo CD's repo-server reads a source directory
+// (ApplicationSource.ExplicitType, then util/app/discovery.AppType): an
+// explicit helm, kustomize or directory block decides (explicit: the
+// type it names, "" when none); otherwise a file of the top directory
+// whose name ends in Chart.yaml makes a Helm source and a kustomization
+// file a Kustomize one (it wins when both are there, as in discovery's
+// lexical walk); anything else is a Directory.
+func ArgoSourceType(dir, explicit string) string {
+	if explicit != "" {
+		return explicit
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return ArgoDirectorySource
+	}
+	typ := ArgoDirectorySource
+	for _, e := range ents {
+		if e.IsDir() {
+			continue
+		}
+		switch {
+		case slices.Contains(kustomizationNames, e.Name()):
+			return ArgoKustomizeSource
+		case strings.HasSuffix(e.Name(), "Chart.yaml"):
+			typ = ArgoHelmSource
+		}
+	}
+	return typ
+}
+
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
 // ArgoKustomize is an Application's spec.source.kustomize.
 type ArgoKustomize struct {

@@ -216,11 +216,25 @@ func rel(root, p string) string {
 // argoSource is an Argo CD Application source.
 type argoSource struct {
 	Path      string `yaml:"path"`
-	Directory struct {
+	Directory *struct {
 		Recurse bool `yaml:"recurse"`
 	} `yaml:"directory"`
 	Kustomize *ArgoKustomize `yaml:"kustomize"`
+	Helm      *ArgoHelm      `yaml:"helm"`
 	Chart     string         `yaml:"chart"`
+}
+
+// explicitType is the source type an explicit block names ("" for none).
+func (s *argoSource) explicitType() string {
+	switch {
+	case s.Helm != nil:
+		return ArgoHelmSource
+	case s.Kustomize != nil:
+		return ArgoKustomizeSource
+	case s.Directory != nil:
+		return ArgoDirectorySource
+	}
+	return ""
 }
 
 type argoAppSpec struct {
@@ -242,8 +256,14 @@ func (s *argoAppSpec) entries(base EntryPoint) []EntryPoint {
 			continue
 		}
 		e := base
-		e.Path, e.Recurse = clean(src.Path), src.Directory.Recurse
+		e.Path, e.Recurse = clean(src.Path), src.Directory != nil && src.Directory.Recurse
 		e.Argo = &ArgoSpec{Kustomize: src.Kustomize, DestinationNamespace: s.Destination.Namespace}
+		if ArgoSourceType(filepath.Join(base.Root, filepath.FromSlash(e.Path)), src.explicitType()) == ArgoHelmSource {
+			e.Argo.Helm = src.Helm
+			if e.Argo.Helm == nil {
+				e.Argo.Helm = &ArgoHelm{}
+			}
+		}
 		out = append(out, e)
 	}
 	return out

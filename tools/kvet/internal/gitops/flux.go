@@ -1,17 +1,16 @@
 package gitops
 
 import (
+	"encoding/json"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 
-	"sigs.k8s.io/kustomize/api/konfig"
-	kustypes "sigs.k8s.io/kustomize/api/types"
-	"sigs.k8s.io/yaml"
-
+	fluxkustomize "github.com/fluxcd/pkg/kustomize"
+	"github.com/fluxcd/pkg/sourceignore"
 	yaml3 "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 )
 
 // FluxSpec is what kvet reads of a Flux Kustomization's spec
@@ -47,6 +46,8 @@ type FluxSpec struct {
 	componentLines []int
 	postBuildLine  int
 	substFromLines []int
+	// raw is the spec as written (UnmarshalYAML).
+	raw map[string]any
 }
 
 // FluxPatch is a Flux Kustomization patch: an inline strategic-merge or
@@ -94,133 +95,65 @@ func lineAt(lines []int, i int) int {
 	return 0
 }
 
-// fluxKustomization is kustomize-controller's generator
-// (github.com/fluxcd/pkg/kustomize, Generator.GenerateManifest): the
-// directory's kustomization, or one generated over its manifests, with the
-// Kustomization's targetNamespace, namePrefix, nameSuffix, patches,
-// components and images applied.
-func (s *FluxSpec) kustomization(dir string, existing []byte) ([]byte, error) {
-	data := existing
-	created := false
-	if data == nil {
-		var err error
-		if data, err = fluxGenerate(dir); err != nil {
-			return nil, err
-		}
-		created = true
+// UnmarshalYAML keeps the spec as written too: kustomize-controller's
+// generator reads the Kustomization as an unstructured object.
+func (s *FluxSpec) UnmarshalYAML(n *yaml3.Node) error {
+	type plain FluxSpec
+	if err := n.Decode((*plain)(s)); err != nil {
+		return err
 	}
-	kus := kustypes.Kustomization{TypeMeta: kustypes.TypeMeta{APIVersion: kustypes.KustomizationVersion, Kind: kustypes.KustomizationKind}}
-	if err := yaml.Unmarshal(data, &kus); err != nil {
-		return nil, err
+	var raw map[string]any
+	if err := n.Decode(&raw); err != nil {
+		return err
 	}
-	if !created && len(kus.Resources) == 0 {
-		// What the controller does to avoid "kustomization.yaml is empty".
-		kus.BuildMetadata = []string{kustypes.OriginAnnotations}
+	// Through JSON, so numbers and nested maps have the types the
+	// unstructured helpers expect.
+	js, err := json.Marshal(raw)
+	if err != nil {
+		return err
 	}
-	if s.TargetNamespace != nil {
-		kus.Namespace = *s.TargetNamespace
-	}
-	if s.NamePrefix != nil {
-		kus.NamePrefix = *s.NamePrefix
-	}
-	if s.NameSuffix != nil {
-		kus.NameSuffix = *s.NameSuffix
-	}
-	for _, p := range s.Patches {
-		kp := kustypes.Patch{Patch: p.Patch}
-		if t := p.Target; t != nil {
-			kp.Target = &kustypes.Selector{LabelSelector: t.LabelSelector, AnnotationSelector: t.AnnotationSelector}
-			kp.Target.Name, kp.Target.Namespace = t.Name, t.Namespace
-			kp.Target.Group, kp.Target.Version, kp.Target.Kind = t.Group, t.Version, t.Kind
-		}
-		kus.Patches = append(kus.Patches, kp)
-	}
-	for _, c := range s.Components {
-		if !localRelative(c) {
-			return nil, fmt.Errorf("component path '%s' must be local and relative", c)
-		}
-		if _, err := os.Stat(filepath.Join(dir, c)); err != nil && s.IgnoreMissingComponents {
-			continue
-		}
-		kus.Components = append(kus.Components, c)
-	}
-	for _, im := range s.Images {
-		found := false
-		for i := range kus.Images {
-			if kus.Images[i].Name != im.Name {
-				continue
-			}
-			found = true
-			if im.NewName != "" {
-				kus.Images[i].NewName = im.NewName
-			}
-			if im.NewTag != "" || im.Digest != "" {
-				kus.Images[i].NewTag, kus.Images[i].Digest = im.NewTag, im.Digest
-			}
-			break
-		}
-		if !found {
-			kus.Images = append(kus.Images, kustypes.Image{Name: im.Name, NewName: im.NewName, NewTag: im.NewTag, Digest: im.Digest})
-		}
-	}
-	return yaml.Marshal(kus)
+	return json.Unmarshal(js, &s.raw)
 }
 
-// fluxGenerate is the kustomization kustomize-controller writes into a
-// directory without one: every .yaml/.yml file, recursively, in lexical
-// order; a subdirectory holding a kustomization file is one resource and
-// is not descended into. An empty directory gets a placeholder namespace.
-func fluxGenerate(dir string) ([]byte, error) {
-	var resources []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if p == dir {
-			return nil
-		}
-		r, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir // source-controller's default ignore rules
-			}
-			for _, n := range konfig.RecognizedKustomizationFileNames() {
-				if fi, err := os.Stat(filepath.Join(p, n)); err == nil && fi.Mode().IsRegular() {
-					resources = append(resources, "./"+filepath.ToSlash(r))
-					return filepath.SkipDir
-				}
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		if ext := filepath.Ext(p); ext == ".yaml" || ext == ".yml" {
-			resources = append(resources, "./"+filepath.ToSlash(r))
-		}
-		return nil
-	})
+// kustomization is what kustomize-controller builds in dir for this
+// Kustomization (FluxKustomization).
+func (s *FluxSpec) kustomization(dir string) ([]byte, error) {
+	return FluxKustomization(dir, s.raw)
+}
+
+// FluxKustomization is the kustomization kustomize-controller builds in
+// dir for a Kustomization whose spec is spec (nil: an empty spec), made by
+// the controller's own generator (github.com/fluxcd/pkg/kustomize): the
+// directory's kustomization, or one generated over every .yaml/.yml file,
+// recursively, a sub-directory with its own kustomization being one
+// resource that is not descended into; then targetNamespace, namePrefix,
+// nameSuffix, patches, components and images. The generator reads dir from
+// disk: callers pass it through kvet's guard first.
+func FluxKustomization(dir string, spec map[string]any) ([]byte, error) {
+	u := unstructured.Unstructured{Object: map[string]any{}}
+	if spec != nil {
+		u.Object["spec"] = spec
+	}
+	g := fluxkustomize.NewGenerator("", u)
+	if _, err := kustfile.Find(dir); err != nil {
+		// The controller reads source-controller's artifact, which never
+		// holds what the default ignore rules exclude (.git/, .github/,
+		// images, archives, ...): generate over the same files.
+		g = fluxkustomize.NewGeneratorWithIgnore("", artifactExcludes(), u)
+	}
+	manifest, _, _, err := g.GenerateManifest(dir)
 	if err != nil {
-		return nil, fmt.Errorf("list manifests of %s: %w", dir, err)
+		return nil, fmt.Errorf("kustomize-controller's generator: %w", err)
 	}
-	kus := kustypes.Kustomization{TypeMeta: kustypes.TypeMeta{APIVersion: kustypes.KustomizationVersion, Kind: kustypes.KustomizationKind}}
-	if len(resources) == 0 {
-		kus.Namespace = "_placeholder"
-	} else {
-		kus.Resources = resources
-	}
-	return yaml.Marshal(kus)
+	return manifest, nil
+}
+
+// artifactExcludes are source-controller's default exclusions from an
+// artifact, one gitignore pattern a line.
+func artifactExcludes() string {
+	return strings.ReplaceAll(strings.Join([]string{
+		sourceignore.ExcludeVCS, sourceignore.ExcludeExt, sourceignore.ExcludeCI, sourceignore.ExcludeExtra}, ","), ",", "\n")
 }
 
 // localRelative is the controller's IsLocalRelativePath.
-func localRelative(p string) bool {
-	for _, pre := range []string{"git::", "gh:", "ssh://", "https://", "http://", "git@", "github.com:", "github.com/"} {
-		if len(pre) < len(p) && strings.ToLower(p[:len(pre)]) == pre {
-			return false
-		}
-	}
-	return !filepath.IsAbs(p) && !filepath.IsAbs(strings.TrimPrefix(strings.ToLower(p), "file://"))
-}
+func localRelative(p string) bool { return fluxkustomize.IsLocalRelativePath(p) }

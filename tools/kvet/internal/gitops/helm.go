@@ -255,7 +255,7 @@ func (e *EntryPoint) HelmValues() (map[string]any, []report.Finding) {
 		m, isMap := doc.(map[string]any)
 		switch {
 		case err == nil && isMap:
-			out = mergeMaps(out, m)
+			out = MergeMaps(out, m)
 		case err == nil && (doc == nil || doc == sopsPlaceholder):
 			// empty, or SOPS-encrypted as a whole: nothing kvet can read
 		default:
@@ -269,7 +269,7 @@ func (e *EntryPoint) HelmValues() (map[string]any, []report.Finding) {
 		// Through JSON so the types are those Helm gets from YAML.
 		var m map[string]any
 		if b, err := yaml.Marshal(hs.Values); err == nil && yaml.Unmarshal(b, &m) == nil {
-			out = mergeMaps(out, m)
+			out = MergeMaps(out, m)
 		}
 	}
 	return out, findings
@@ -278,13 +278,14 @@ func (e *EntryPoint) HelmValues() (map[string]any, []report.Finding) {
 // sopsPlaceholder is what placeholder makes of an encrypted string.
 const sopsPlaceholder = "sops-encrypted"
 
-// mergeMaps merges b over a, recursively for maps (Flux's MergeMaps).
-func mergeMaps(a, b map[string]any) map[string]any {
+// MergeMaps merges b over a, recursively for maps (Flux's MergeMaps, the
+// same merge helm applies to its -f values files).
+func MergeMaps(a, b map[string]any) map[string]any {
 	out := maps.Clone(a)
 	for k, v := range b {
 		if vm, ok := v.(map[string]any); ok {
 			if am, ok := out[k].(map[string]any); ok {
-				out[k] = mergeMaps(am, vm)
+				out[k] = MergeMaps(am, vm)
 				continue
 			}
 		}

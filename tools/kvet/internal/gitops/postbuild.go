@@ -1,20 +1,19 @@
 package gitops
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
+	fluxkustomize "github.com/fluxcd/pkg/kustomize"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/kustomize/api/resource"
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
-	"sigs.k8s.io/yaml"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
-	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
-
-// SubstituteAnnotation opts an object out of postBuild substitution when
-// set (as a label or an annotation) to "disabled".
-const SubstituteAnnotation = "kustomize.toolkit.fluxcd.io/substitute"
 
 // Kustomization returns the kustomization the controller builds in dir,
 // given the directory's own (existing, nil when it has none). nil means
@@ -22,7 +21,7 @@ const SubstituteAnnotation = "kustomize.toolkit.fluxcd.io/substitute"
 func (e *EntryPoint) Kustomization(dir string, existing []byte) ([]byte, error) {
 	switch {
 	case e.Flux != nil:
-		return e.Flux.kustomization(dir, existing)
+		return e.Flux.kustomization(dir)
 	case e.Argo != nil:
 		return e.Argo.kustomization(dir, existing)
 	}
@@ -85,6 +84,13 @@ func (e *EntryPoint) PostBuild(objs []*kyaml.RNode) []Issue {
 		}
 	}
 	return issues
+}
+
+// optedOut: labelled or annotated kustomize.toolkit.fluxcd.io/substitute:
+// disabled, which SubstituteVariables leaves alone.
+func optedOut(o *kyaml.RNode) bool {
+	const key = "kustomize.toolkit.fluxcd.io/substitute"
+	return o.GetLabels()[key] == fluxkustomize.DisabledValue || o.GetAnnotations()[key] == fluxkustomize.DisabledValue
 }
 
 func (e *EntryPoint) finding(rule, msg string, src Source) report.Finding {
@@ -157,27 +163,46 @@ func (e *EntryPoint) substitute(objs []*kyaml.RNode) []Issue {
 	if len(vars) == 0 && pb.SubstituteStrategy != "Always" {
 		return issues // the controller substitutes only when it has variables
 	}
+	// The controller's own substitution (fluxcd/pkg/kustomize), with the
+	// values kvet resolved from the repository passed inline: dry-run mode
+	// reads no cluster.
+	subst := map[string]any{}
+	for k, v := range vars {
+		subst[k] = v
+	}
+	kust := unstructured.Unstructured{Object: map[string]any{
+		"spec": map[string]any{"postBuild": map[string]any{"substitute": subst}}}}
+	opts := []fluxkustomize.SubstituteOption{
+		fluxkustomize.SubstituteWithDryRun(true),
+		fluxkustomize.SubstituteWithAlways(pb.SubstituteStrategy == "Always"),
+	}
+	lookup := func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
 	for i, o := range objs {
-		if o.GetLabels()[SubstituteAnnotation] == "disabled" || o.GetAnnotations()[SubstituteAnnotation] == "disabled" {
-			continue
+		if optedOut(o) {
+			continue // the library skips it too; never parse what it skips
 		}
-		js, err := yamljson.Encode(o, yamljson.Kustomize)
+		res := &resource.Resource{RNode: *o}
+		y, err := res.AsYAML()
 		if err != nil {
 			issues = append(issues, Issue{i, e.finding("build-failed", err.Error(), Source{})})
 			continue
 		}
-		// The controller substitutes in the object's YAML as
-		// sigs.k8s.io/yaml prints it, then reads it back through JSON.
-		y, err := yaml.JSONToYAML(js)
-		if err != nil {
-			issues = append(issues, Issue{i, e.finding("build-failed", err.Error(), Source{})})
-			continue
+		var unset []string
+		if bytes.Contains(y, []byte("${")) {
+			if unset, err = Unset(string(y), lookup); err != nil {
+				issues = append(issues, Issue{i, e.finding("substitution-failed", fmt.Sprintf(
+					"postBuild substitution of %s fails (%v): the controller rejects the whole build; escape a literal ${ as $${", e.Describe(), err), Source{})})
+				continue
+			}
 		}
-		out, unset, err := Substitute(string(y), func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+		out, err := fluxkustomize.SubstituteVariables(context.Background(), nil, kust, res, opts...)
 		if err != nil {
 			issues = append(issues, Issue{i, e.finding("substitution-failed", fmt.Sprintf(
-				"postBuild substitution of %s fails (%v): the controller rejects the whole build; escape a literal ${ as $${", e.Describe(), err), Source{})})
+				"postBuild substitution of %s fails: %v", e.Describe(), err), Source{})})
 			continue
+		}
+		if out == nil {
+			continue // labelled or annotated kustomize.toolkit.fluxcd.io/substitute: disabled
 		}
 		for _, name := range unset {
 			f := e.finding("unset-variable", fmt.Sprintf(
@@ -189,20 +214,7 @@ func (e *EntryPoint) substitute(objs []*kyaml.RNode) []Issue {
 			}
 			issues = append(issues, Issue{i, f})
 		}
-		js2, err := yamljson.KubectlText([]byte(out))
-		if err == nil {
-			y, err = yaml.JSONToYAML(js2)
-		}
-		var n *kyaml.RNode
-		if err == nil {
-			n, err = kyaml.Parse(string(y))
-		}
-		if err != nil {
-			issues = append(issues, Issue{i, e.finding("substitution-failed", fmt.Sprintf(
-				"after postBuild substitution by %s the object is not valid YAML: %v", e.Describe(), err), Source{})})
-			continue
-		}
-		o.SetYNode(n.YNode())
+		o.SetYNode(out.YNode())
 	}
 	slices.SortStableFunc(issues, func(a, b Issue) int { return a.Index - b.Index })
 	return issues

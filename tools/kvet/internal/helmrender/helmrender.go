@@ -62,6 +62,9 @@ type Error struct {
 	// Rule is a guard rule for refused files, "" otherwise.
 	Rule string
 	Msg  string
+	// MissingDependency names a dependency of Chart.yaml that is not
+	// vendored in charts/ ("" otherwise).
+	MissingDependency string
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -227,7 +230,7 @@ func checkDependencies(ch *chart.Chart, dir string) error {
 			if dep.Repository != "" {
 				src = " from " + dep.Repository
 			}
-			return &Error{File: filepath.Join(dir, "Chart.yaml"), Line: dependencyLine(filepath.Join(dir, "Chart.yaml"), dep.Name),
+			return &Error{File: filepath.Join(dir, "Chart.yaml"), Line: dependencyLine(filepath.Join(dir, "Chart.yaml"), dep.Name), MissingDependency: dep.Name,
 				Msg: fmt.Sprintf("chart dependency %q%s is not vendored in charts/: kvet never downloads dependencies; run `helm dependency build` and commit charts/", dep.Name, src)}
 		}
 		if err := checkDependencies(sub, filepath.Join(dir, "charts", sub.Name())); err != nil {

@@ -58,7 +58,9 @@ func TestNewKeepsDistinctFindings(t *testing.T) {
 		name   string
 		change func(*Finding)
 	}{
-		{"other namespace", func(f *Finding) { f.Resource.Namespace = "other" }},
+		{"other namespace, no source line", func(f *Finding) { f.Resource.Namespace = "other"; f.Source.Line = 0 }},
+		{"other kind", func(f *Finding) { f.Resource.Kind = "Endpoints" }},
+		{"other name (a List or generator at one line)", func(f *Finding) { f.Resource.Name = "t" }},
 		{"other line", func(f *Finding) { f.Source.Line = 4 }},
 		{"other file", func(f *Finding) { f.Source.File = "t.yaml" }},
 		{"other path", func(f *Finding) { f.Path = "spec.ports[1]" }},
@@ -164,5 +166,12 @@ func TestNewMergesTheDirectoryAndItsEntryPoint(t *testing.T) {
 	assert.Equal(t, []string{"apps/t", "apps/t/ks.yaml#Kustomization/t"}, r.Findings[0].Targets)
 
 	r = New(nil, []Finding{noSchema("apps/t", ""), noSchema("hub/a.yaml#Kustomization/a/t", "a"), noSchema("hub/b.yaml#Kustomization/b/t", "b")})
-	assert.Len(t, r.Findings, 3, "which of the two namespaces the directory is cannot be told")
+	require.Len(t, r.Findings, 1, "one line applied into two namespaces is one edit")
+	assert.Equal(t, []string{"apps/t", "hub/a.yaml#Kustomization/a/t", "hub/b.yaml#Kustomization/b/t"}, r.Findings[0].Targets)
+
+	// Without a source line the object is known only by its identity as
+	// applied: which of the two namespaces the directory is cannot be told.
+	lineless := func(target, ns string) Finding { f := noSchema(target, ns); f.Source.Line = 0; return f }
+	r = New(nil, []Finding{lineless("apps/t", ""), lineless("hub/a.yaml#Kustomization/a/t", "a"), lineless("hub/b.yaml#Kustomization/b/t", "b")})
+	assert.Len(t, r.Findings, 3)
 }

@@ -149,7 +149,9 @@ func New(targets []Target, findings []Finding) *Report {
 }
 
 // identity is what makes two findings the same defect: the same rule on
-// the same object, at the same field and source line, saying the same.
+// the same object, at the same field and source line, saying the same. An
+// object with a known source line is the object written there, whatever
+// namespace it is applied into.
 // The target is not part of it, nor the severity, which environments may
 // configure differently.
 type identity struct {
@@ -161,7 +163,15 @@ type identity struct {
 }
 
 func identityOf(f Finding) identity {
-	return identity{check: f.Check, rule: f.Rule, resource: f.Resource, path: f.Path, source: f.Source, message: f.Message}
+	id := identity{check: f.Check, rule: f.Rule, resource: f.Resource, path: f.Path, source: f.Source, message: f.Message}
+	if f.Source.File != "" && f.Source.Line > 0 {
+		// The object is the one written at that line: overlays, entry points
+		// and components applying it into other namespaces render copies
+		// of it, and one edit fixes them all. (The name stays: a List or a
+		// generator writes several objects at one line.)
+		id.resource.Namespace = ""
+	}
+	return id
 }
 
 // adoptNamespaces gives a finding about an object rendered without a

@@ -3,6 +3,7 @@ package runner_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -198,7 +199,14 @@ func TestFindings(t *testing.T) {
 		{
 			name:    "patches and replacements that select nothing",
 			fixture: "patches",
+			// Silent: a $patch: delete and JSON6902 ops on /metadata and
+			// /metadata/annotations that did match (deleting, annotations);
+			// a component's patch that matches in one of the targets
+			// including it (some-match, some-miss); patches over the empty
+			// gotk-components.yaml placeholder (flux-system: a note).
 			want: []got{
+				{"annotations", E, "build", "patch-no-match", "", "", "annotations/kustomization.yaml:22"},
+				{"deleting", E, "build", "patch-no-match", "", "", "deleting/kustomization.yaml:13"},
 				{"json6902", E, "build", "patch-no-match", "", "", "json6902/kustomization.yaml:4"},
 				{"replacement", E, "build", "replacement-no-match", "", "", "replacement/kustomization.yaml:4"},
 				{"smp-without-target", E, "build", "patch-no-match", "", "", "smp-without-target/kustomization.yaml:4"},
@@ -209,6 +217,8 @@ func TestFindings(t *testing.T) {
 				{"with-component", E, "build", "patch-no-match", "", "", "component/kustomization.yaml:4"},
 			},
 			messages: [][]string{
+				{"inline patch", "name=nothing"},
+				{"inline patch", "name=ghost"},
 				{"patchesJson6902", "name=frontend"},
 				{"kind=Service"},
 				{"Deployment.v1.apps/frontend"},
@@ -248,6 +258,31 @@ func TestPatchThatMatchesIsSilent(t *testing.T) {
 	for _, s := range []string{"replicas: 2", "paused: true", "revisionHistoryLimit: 3", "app: web"} {
 		assert.Contains(t, string(out), s)
 	}
+}
+
+// TestComponentPatchPartialRun: a component's patch that matches nothing in
+// the targets a partial run checks may match in another: a warning.
+func TestComponentPatchPartialRun(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, "patches")
+	rep := run(t, root, func(o *runner.Options) { o.Paths = []string{filepath.Join(root, "some-miss")} })
+	require.Equal(t, []got{{"some-miss", report.SeverityWarning, "build", "patch-no-match", "", "", "component-some/kustomization.yaml:4"}},
+		projectAll(rep.Findings), dump(rep))
+	assert.Contains(t, rep.Findings[0].Message, "only some targets")
+}
+
+// TestFluxBootstrapPlaceholder: patches of a flux-system kustomization over
+// the empty gotk-components.yaml that `flux bootstrap` commits are a note.
+func TestFluxBootstrapPlaceholder(t *testing.T) {
+	t.Parallel()
+	root := fixture(t, "patches")
+	rep := run(t, root, func(o *runner.Options) { o.Paths = []string{filepath.Join(root, "flux-system")} })
+	require.Empty(t, rep.Findings, dump(rep))
+	require.Len(t, rep.Targets, 1)
+	notes := strings.Join(rep.Targets[0].Notes, "\n")
+	assert.Contains(t, notes, "gotk-components.yaml")
+	assert.Contains(t, notes, "name=(kustomize-controller|helm-controller)")
+	assert.NotContains(t, notes, root)
 }
 
 // TestKnownFindingsFailTheRun: the report's summary counts errors and

@@ -246,3 +246,18 @@ func writeFile(t *testing.T, p, s string) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 	require.NoError(t, os.WriteFile(p, []byte(s), 0o644))
 }
+
+// TestHostileFluxDirectory: kustomize-controller's generator reads a plain
+// directory from disk; kvet's guard reads it first, so an alias bomb there
+// is refused by name, in the bare directory and the entry point alike.
+func TestHostileFluxDirectory(t *testing.T) {
+	root := fixture(t, "hostile-flux")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := runner.Run(ctx, runner.Options{Root: root, Paths: []string{root}, Config: &config.Config{Limits: hostileLimits}, Jobs: 2})
+	require.NoError(t, err)
+	require.Len(t, rep.Findings, 1, dump(rep))
+	f := rep.Findings[0]
+	assert.Equal(t, outcome{"yaml-alias-limit", "apps/bomb/cm.yaml:11"}, outcome{f.Rule, fmt.Sprintf("%s:%d", f.Source.File, f.Source.Line)})
+	assert.Equal(t, []string{"apps/bomb", "clusters/flux.yaml#Kustomization/flux-system/bomb"}, f.Targets)
+}

@@ -178,8 +178,19 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: a partial report must not pass
 	}
+	matched, misses := componentPatches(opts.Root, results)
+	partial := !fullRun(opts)
 	for _, fs := range perTarget {
-		findings = append(findings, fs...)
+		for _, f := range fs {
+			if f.Rule == "patch-no-match" && matched[f.Source] {
+				continue // a component's patch that matches in another target
+			}
+			if f.Rule == "patch-no-match" && misses[f.Source] && partial {
+				f.Severity = report.SeverityWarning
+				f.Message += " (this run checked only some targets: the component may match in one that includes it and was not checked)"
+			}
+			findings = append(findings, f)
+		}
 	}
 	findings = append(findings, dependsOn(opts)...) // entrypoints.go
 	report.Relativize(opts.Root, reps, findings)
@@ -195,7 +206,7 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Entry: t.Entry, Applier: applierOf(t)})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, Entry: t.Entry, Applier: applierOf(t)})
 }
 
 // applierOf is the client that sends t's objects to the API server: Argo CD
@@ -238,6 +249,39 @@ func rel(root, p string) string {
 		return filepath.ToSlash(p)
 	}
 	return filepath.ToSlash(r)
+}
+
+// fullRun: every target of the repository is checked (no narrowing, the
+// repository root among the paths).
+func fullRun(opts Options) bool {
+	if opts.Select != nil {
+		return false
+	}
+	for _, p := range opts.Paths {
+		if abs, err := filepath.Abs(p); err == nil && abs == opts.Root {
+			return true
+		}
+	}
+	return false
+}
+
+// componentPatches are the components' patches (repository-relative)
+// that match an object in at least one target, and those that match
+// nothing in some target.
+func componentPatches(root string, results []built) (matched, misses map[report.Source]bool) {
+	matched, misses = map[report.Source]bool{}, map[report.Source]bool{}
+	for _, b := range results {
+		if b.result == nil {
+			continue
+		}
+		for _, m := range b.result.Matched {
+			matched[report.Source{File: rel(root, m.File), Line: m.Line}] = true
+		}
+		for _, m := range b.result.ComponentMisses {
+			misses[report.Source{File: rel(root, m.File), Line: m.Line}] = true
+		}
+	}
+	return matched, misses
 }
 
 func check(ctx context.Context, opts Options, val *schema.Validator, b built) (rep report.Target, findings []report.Finding) {
