@@ -12,16 +12,11 @@
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,13 +30,14 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/restmapper"
 
+	"github.com/example/gitops-go-stack/tools/e2e/internal/catalog"
 	"github.com/example/gitops-go-stack/tools/e2e/internal/cluster"
+	"github.com/example/gitops-go-stack/tools/e2e/internal/kvetcli"
 )
 
 // ExpectAnnotation declares, on a corpus object, whether the API server
@@ -130,60 +126,12 @@ type object struct {
 	obj       map[string]any `json:"-"`
 }
 
-func runKvet(o options, args ...string) ([]byte, error) {
-	cmd := exec.Command(o.kvet, args...)
-	cmd.Dir = o.repo
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 && args[0] == "validate" {
-		err = nil // findings
-	}
-	if err != nil {
-		return out, fmt.Errorf("%s %s: %v: %s", o.kvet, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return out, nil
-}
+func runKvet(o options, args ...string) ([]byte, error) { return kvetcli.Run(o.kvet, o.repo, args...) }
 
-func decodeObjects(data []byte) ([]map[string]any, error) {
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	var out []map[string]any
-	for {
-		var m map[string]any
-		if err := dec.Decode(&m); err != nil {
-			if err == io.EOF {
-				return out, nil
-			}
-			return out, err
-		}
-		if m == nil {
-			continue
-		}
-		if items, ok := m["items"].([]any); ok && strings.HasSuffix(fmt.Sprint(m["kind"]), "List") {
-			for _, it := range items {
-				if im, ok := it.(map[string]any); ok {
-					out = append(out, im)
-				}
-			}
-			continue
-		}
-		out = append(out, m)
-	}
-}
-
-func str(m map[string]any, keys ...string) string {
-	var cur any = m
-	for _, k := range keys {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = mm[k]
-	}
-	s, _ := cur.(string)
-	return s
-}
+var (
+	decodeObjects = kvetcli.DecodeObjects
+	str           = kvetcli.Str
+)
 
 // skipped lists the targets whose objects could not be rendered for
 // comparison (GitOps entry targets, see collect).
@@ -280,58 +228,6 @@ func corpusTargets(o options) ([]string, error) {
 	return out, err
 }
 
-// --- catalog -----------------------------------------------------------------
-
-// catalogCRDs reads the bundled catalog's CRDs of the API groups the
-// objects use: one gzip file per group under bundled/data/catalog/ (the
-// index names the groups; installing all of them would only slow the run).
-func catalogCRDs(o options, objs []*object) ([]map[string]any, error) {
-	used := map[string]bool{}
-	for _, ob := range objs {
-		if group, _, ok := strings.Cut(ob.APIVer, "/"); ok {
-			used[group] = true
-		}
-	}
-	dir := filepath.Join(o.repo, "tools/kvet/internal/schema/bundled/data/catalog")
-	files, err := filepath.Glob(filepath.Join(dir, "*.json.gz"))
-	if err != nil {
-		return nil, err
-	}
-	sort.Strings(files)
-	var out []map[string]any
-	for _, file := range files {
-		group := strings.TrimSuffix(filepath.Base(file), ".json.gz")
-		if group == "index" || !used[group] {
-			continue
-		}
-		crds, err := readCatalogGroup(file)
-		if err != nil {
-			return nil, fmt.Errorf("catalog %s: %w", group, err)
-		}
-		out = append(out, crds...)
-	}
-	return out, nil
-}
-
-func readCatalogGroup(file string) ([]map[string]any, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		return nil, err
-	}
-	var cat struct {
-		CRDs []map[string]any `json:"crds"`
-	}
-	if err := json.NewDecoder(zr).Decode(&cat); err != nil {
-		return nil, err
-	}
-	return cat.CRDs, nil
-}
-
 // --- the run -------------------------------------------------------------------
 
 func run(o options) (int, error) {
@@ -364,7 +260,13 @@ func run(o options) (int, error) {
 		}
 		logf("corpus: %d targets, %d objects rendered", len(ct), len(co))
 	}
-	cat, err := catalogCRDs(o, objs)
+	used := map[string]bool{}
+	for _, ob := range objs {
+		if group, _, ok := strings.Cut(ob.APIVer, "/"); ok {
+			used[group] = true
+		}
+	}
+	cat, err := catalog.CRDs(o.repo, func(g string) bool { return used[g] })
 	if err != nil {
 		return 0, err
 	}
@@ -398,19 +300,9 @@ func run(o options) (int, error) {
 
 	// CRDs: the catalog's, then those among the rendered objects (their own
 	// verdict is taken like any object's, then the accepted ones are created).
-	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	installed := 0
-	var crdNames []string
-	for _, c := range cat {
-		u := &unstructured.Unstructured{Object: untrim(c)}
-		_, err := dyn.Resource(crdGVR).Create(ctx, u, metav1.CreateOptions{FieldValidation: "Strict"})
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			problems = append(problems, fmt.Sprintf("catalog CRD %s rejected by the server: %v", u.GetName(), err))
-			continue
-		}
-		installed++
-		crdNames = append(crdNames, u.GetName())
-	}
+	crdNames, catProblems := catalog.Install(ctx, dyn, cat)
+	problems = append(problems, catProblems...)
+	installed := len(crdNames)
 	logf("catalog: %d of %d CRDs installed", installed, len(cat))
 	var crdObjs, rest []*object
 	for _, ob := range objs {
@@ -424,12 +316,12 @@ func run(o options) (int, error) {
 		dryRun(ctx, dyn, mapper, ob)
 		if ob.ServerErr == "" {
 			u := &unstructured.Unstructured{Object: ob.obj}
-			if _, err := dyn.Resource(crdGVR).Create(ctx, u.DeepCopy(), metav1.CreateOptions{}); err == nil {
+			if _, err := dyn.Resource(catalog.CRDGVR).Create(ctx, u.DeepCopy(), metav1.CreateOptions{}); err == nil {
 				crdNames = append(crdNames, u.GetName())
 			}
 		}
 	}
-	if err := waitEstablished(ctx, dyn, crdNames); err != nil {
+	if err := catalog.WaitEstablished(ctx, dyn, crdNames); err != nil {
 		problems = append(problems, err.Error())
 	}
 	cached.Invalidate()
@@ -477,68 +369,6 @@ func run(o options) (int, error) {
 	return report(o, objs, problems, time.Since(start))
 }
 
-// untrim makes a catalog CRD installable again: the bundled catalog keeps
-// only served versions and drops the storage flags, and the API server needs
-// exactly one storage version.
-func untrim(c map[string]any) map[string]any {
-	c = deepCopy(c)
-	versions, _, _ := unstructured.NestedSlice(c, "spec", "versions")
-	storage := -1
-	for i, v := range versions {
-		vm, _ := v.(map[string]any)
-		if s, _ := vm["storage"].(bool); s {
-			storage = i
-		}
-	}
-	if storage < 0 && len(versions) > 0 {
-		// Prefer a version without "alpha"/"beta" in its name, else the first.
-		storage = 0
-		for i, v := range versions {
-			vm, _ := v.(map[string]any)
-			name, _ := vm["name"].(string)
-			if !strings.Contains(name, "alpha") && !strings.Contains(name, "beta") {
-				storage = i
-				break
-			}
-		}
-		for i, v := range versions {
-			vm, _ := v.(map[string]any)
-			vm["storage"] = i == storage
-		}
-		_ = unstructured.SetNestedSlice(c, versions, "spec", "versions")
-	}
-	return c
-}
-
-func waitEstablished(ctx context.Context, dyn dynamic.Interface, names []string) error {
-	crdGVR := schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
-	deadline := time.Now().Add(60 * time.Second)
-	for _, n := range names {
-		for {
-			u, err := dyn.Resource(crdGVR).Get(ctx, n, metav1.GetOptions{})
-			if err == nil && established(u) {
-				break
-			}
-			if time.Now().After(deadline) {
-				return fmt.Errorf("CRD %s not established after 60s", n)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	return nil
-}
-
-func established(u *unstructured.Unstructured) bool {
-	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
-	for _, c := range conds {
-		cm, _ := c.(map[string]any)
-		if cm["type"] == "Established" && cm["status"] == "True" {
-			return true
-		}
-	}
-	return false
-}
-
 // dryRun server-side applies one object with dryRun=All and
 // fieldValidation=Strict and records the server's error, if any.
 func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, ob *object) {
@@ -553,7 +383,7 @@ func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, 
 		ob.NotServed = meta.IsNoMatchError(err)
 		return
 	}
-	body := deepCopy(ob.obj)
+	body := catalog.DeepCopy(ob.obj)
 	md, _ := body["metadata"].(map[string]any)
 	if md != nil {
 		delete(md, "managedFields")
@@ -589,13 +419,6 @@ func dryRun(ctx context.Context, dyn dynamic.Interface, mapper meta.RESTMapper, 
 	if err != nil {
 		ob.ServerErr = err.Error()
 	}
-}
-
-func deepCopy(m map[string]any) map[string]any {
-	b, _ := json.Marshal(m)
-	var out map[string]any
-	_ = json.Unmarshal(b, &out)
-	return out
 }
 
 // --- report ---------------------------------------------------------------------

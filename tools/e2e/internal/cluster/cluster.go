@@ -33,6 +33,7 @@ type Cluster struct {
 	URL    string
 
 	etcd, apiserver *exec.Cmd
+	pki             pkiFiles
 }
 
 // Options says where the binaries are and where to work.
@@ -57,6 +58,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
+	c.pki = pki
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -140,22 +142,67 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 // Stop terminates the API server, then etcd.
 func (c *Cluster) Stop() {
 	for _, p := range []*exec.Cmd{c.apiserver, c.etcd} {
-		if p == nil || p.Process == nil {
-			continue
-		}
-		_ = p.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { _ = p.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = p.Process.Kill()
-			<-done
-		}
+		stop(p)
 	}
 }
 
+func stop(p *exec.Cmd) {
+	if p == nil || p.Process == nil {
+		return
+	}
+	_ = p.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = p.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = p.Process.Kill()
+		<-done
+	}
+}
+
+// WriteKubeconfig writes a kubeconfig for the system:masters client
+// certificate, for processes the harness starts against the server (the
+// Flux kustomize-controller).
+func (c *Cluster) WriteKubeconfig(path string) error {
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: e2e
+  cluster:
+    server: %s
+    certificate-authority: %s
+users:
+- name: e2e
+  user:
+    client-certificate: %s
+    client-key: %s
+contexts:
+- name: e2e
+  context:
+    cluster: e2e
+    user: e2e
+current-context: e2e
+`, c.URL, c.pki.caCert, c.pki.clientCert, c.pki.clientKey)
+	return os.WriteFile(path, []byte(kc), 0o600)
+}
+
+// StartProcess starts a binary of the harness with its output in logFile;
+// it dies with the harness.
+func StartProcess(bin, logFile string, env []string, args ...string) (*exec.Cmd, error) {
+	return startProcessEnv(bin, logFile, env, args...)
+}
+
+// StopProcess terminates a process started by StartProcess.
+func StopProcess(p *exec.Cmd) {
+	stop(p)
+}
+
 func startProcess(bin, logFile string, args ...string) (*exec.Cmd, error) {
+	return startProcessEnv(bin, logFile, nil, args...)
+}
+
+func startProcessEnv(bin, logFile string, env []string, args ...string) (*exec.Cmd, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("%s not built: %w", bin, err)
 	}
@@ -164,6 +211,9 @@ func startProcess(bin, logFile string, args ...string) (*exec.Cmd, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = f, f
 	// Die with the harness.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -206,7 +206,7 @@ func (e *EntryPoint) substitute(objs []*kyaml.RNode) []Issue {
 		}
 		for _, name := range unset {
 			f := e.finding("unset-variable", fmt.Sprintf(
-				"variable ${%s} has no value and no default in %s: kustomize-controller substitutes an empty string; set it in postBuild.substitute or substituteFrom, give a default (${%s:=value}), or escape it ($${%s})",
+				"variable ${%s} has no value and no default in %s: kustomize-controller fails the build (strict substitution, its default since v1.9); set it in postBuild.substitute or substituteFrom, give a default (${%s:=value}), or escape it ($${%s})",
 				name, e.Describe(), name, name), Source{})
 			if len(missing) > 0 {
 				f.Severity = report.SeverityWarning
