@@ -473,11 +473,11 @@ func TestRules(t *testing.T) {
 		"automount-service-account-token", "service-selector", "service-target-port",
 		"scale-target", "hpa-replicas", "pdb-selector", "network-policy-selector",
 		"workload-selector", "ingress-backend", "missing-reference", "istio-subset",
-		"istio-host", "gitops-path", "flux-source-ref",
+		"istio-host", "gitops-path", "flux-source-ref", "rbac-role-ref", "rbac-subject", "missing-key",
 	} {
 		assert.True(t, ids[id], "missing rule %s", id)
 	}
-	assert.Len(t, ids, 38)
+	assert.Len(t, ids, 41)
 }
 
 func TestPolicyTestCommand(t *testing.T) {
