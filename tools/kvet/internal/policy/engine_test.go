@@ -474,10 +474,11 @@ func TestRules(t *testing.T) {
 		"scale-target", "hpa-replicas", "pdb-selector", "network-policy-selector",
 		"workload-selector", "ingress-backend", "missing-reference", "istio-subset",
 		"istio-host", "gitops-path", "flux-source-ref", "rbac-role-ref", "rbac-subject", "missing-key",
+		"service-monitor-selector", "service-monitor-port", "pod-monitor-selector", "pod-monitor-port",
 	} {
 		assert.True(t, ids[id], "missing rule %s", id)
 	}
-	assert.Len(t, ids, 41)
+	assert.Len(t, ids, 45)
 }
 
 func TestPolicyTestCommand(t *testing.T) {
