@@ -475,10 +475,11 @@ func TestRules(t *testing.T) {
 		"workload-selector", "ingress-backend", "missing-reference", "istio-subset",
 		"istio-host", "gitops-path", "flux-source-ref", "rbac-role-ref", "rbac-subject", "missing-key",
 		"service-monitor-selector", "service-monitor-port", "pod-monitor-selector", "pod-monitor-port",
+		"gateway-parent-ref", "gateway-backend-ref", "gateway-certificate-ref",
 	} {
 		assert.True(t, ids[id], "missing rule %s", id)
 	}
-	assert.Len(t, ids, 45)
+	assert.Len(t, ids, 48)
 }
 
 func TestPolicyTestCommand(t *testing.T) {
