@@ -81,6 +81,10 @@ type Options struct {
 	// Cache, when set, keeps builds and schema findings across runs
 	// (cache.go).
 	Cache *cache.Cache
+	// CacheUsed, when set, is told for each target whether its build came
+	// from the cache (called from several goroutines; not for targets the
+	// cache cannot hold).
+	CacheUsed func(target string, hit bool)
 	// Progress, when set, is told each time a target is built and checked
 	// (progress.go); it is called from several goroutines.
 	Progress Progress
@@ -149,7 +153,11 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 				k, ok := keys.buildKey(t)
 				caches[i] = &targetCache{keys: keys, build: k, ok: ok}
 			}
-			if b, ok := caches[i].lookupBuild(t); ok {
+			b, hit := caches[i].lookupBuild(t)
+			if opts.CacheUsed != nil && caches[i] != nil && caches[i].ok {
+				opts.CacheUsed(t.Path, hit)
+			}
+			if hit {
 				results[i] = b
 			} else {
 				results[i] = compact(built{target: t, result: safeBuild(gctx, builder, t)})
