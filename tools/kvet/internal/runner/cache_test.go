@@ -22,6 +22,7 @@ const (
 	cacheDev  = "overlays/dev"
 	cacheProd = "overlays/prod"
 	cacheFlux = "clusters/prod/flux.yaml#Kustomization/flux-system/greet"
+	cacheCRDs = "crds"
 )
 
 // cacheRun validates repo with the cache in dir (version v; no cache when
@@ -75,18 +76,20 @@ func edit(t *testing.T, repo, file, old, new string) {
 // the report equals the report of a run without cache, byte for byte.
 func TestCacheInvalidation(t *testing.T) {
 	t.Parallel()
-	all := []string{cacheFlux, cacheDev, cacheProd}
+	all := []string{cacheFlux, cacheCRDs, cacheDev, cacheProd}
 	tests := []struct {
 		name    string
 		change  func(t *testing.T, repo string)
 		cfg     *config.Config
 		version string
 		misses  []string
+		// changes: the report must differ from the cold one
+		changes bool
 	}{
 		{name: "nothing changed", change: func(*testing.T, string) {}, misses: []string{}},
 		{name: "a resource", change: func(t *testing.T, r string) {
 			edit(t, r, "base/deployment.yaml", "web:1.0.0", "web:2.0.0")
-		}, misses: all},
+		}, misses: []string{cacheFlux, cacheDev, cacheProd}},
 		{name: "an overlay's patch", change: func(t *testing.T, r string) {
 			edit(t, r, "overlays/dev/patch.yaml", "web:1.0.1", "web:1.0.2")
 		}, misses: []string{cacheFlux, cacheDev}},
@@ -96,6 +99,10 @@ func TestCacheInvalidation(t *testing.T) {
 		{name: "a substituteFrom ConfigMap", change: func(t *testing.T, r string) {
 			edit(t, r, "clusters/prod/vars.yaml", "GREETING: hello", "OTHER: hello")
 		}, misses: []string{cacheFlux}},
+		{name: "a CRD another target renders", change: func(t *testing.T, r string) {
+			// overlays/prod's build is reused, its schema findings are not
+			edit(t, r, "crds/widget.yaml", "type: string", "type: integer")
+		}, misses: []string{cacheFlux, cacheCRDs}, changes: true},
 		{name: "a file no build reads", change: func(t *testing.T, r string) {
 			edit(t, r, "README.md", "cache", "cached")
 		}, misses: []string{cacheFlux}},
@@ -126,6 +133,9 @@ func TestCacheInvalidation(t *testing.T) {
 			assert.Equal(t, string(fresh), string(warm), "a warm report is the report of a run without cache")
 			if len(tt.misses) == 0 {
 				assert.Equal(t, string(cold), string(warm))
+			}
+			if tt.changes {
+				assert.NotEqual(t, string(cold), string(warm))
 			}
 			again, misses := cacheRun(t, repo, dir, v, cfg)
 			assert.Empty(t, misses, "the rebuilt targets are cached again")
@@ -176,7 +186,7 @@ func TestCacheCorruption(t *testing.T) {
 			}))
 			require.Positive(t, entries)
 			warm, misses := cacheRun(t, repo, dir, "v", &config.Config{})
-			assert.Equal(t, []string{cacheFlux, cacheDev, cacheProd}, misses)
+			assert.Equal(t, []string{cacheFlux, cacheCRDs, cacheDev, cacheProd}, misses)
 			assert.Equal(t, string(cold), string(warm))
 			_, misses = cacheRun(t, repo, dir, "v", &config.Config{})
 			assert.Empty(t, misses, "the spoilt entries were rewritten")
