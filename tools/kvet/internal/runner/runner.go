@@ -372,7 +372,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	}
 	// Findings about an object point at the line to edit: where the field
 	// is written (a patch, the kustomization, the resource file).
-	sm := sourcemap.New(t.Dir)
+	// The source map parses the target's kustomizations: made on the first
+	// finding that needs it (a clean or cached target needs none).
+	var sm *sourcemap.Map
 	place := func(f report.Finding, idx int) report.Finding {
 		f.Target = t.Path
 		if o, ok := byIndex[idx]; ok {
@@ -382,6 +384,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 				ptr := f.Pointer
 				if ptr == nil {
 					ptr = sourcemap.Pointer(o.Body, f.Path)
+				}
+				if sm == nil {
+					sm = sourcemap.New(t.Dir)
 				}
 				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
 					f.Source = report.Source{File: repoPath(opts.Root, src.File), Line: src.Line}
