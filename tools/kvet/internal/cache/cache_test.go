@@ -53,6 +53,16 @@ func TestRoundTripAndPermissions(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o700), fi.Mode().Perm())
 }
 
+// plant writes b as the entry of k in a new cache directory.
+func plant(t *testing.T, k cache.Key, b []byte) *cache.Cache {
+	t.Helper()
+	d := t.TempDir()
+	c := open(t, d, "v1")
+	require.NoError(t, os.MkdirAll(filepath.Dir(entryPath(d, k)), 0o700))
+	require.NoError(t, os.WriteFile(entryPath(d, k), b, 0o600))
+	return c
+}
+
 // TestUntrusted: an entry that is not exactly what this kvet version wrote
 // under this key is a miss.
 func TestUntrusted(t *testing.T) {
@@ -74,10 +84,7 @@ func TestUntrusted(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			d := t.TempDir()
-			cc := open(t, d, "v1")
-			require.NoError(t, os.MkdirAll(filepath.Dir(entryPath(d, key("a"))), 0o700))
-			require.NoError(t, os.WriteFile(entryPath(d, key("a")), b, 0o600))
+			cc := plant(t, key("a"), b)
 			_, ok := cc.Get(key("a"))
 			assert.False(t, ok)
 			// and the entry is rewritten
@@ -97,11 +104,7 @@ func TestUntrusted(t *testing.T) {
 	})
 	t.Run("copied under another key", func(t *testing.T) {
 		t.Parallel()
-		d := t.TempDir()
-		cc := open(t, d, "v1")
-		require.NoError(t, os.MkdirAll(filepath.Dir(entryPath(d, key("b"))), 0o700))
-		require.NoError(t, os.WriteFile(entryPath(d, key("b")), good, 0o600))
-		_, ok := cc.Get(key("b"))
+		_, ok := plant(t, key("b"), good).Get(key("b"))
 		assert.False(t, ok)
 	})
 }
