@@ -215,3 +215,42 @@ func TestCacheConcurrentRuns(t *testing.T) {
 	assert.Empty(t, misses)
 	assert.Equal(t, string(want), string(again))
 }
+
+// TestCacheNotUsed: a target whose input is a symlink is built every time
+// (the link's target may change without the link changing), and a run
+// that may read outside the repository (plugins) caches nothing.
+func TestCacheNotUsed(t *testing.T) {
+	t.Parallel()
+	t.Run("symlinked input", func(t *testing.T) {
+		t.Parallel()
+		repo, dir := cacheRepo(t), t.TempDir()
+		p := filepath.Join(repo, "overlays", "dev", "patch.yaml")
+		require.NoError(t, os.Rename(p, filepath.Join(repo, "overlays", "dev", "real-patch.yaml")))
+		require.NoError(t, os.Symlink("real-patch.yaml", p))
+		cold, misses := cacheRun(t, repo, dir, "v", &config.Config{})
+		assert.Equal(t, []string{cacheFlux, cacheCRDs, cacheProd}, misses, "overlays/dev is not cacheable")
+		edit(t, repo, "overlays/dev/real-patch.yaml", "web:1.0.1", "web:1.0.2")
+		warm, misses := cacheRun(t, repo, dir, "v", &config.Config{})
+		assert.Equal(t, []string{cacheFlux}, misses)
+		fresh, _ := cacheRun(t, repo, "", "", &config.Config{})
+		assert.Equal(t, string(fresh), string(warm))
+		assert.Equal(t, string(cold), string(warm))
+	})
+	t.Run("plugins", func(t *testing.T) {
+		t.Parallel()
+		repo, dir := cacheRepo(t), t.TempDir()
+		c, err := cache.Open(dir, "v")
+		require.NoError(t, err)
+		defer c.Close()
+		used := false
+		run(t, repo, func(o *runner.Options) {
+			o.Cache = c
+			o.Build.EnablePlugins = true
+			o.CacheUsed = func(string, bool) { used = true }
+		})
+		assert.False(t, used)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Empty(t, entries)
+	})
+}
