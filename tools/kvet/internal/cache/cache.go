@@ -25,6 +25,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 )
 
 // magic starts every entry; layout is its own version, bumped when the
@@ -35,6 +36,7 @@ const magic = "kvet-cache/1\n"
 // concurrent use, also by several processes.
 type Cache struct {
 	root    *os.Root
+	dir     string
 	version string
 }
 
@@ -48,11 +50,19 @@ func Open(dir, version string) (*Cache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cache directory: %w", err)
 	}
-	return &Cache{root: r, version: version}, nil
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("cache directory: %w", err)
+	}
+	return &Cache{root: r, dir: abs, version: version}, nil
 }
 
 // Version is the kvet version the entries are for.
 func (c *Cache) Version() string { return c.version }
+
+// Dir is the cache directory (absolute).
+func (c *Cache) Dir() string { return c.dir }
 
 // Close releases the directory.
 func (c *Cache) Close() error { return c.root.Close() }

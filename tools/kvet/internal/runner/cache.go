@@ -116,16 +116,26 @@ func newCacheKeys(opts Options) (*cacheKeys, error) {
 // scan hashes every file of the repository (but .git) once.
 func (k *cacheKeys) scan() error {
 	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
+		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
 		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" && p != k.root {
+			if p == k.root {
+				return err
+			}
+			// Unreadable: a target reading under it is not cached.
+			k.files[rel] = repoFile{odd: true}
+			if d != nil && d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
+		if d.IsDir() {
+			// .git is no input; a cache directory inside the repository
+			// changes with every run.
+			if p != k.root && (d.Name() == ".git" || p == k.c.Dir()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if !d.Type().IsRegular() {
 			k.files[rel] = repoFile{odd: true}
 			return nil

@@ -254,3 +254,15 @@ func TestCacheNotUsed(t *testing.T) {
 		assert.Empty(t, entries)
 	})
 }
+
+// TestCacheInsideRepository: a cache directory inside the repository is no
+// input (its entries change with every run).
+func TestCacheInsideRepository(t *testing.T) {
+	t.Parallel()
+	repo := cacheRepo(t)
+	dir := filepath.Join(repo, ".cache", "kvet")
+	cold, _ := cacheRun(t, repo, dir, "v", &config.Config{})
+	warm, misses := cacheRun(t, repo, dir, "v", &config.Config{})
+	assert.Empty(t, misses)
+	assert.Equal(t, string(cold), string(warm))
+}
