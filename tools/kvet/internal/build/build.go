@@ -211,7 +211,12 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			res.Findings = append(res.Findings, fs...) // a refused input explains it
 			return res
 		}
-		res.Findings = append(res.Findings, finding("build-failed", err.Error(), abs, 0))
+		file, line := abs, 0
+		var kam *kustomizationAsManifest
+		if errors.As(err, &kam) {
+			file, line = kam.file, 1 // the file to move or exclude
+		}
+		res.Findings = append(res.Findings, finding("build-failed", err.Error(), file, line))
 		return res
 	}
 	files, findings := b.preflight(gfs, abs, root, spec.flux())
@@ -470,7 +475,7 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 			content, err = gitops.FluxKustomization(dir, nil)
 		}
 	} else {
-		content, err = generatedKustomization(dir, spec.Recurse)
+		content, err = generatedKustomization(dir, spec.Recurse, ofs.ReadFile)
 	}
 	if err != nil {
 		return nil, err
