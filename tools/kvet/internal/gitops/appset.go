@@ -60,14 +60,7 @@ func (t Templating) Params(root string, gens []AppSetGenerator) ([]map[string]an
 	var out []map[string]any
 	var errs []error
 	for i, g := range gens {
-		var ps []map[string]any
-		var err error
-		switch {
-		case g.Git != nil && len(g.Git.Directories) > 0:
-			ps, err = t.gitDirectoryParams(root, g)
-		case g.List != nil:
-			ps, err = t.listParams(g)
-		}
+		ps, err := t.paramsOf(root, g)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("generator %d: %w", i, err))
 			continue
@@ -75,6 +68,29 @@ func (t Templating) Params(root string, gens []AppSetGenerator) ([]map[string]an
 		out = append(out, ps...)
 	}
 	return out, errors.Join(errs...)
+}
+
+// paramsOf returns the parameter sets of one generator.
+func (t Templating) paramsOf(root string, g AppSetGenerator) ([]map[string]any, error) {
+	switch {
+	case g.Git != nil && len(g.Git.Directories) > 0:
+		return t.gitDirectoryParams(root, g)
+	case g.List != nil:
+		return t.listParams(g)
+	}
+	return nil, nil
+}
+
+// describe names a generator in messages: "spec.generators[1] (list)".
+func (g AppSetGenerator) describe(i int) string {
+	kind := "unsupported"
+	switch {
+	case g.Git != nil:
+		kind = "git directories"
+	case g.List != nil:
+		kind = "list"
+	}
+	return fmt.Sprintf("spec.generators[%d] (%s)", i, kind)
 }
 
 func (t Templating) gitDirectoryParams(root string, g AppSetGenerator) ([]map[string]any, error) {
