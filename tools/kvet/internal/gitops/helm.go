@@ -41,6 +41,10 @@ type HelmSpec struct {
 	ChartRef   *SourceRef        `yaml:"chartRef"`
 	Values     map[string]any    `yaml:"values"`
 	ValuesFrom []ValuesReference `yaml:"valuesFrom"`
+	Install    *struct {
+		CRDs     string `yaml:"crds"`
+		SkipCRDs bool   `yaml:"skipCRDs"` // deprecated form of crds: Skip
+	} `yaml:"install"`
 
 	// ChartPath is the repository-relative chart directory when the chart
 	// is in the repository; NotRendered says why it is not otherwise.
@@ -49,6 +53,19 @@ type HelmSpec struct {
 
 	valuesLine      int
 	valuesFromLines []int
+}
+
+// InstallsCRDs reports whether helm-controller installs the chart's crds/
+// files: spec.install.crds is Create (the default) or CreateReplace, not
+// Skip (nor the deprecated skipCRDs: true).
+func (h *HelmSpec) InstallsCRDs() bool {
+	if h.Install == nil {
+		return true
+	}
+	if h.Install.CRDs != "" {
+		return h.Install.CRDs != "Skip"
+	}
+	return !h.Install.SkipCRDs
 }
 
 // SourceRef is a reference to a Flux source.
