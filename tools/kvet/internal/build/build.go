@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -55,6 +56,16 @@ type Options struct {
 type Builder struct {
 	opts Options
 	fs   filesys.FileSystem
+	// artifacts: what source-controller leaves out of the repository's
+	// artifact (.sourceignore files, spec.ignore), read once per
+	// spec.ignore (plain directories a Flux Kustomization names).
+	artifactMu sync.Mutex
+	artifacts  map[string]artifactResult // by spec.ignore
+}
+
+type artifactResult struct {
+	f   *gitops.ArtifactFilter
+	err error
 }
 
 // New returns a Builder reading from the real disk.
@@ -139,6 +150,9 @@ type Spec struct {
 	// gets the controller's generated kustomization, and files load
 	// without the kustomization-root restriction.
 	Flux bool
+	// ArtifactIgnore is the spec.ignore of the GitRepositories that apply
+	// a plain Flux directory (source-controller leaves those files out).
+	ArtifactIgnore string
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
@@ -472,7 +486,10 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	var err error
 	if spec.flux() {
 		if err = guardFluxInputs(ofs, dir); err == nil {
-			content, err = gitops.FluxKustomization(dir, nil)
+			var f *gitops.ArtifactFilter
+			if f, err = b.artifactFilter(spec.ArtifactIgnore); err == nil {
+				content, err = gitops.FluxKustomization(dir, nil, f)
+			}
 		}
 	} else {
 		content, err = generatedKustomization(dir, spec.Recurse, ofs.ReadFile)
@@ -483,6 +500,25 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	path := filepath.Join(dir, "kustomization.yaml")
 	ofs.set(path, content)
 	return kustfile.Parse(dir, path, content)
+}
+
+// artifactFilter is source-controller's exclusions for the repository
+// with the GitRepository's spec.ignore (nil without a repository root).
+func (b *Builder) artifactFilter(ignore string) (*gitops.ArtifactFilter, error) {
+	if b.opts.Root == "" {
+		return nil, nil
+	}
+	b.artifactMu.Lock()
+	defer b.artifactMu.Unlock()
+	if r, ok := b.artifacts[ignore]; ok {
+		return r.f, r.err
+	}
+	f, err := gitops.NewArtifactFilter(b.opts.Root, ignore)
+	if b.artifacts == nil {
+		b.artifacts = map[string]artifactResult{}
+	}
+	b.artifacts[ignore] = artifactResult{f, err}
+	return f, err
 }
 
 // flux reports whether kustomize-controller builds the target.

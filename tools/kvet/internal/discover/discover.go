@@ -43,6 +43,11 @@ type Target struct {
 	// names Dir (Path is then the entry point's ID).
 	Entry *gitops.EntryPoint
 
+	// ArtifactIgnore: the spec.ignore of the GitRepositories whose Flux
+	// Kustomizations name this plain directory, one pattern a line (all
+	// of them: a file any of them leaves out is not checked raw).
+	ArtifactIgnore string
+
 	// rawVia: an entry point of Via applies the directory as it is (no
 	// postBuild substitution).
 	rawVia bool
@@ -184,10 +189,14 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 	// names it (an OCIRepository's `path: ./` is not this repository's root).
 	parsed := parseEntryPoints(opts, manifests)
 	onThisRepo := map[string]bool{}
+	ignores := map[string][]string{} // directory -> spec.ignore of its GitRepositories
 	for _, es := range parsed {
 		for _, e := range es {
 			if e.NotRendered == "" && e.Helm == nil {
 				onThisRepo[clean(e.Path)] = true
+			}
+			if ig := e.ArtifactIgnore(); ig != "" && e.NotRendered == "" && !slices.Contains(ignores[clean(e.Path)], ig) {
+				ignores[clean(e.Path)] = append(ignores[clean(e.Path)], ig)
 			}
 		}
 	}
@@ -218,6 +227,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, via)
 			t.Flux = t.Flux || e.flux
 			t.rawVia = t.rawVia || !e.substituted
+			if e.flux {
+				t.ArtifactIgnore = strings.Join(ignores[e.path], "\n")
+			}
 			if kerr != nil && e.flux {
 				// The controller's generator includes each sub-directory
 				// with a kustomization as one resource: those roots are

@@ -91,8 +91,8 @@ type sourceObject struct {
 	// For a HelmChart: its chart and source.
 	chart     string
 	sourceRef SourceRef
-	// For a GitRepository: its spec.url and spec.ref.branch.
-	url, branch string
+	// For a GitRepository: its spec.url, spec.ref.branch and spec.ignore.
+	url, branch, ignore string
 }
 
 func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
@@ -103,6 +103,9 @@ func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
 	if spec := lookup(node, "spec"); spec != nil && kind == "GitRepository" {
 		if u := lookup(spec, "url"); u != nil {
 			o.url = u.Value
+		}
+		if ig := lookup(spec, "ignore"); ig != nil {
+			o.ignore = ig.Value
 		}
 		if ref := lookup(spec, "ref"); ref != nil {
 			if b := lookup(ref, "branch"); b != nil {
