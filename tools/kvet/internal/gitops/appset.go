@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +52,15 @@ type AppSetGenerator struct {
 		Elements     []any  `yaml:"elements"`
 		ElementsYaml string `yaml:"elementsYaml"`
 	} `yaml:"list"`
+	// Other holds the generators kvet does not expand (clusters, matrix,
+	// scmProvider, ...), to name them.
+	Other map[string]any `yaml:",inline"`
+}
+
+// expanded reports whether kvet expands the generator over this
+// repository: git directories and lists.
+func (g AppSetGenerator) expanded() bool {
+	return (g.Git != nil && len(g.Git.Directories) > 0) || g.List != nil
 }
 
 // Params returns the parameter sets the generators produce over the
@@ -85,10 +96,17 @@ func (t Templating) paramsOf(root string, g AppSetGenerator) ([]map[string]any, 
 func (g AppSetGenerator) describe(i int) string {
 	kind := "unsupported"
 	switch {
-	case g.Git != nil:
+	case g.Git != nil && len(g.Git.Directories) > 0:
 		kind = "git directories"
+	case g.Git != nil:
+		kind = "git files"
 	case g.List != nil:
 		kind = "list"
+	default:
+		keys := slices.Sorted(maps.Keys(g.Other))
+		if len(keys) > 0 {
+			kind = strings.Join(keys, ", ")
+		}
 	}
 	return fmt.Sprintf("spec.generators[%d] (%s)", i, kind)
 }

@@ -303,7 +303,12 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 	}
 	var out []EntryPoint
 	var firstErr error
+	var skipped []string
 	for i, g := range s.Generators {
+		if !g.expanded() {
+			skipped = append(skipped, g.describe(i))
+			continue
+		}
 		if g.Git != nil && !base.Repo.IsThisURL(g.Git.RepoURL) {
 			// Its directories are in another repository: nothing to expand here.
 			e := base
@@ -334,6 +339,11 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 		e := base
 		e.Rule = "appset-template-failed"
 		e.NotRendered = fmt.Sprintf("%v: Argo CD sets the ApplicationSet's ErrorOccurred condition and creates, updates or deletes none of its Applications: fix the template or the parameters the generator gives it", firstErr)
+		out = append([]EntryPoint{e}, out...)
+	} else if len(skipped) > 0 {
+		// Never silent: the Applications of those generators are not checked.
+		e := base
+		e.NotRendered = fmt.Sprintf("kvet expands git directory and list generators only: the Applications of %s are not rendered", strings.Join(skipped, ", "))
 		out = append([]EntryPoint{e}, out...)
 	}
 	return out
