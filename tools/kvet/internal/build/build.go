@@ -150,9 +150,10 @@ type Spec struct {
 	// gets the controller's generated kustomization, and files load
 	// without the kustomization-root restriction.
 	Flux bool
-	// ArtifactIgnore is the spec.ignore of the GitRepositories that apply
-	// a plain Flux directory (source-controller leaves those files out).
-	ArtifactIgnore string
+	// ArtifactIgnores are the spec.ignore of the GitRepositories that may
+	// apply a plain Flux directory (a file is left out when all of them
+	// leave it out, as source-controller does).
+	ArtifactIgnores []string
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
@@ -487,7 +488,7 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	if spec.flux() {
 		if err = guardFluxInputs(ofs, dir); err == nil {
 			var f *gitops.ArtifactFilter
-			if f, err = b.artifactFilter(spec.ArtifactIgnore); err == nil {
+			if f, err = b.artifactFilter(spec.ArtifactIgnores); err == nil {
 				content, err = gitops.FluxKustomization(dir, nil, f)
 			}
 		}
@@ -504,20 +505,21 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 
 // artifactFilter is source-controller's exclusions for the repository
 // with the GitRepository's spec.ignore (nil without a repository root).
-func (b *Builder) artifactFilter(ignore string) (*gitops.ArtifactFilter, error) {
+func (b *Builder) artifactFilter(ignores []string) (*gitops.ArtifactFilter, error) {
 	if b.opts.Root == "" {
 		return nil, nil
 	}
+	key := strings.Join(ignores, "\x00")
 	b.artifactMu.Lock()
 	defer b.artifactMu.Unlock()
-	if r, ok := b.artifacts[ignore]; ok {
+	if r, ok := b.artifacts[key]; ok {
 		return r.f, r.err
 	}
-	f, err := gitops.NewArtifactFilter(b.opts.Root, ignore)
+	f, err := gitops.NewArtifactFilter(b.opts.Root, ignores)
 	if b.artifacts == nil {
 		b.artifacts = map[string]artifactResult{}
 	}
-	b.artifacts[ignore] = artifactResult{f, err}
+	b.artifacts[key] = artifactResult{f, err}
 	return f, err
 }
 

@@ -43,10 +43,10 @@ type Target struct {
 	// names Dir (Path is then the entry point's ID).
 	Entry *gitops.EntryPoint
 
-	// ArtifactIgnore: the spec.ignore of the GitRepositories whose Flux
-	// Kustomizations name this plain directory, one pattern a line (all
-	// of them: a file any of them leaves out is not checked raw).
-	ArtifactIgnore string
+	// ArtifactIgnores: the spec.ignore of every GitRepository whose Flux
+	// Kustomizations may apply this plain directory; a file is left out
+	// only when all of them leave it out.
+	ArtifactIgnores []string
 
 	// rawVia: an entry point of Via applies the directory as it is (no
 	// postBuild substitution).
@@ -195,8 +195,12 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			if e.NotRendered == "" && e.Helm == nil {
 				onThisRepo[clean(e.Path)] = true
 			}
-			if ig := e.ArtifactIgnore(); ig != "" && e.NotRendered == "" && !slices.Contains(ignores[clean(e.Path)], ig) {
-				ignores[clean(e.Path)] = append(ignores[clean(e.Path)], ig)
+			if e.Flux != nil && e.NotRendered == "" {
+				for _, ig := range e.ArtifactIgnores() {
+					if !slices.Contains(ignores[clean(e.Path)], ig) {
+						ignores[clean(e.Path)] = append(ignores[clean(e.Path)], ig)
+					}
+				}
 			}
 		}
 	}
@@ -228,7 +232,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			t.Flux = t.Flux || e.flux
 			t.rawVia = t.rawVia || !e.substituted
 			if e.flux {
-				t.ArtifactIgnore = strings.Join(ignores[e.path], "\n")
+				t.ArtifactIgnores = ignores[e.path]
 			}
 			if kerr != nil && e.flux {
 				// The controller's generator includes each sub-directory

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,29 +18,52 @@ import (
 // .sourceignore file of the repository (each scoped to its directory),
 // then the GitRepository's spec.ignore, all matched from the repository
 // root (storage.SourceIgnoreFilter over sourceignore.NewDefaultMatcher).
+//
+// When kvet cannot tell which of several GitRepositories applies (a
+// repository holding several clusters, each with its own flux-system
+// source), the filter leaves out only what every candidate's spec.ignore
+// leaves out: a file kvet drops wrongly would hide defects or empty a
+// directory.
 type ArtifactFilter struct {
-	domain  []string
-	matcher gitignore.Matcher
+	matchers []gitignore.Matcher
 }
 
 // NewArtifactFilter reads the .sourceignore files under root (absolute);
-// ignore is the GitRepository's spec.ignore ("" when unset).
-func NewArtifactFilter(root, ignore string) (*ArtifactFilter, error) {
+// ignores are the candidate GitRepositories' spec.ignore ("" when unset;
+// none: only the defaults and the .sourceignore files).
+func NewArtifactFilter(root string, ignores []string) (*ArtifactFilter, error) {
 	domain := strings.Split(filepath.Clean(root), string(filepath.Separator))
 	ps, err := sourceignore.LoadIgnorePatterns(root, domain)
 	if err != nil {
 		return nil, fmt.Errorf("source-controller's ignore patterns: %w", err)
 	}
-	if ignore != "" {
-		ps = append(ps, sourceignore.ReadPatterns(strings.NewReader(ignore), domain)...)
+	if len(ignores) == 0 {
+		ignores = []string{""}
 	}
-	return &ArtifactFilter{domain: domain, matcher: sourceignore.NewDefaultMatcher(ps, domain)}, nil
+	f := &ArtifactFilter{}
+	for _, ig := range ignores {
+		all := slices.Clone(ps)
+		if ig != "" {
+			all = append(all, sourceignore.ReadPatterns(strings.NewReader(ig), domain)...)
+		}
+		f.matchers = append(f.matchers, sourceignore.NewDefaultMatcher(all, domain))
+	}
+	return f, nil
 }
 
 // Excluded reports whether the file or directory p (absolute) is left out
-// of the artifact.
+// of the artifact (of every candidate's).
 func (f *ArtifactFilter) Excluded(p string, isDir bool) bool {
-	return f != nil && f.matcher.Match(strings.Split(filepath.Clean(p), string(filepath.Separator)), isDir)
+	if f == nil {
+		return false
+	}
+	path := strings.Split(filepath.Clean(p), string(filepath.Separator))
+	for _, m := range f.matchers {
+		if !m.Match(path, isDir) {
+			return false
+		}
+	}
+	return true
 }
 
 // patternsUnder lists what the artifact leaves out under dir (absolute)
@@ -88,18 +112,42 @@ type artifactFilterResult struct {
 	err error
 }
 
-// ArtifactFilter is the filter of the GitRepository artifact of this
-// repository whose spec.ignore is ignore, read once.
-func (r *Repo) ArtifactFilter(ignore string) (*ArtifactFilter, error) {
+// ArtifactFilter is the filter of this repository's GitRepository
+// artifact given the candidates' spec.ignore, read once.
+func (r *Repo) ArtifactFilter(ignores []string) (*ArtifactFilter, error) {
+	key := strings.Join(ignores, "\x00")
 	r.filters.mu.Lock()
 	defer r.filters.mu.Unlock()
-	if res, ok := r.filters.byIg[ignore]; ok {
+	if res, ok := r.filters.byIg[key]; ok {
 		return res.f, res.err
 	}
-	f, err := NewArtifactFilter(r.root, ignore)
+	f, err := NewArtifactFilter(r.root, ignores)
 	if r.filters.byIg == nil {
 		r.filters.byIg = map[string]artifactFilterResult{}
 	}
-	r.filters.byIg[ignore] = artifactFilterResult{f, err}
+	r.filters.byIg[key] = artifactFilterResult{f, err}
 	return f, err
+}
+
+// gitRepositoryIgnores are the spec.ignore values of the GitRepositories
+// named namespace/name in the tree (those in namespace, else those without
+// one), each once; nil when there is none.
+func (r *Repo) gitRepositoryIgnores(namespace, name string) []string {
+	if r == nil {
+		return nil
+	}
+	r.load()
+	var exact, loose []string
+	for _, o := range r.sources["GitRepository/"+name] {
+		switch {
+		case o.namespace == namespace && !slices.Contains(exact, o.ignore):
+			exact = append(exact, o.ignore)
+		case o.namespace == "" && !slices.Contains(loose, o.ignore):
+			loose = append(loose, o.ignore)
+		}
+	}
+	if len(exact) > 0 {
+		return exact
+	}
+	return loose
 }

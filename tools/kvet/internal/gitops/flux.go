@@ -116,34 +116,36 @@ func (s *FluxSpec) UnmarshalYAML(n *yaml3.Node) error {
 	return json.Unmarshal(js, &s.raw)
 }
 
-// ArtifactIgnore is the spec.ignore of the GitRepository a Flux
-// Kustomization reads ("" when unset or not in the repository).
-func (e *EntryPoint) ArtifactIgnore() string {
+// ArtifactIgnores are the spec.ignore values of the GitRepositories a Flux
+// Kustomization may read (several when the tree defines its source more
+// than once, e.g. one flux-system per cluster); [""] when its source has
+// none or is not a GitRepository of the tree.
+func (e *EntryPoint) ArtifactIgnores() []string {
 	if e.Flux == nil || e.Flux.SourceRef.Kind != "GitRepository" {
-		return ""
+		return []string{""}
 	}
 	ref := e.Flux.SourceRef
 	ns := ref.Namespace
 	if ns == "" {
 		ns = e.Namespace
 	}
-	if o, ok := e.Repo.source("GitRepository", ns, ref.Name); ok {
-		return o.ignore
+	if igs := e.Repo.gitRepositoryIgnores(ns, ref.Name); len(igs) > 0 {
+		return igs
 	}
-	return ""
+	return []string{""}
 }
 
 // fluxKustomization is what kustomize-controller builds in dir for this
 // Kustomization (FluxKustomization), over the files of its source's
 // artifact.
 func (e *EntryPoint) fluxKustomization(dir string) ([]byte, error) {
-	ignore := e.ArtifactIgnore()
+	ignores := e.ArtifactIgnores()
 	var f *ArtifactFilter
 	var err error
 	if e.Repo != nil {
-		f, err = e.Repo.ArtifactFilter(ignore)
+		f, err = e.Repo.ArtifactFilter(ignores)
 	} else {
-		f, err = NewArtifactFilter(e.Root, ignore)
+		f, err = NewArtifactFilter(e.Root, ignores)
 	}
 	if err != nil {
 		return nil, err

@@ -236,7 +236,7 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 		// Not this repository: nothing to build, the reason is a note.
 		return &build.Result{Dir: t.Dir, Notes: []string{t.Entry.Describe() + " is not rendered: " + t.Entry.NotRendered}}
 	}
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, ArtifactIgnore: t.ArtifactIgnore, Entry: t.Entry, Applier: applierOf(t)})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, ArtifactIgnores: t.ArtifactIgnores, Entry: t.Entry, Applier: applierOf(t)})
 }
 
 // applierOf is the client that sends t's objects to the API server: Argo CD
