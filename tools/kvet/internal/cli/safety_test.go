@@ -34,7 +34,16 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	// Keep the default cache directory (os.UserCacheDir) of every test of
+	// the package out of the user's home.
+	dir, err := os.MkdirTemp("", "kvet-cli-cache")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir) //nolint:errcheck,usetesting // before any test runs
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // sandbox is a repository copy, a trap PATH, a proxy trap and a private
