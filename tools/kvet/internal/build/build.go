@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"sync"
 
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
@@ -59,13 +58,7 @@ type Builder struct {
 	// artifacts: what source-controller leaves out of the repository's
 	// artifact (.sourceignore files, spec.ignore), read once per
 	// spec.ignore (plain directories a Flux Kustomization names).
-	artifactMu sync.Mutex
-	artifacts  map[string]artifactResult // by spec.ignore
-}
-
-type artifactResult struct {
-	f   *gitops.ArtifactFilter
-	err error
+	artifacts gitops.ArtifactFilters
 }
 
 // New returns a Builder reading from the real disk.
@@ -509,18 +502,7 @@ func (b *Builder) artifactFilter(ignores []string) (*gitops.ArtifactFilter, erro
 	if b.opts.Root == "" {
 		return nil, nil
 	}
-	key := strings.Join(ignores, "\x00")
-	b.artifactMu.Lock()
-	defer b.artifactMu.Unlock()
-	if r, ok := b.artifacts[key]; ok {
-		return r.f, r.err
-	}
-	f, err := gitops.NewArtifactFilter(b.opts.Root, ignores)
-	if b.artifacts == nil {
-		b.artifacts = map[string]artifactResult{}
-	}
-	b.artifacts[key] = artifactResult{f, err}
-	return f, err
+	return b.artifacts.Get(b.opts.Root, ignores)
 }
 
 // flux reports whether kustomize-controller builds the target.

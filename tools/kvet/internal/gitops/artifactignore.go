@@ -101,8 +101,10 @@ func (f *ArtifactFilter) patternsUnder(dir string) (string, error) {
 	return b.String(), nil
 }
 
-// artifactFilters caches the filters of one repository by spec.ignore.
-type artifactFilters struct {
+// ArtifactFilters caches the filters of one repository by the candidates'
+// spec.ignore: each is read once. The zero value is ready; safe for
+// concurrent use.
+type ArtifactFilters struct {
 	mu   sync.Mutex
 	byIg map[string]artifactFilterResult
 }
@@ -112,21 +114,27 @@ type artifactFilterResult struct {
 	err error
 }
 
+// Get returns the filter of root's artifact given the candidates'
+// spec.ignore (NewArtifactFilter).
+func (c *ArtifactFilters) Get(root string, ignores []string) (*ArtifactFilter, error) {
+	key := strings.Join(ignores, "\x00")
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if res, ok := c.byIg[key]; ok {
+		return res.f, res.err
+	}
+	f, err := NewArtifactFilter(root, ignores)
+	if c.byIg == nil {
+		c.byIg = map[string]artifactFilterResult{}
+	}
+	c.byIg[key] = artifactFilterResult{f, err}
+	return f, err
+}
+
 // ArtifactFilter is the filter of this repository's GitRepository
 // artifact given the candidates' spec.ignore, read once.
 func (r *Repo) ArtifactFilter(ignores []string) (*ArtifactFilter, error) {
-	key := strings.Join(ignores, "\x00")
-	r.filters.mu.Lock()
-	defer r.filters.mu.Unlock()
-	if res, ok := r.filters.byIg[key]; ok {
-		return res.f, res.err
-	}
-	f, err := NewArtifactFilter(r.root, ignores)
-	if r.filters.byIg == nil {
-		r.filters.byIg = map[string]artifactFilterResult{}
-	}
-	r.filters.byIg[key] = artifactFilterResult{f, err}
-	return f, err
+	return r.filters.Get(r.root, ignores)
 }
 
 // gitRepositoryIgnores are the spec.ignore values of the GitRepositories

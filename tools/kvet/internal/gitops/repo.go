@@ -48,7 +48,7 @@ type Repo struct {
 	// artifacts of the tree's ArtifactGenerators, "namespace/name" (artifact.go).
 	artifacts map[string][]artifactSpec
 	// filters of the repository's GitRepository artifacts (artifactignore.go).
-	filters artifactFilters
+	filters ArtifactFilters
 }
 
 type valueSource struct {
