@@ -52,7 +52,8 @@ func (b *Builder) buildArgoHelm(ctx context.Context, spec Spec, res *Result) *Re
 	if ns == "" {
 		ns = e.Argo.DestinationNamespace
 	}
-	nodes, herr := b.renderChart(ctx, res, chartDir, values, name, ns)
+	// Argo CD runs helm template --include-crds unless skipCrds is set.
+	nodes, herr := b.renderChart(ctx, res, chartDir, values, name, ns, !ah.SkipCrds)
 	if herr != nil {
 		if herr.MissingDependency != "" {
 			res.Objects = nil

@@ -55,6 +55,10 @@ type Options struct {
 type Builder struct {
 	opts Options
 	fs   filesys.FileSystem
+	// artifacts: what source-controller leaves out of the repository's
+	// artifact (.sourceignore files, spec.ignore), read once per
+	// spec.ignore (plain directories a Flux Kustomization names).
+	artifacts gitops.ArtifactFilters
 }
 
 // New returns a Builder reading from the real disk.
@@ -139,6 +143,10 @@ type Spec struct {
 	// gets the controller's generated kustomization, and files load
 	// without the kustomization-root restriction.
 	Flux bool
+	// ArtifactIgnores are the spec.ignore of the GitRepositories that may
+	// apply a plain Flux directory (a file is left out when all of them
+	// leave it out, as source-controller does).
+	ArtifactIgnores []string
 	// Entry, when set, builds Dir as the GitOps entry point that names it
 	// (see entrypoint.go).
 	Entry *gitops.EntryPoint
@@ -211,7 +219,12 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 			res.Findings = append(res.Findings, fs...) // a refused input explains it
 			return res
 		}
-		res.Findings = append(res.Findings, finding("build-failed", err.Error(), abs, 0))
+		file, line := abs, 0
+		var kam *kustomizationAsManifest
+		if errors.As(err, &kam) {
+			file, line = kam.file, 1 // the file to move or exclude
+		}
+		res.Findings = append(res.Findings, finding("build-failed", err.Error(), file, line))
 		return res
 	}
 	files, findings := b.preflight(gfs, abs, root, spec.flux())
@@ -470,10 +483,13 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	var err error
 	if spec.flux() {
 		if err = guardFluxInputs(ofs, dir); err == nil {
-			content, err = gitops.FluxKustomization(dir, nil)
+			var f *gitops.ArtifactFilter
+			if f, err = b.artifactFilter(spec.ArtifactIgnores); err == nil {
+				content, err = gitops.FluxKustomization(dir, nil, f)
+			}
 		}
 	} else {
-		content, err = generatedKustomization(dir, spec.Recurse)
+		content, err = generatedKustomization(dir, spec.Recurse, ofs.ReadFile)
 	}
 	if err != nil {
 		return nil, err
@@ -481,6 +497,15 @@ func (b *Builder) rootFile(ofs *overlayFS, dir string, spec Spec) (*kustfile.Fil
 	path := filepath.Join(dir, "kustomization.yaml")
 	ofs.set(path, content)
 	return kustfile.Parse(dir, path, content)
+}
+
+// artifactFilter is source-controller's exclusions for the repository
+// with the GitRepository's spec.ignore (nil without a repository root).
+func (b *Builder) artifactFilter(ignores []string) (*gitops.ArtifactFilter, error) {
+	if b.opts.Root == "" {
+		return nil, nil
+	}
+	return b.artifacts.Get(b.opts.Root, ignores)
 }
 
 // flux reports whether kustomize-controller builds the target.

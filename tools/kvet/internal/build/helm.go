@@ -31,7 +31,7 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 	res.Findings = append(res.Findings, issues...)
 	chartDir := filepath.Join(e.Root, filepath.FromSlash(hs.ChartPath))
 	name, ns := e.HelmRelease()
-	nodes, herr := b.renderChart(ctx, res, chartDir, values, name, ns)
+	nodes, herr := b.renderChart(ctx, res, chartDir, values, name, ns, hs.InstallsCRDs())
 	if herr != nil {
 		return helmFailed(res, herr)
 	}
@@ -42,9 +42,9 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 	return res
 }
 
-// renderChart renders the chart in chartDir like `helm template` into
-// res.Objects and returns their nodes.
-func (b *Builder) renderChart(ctx context.Context, res *Result, chartDir string, values map[string]any, name, ns string) ([]*kyaml.RNode, *helmrender.Error) {
+// renderChart renders the chart in chartDir like `helm template` (with
+// --include-crds when crds is set) into res.Objects and returns their nodes.
+func (b *Builder) renderChart(ctx context.Context, res *Result, chartDir string, values map[string]any, name, ns string, crds bool) ([]*kyaml.RNode, *helmrender.Error) {
 	limits := b.opts.Limits.WithDefaults()
 	if b.opts.Root != "" && !guard.Within(b.opts.Root, chartDir) {
 		return nil, &helmrender.Error{File: chartDir, Rule: guard.RuleOutsideRepo, Msg: "chart directory is outside the repository"}
@@ -64,7 +64,7 @@ func (b *Builder) renderChart(ctx context.Context, res *Result, chartDir string,
 			}
 		}()
 		r, err := helmrender.Render(helmrender.Options{ChartDir: chartDir, Values: values, ReleaseName: name,
-			Namespace: ns, KubeVersion: b.opts.KubernetesVersion, Limits: limits})
+			Namespace: ns, KubeVersion: b.opts.KubernetesVersion, Limits: limits, IncludeCRDs: crds})
 		ch <- out{r, err}
 	}()
 	var o out

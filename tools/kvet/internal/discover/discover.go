@@ -43,6 +43,11 @@ type Target struct {
 	// names Dir (Path is then the entry point's ID).
 	Entry *gitops.EntryPoint
 
+	// ArtifactIgnores: the spec.ignore of every GitRepository whose Flux
+	// Kustomizations may apply this plain directory; a file is left out
+	// only when all of them leave it out.
+	ArtifactIgnores []string
+
 	// rawVia: an entry point of Via applies the directory as it is (no
 	// postBuild substitution).
 	rawVia bool
@@ -184,10 +189,18 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 	// names it (an OCIRepository's `path: ./` is not this repository's root).
 	parsed := parseEntryPoints(opts, manifests)
 	onThisRepo := map[string]bool{}
+	ignores := map[string][]string{} // directory -> spec.ignore of its GitRepositories
 	for _, es := range parsed {
 		for _, e := range es {
 			if e.NotRendered == "" && e.Helm == nil {
 				onThisRepo[clean(e.Path)] = true
+			}
+			if e.Flux != nil && e.NotRendered == "" {
+				for _, ig := range e.ArtifactIgnores() {
+					if !slices.Contains(ignores[clean(e.Path)], ig) {
+						ignores[clean(e.Path)] = append(ignores[clean(e.Path)], ig)
+					}
+				}
 			}
 		}
 	}
@@ -218,6 +231,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, via)
 			t.Flux = t.Flux || e.flux
 			t.rawVia = t.rawVia || !e.substituted
+			if e.flux {
+				t.ArtifactIgnores = ignores[e.path]
+			}
 			if kerr != nil && e.flux {
 				// The controller's generator includes each sub-directory
 				// with a kustomization as one resource: those roots are

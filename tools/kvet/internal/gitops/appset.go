@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +52,15 @@ type AppSetGenerator struct {
 		Elements     []any  `yaml:"elements"`
 		ElementsYaml string `yaml:"elementsYaml"`
 	} `yaml:"list"`
+	// Other holds the generators kvet does not expand (clusters, matrix,
+	// scmProvider, ...), to name them.
+	Other map[string]any `yaml:",inline"`
+}
+
+// expanded reports whether kvet expands the generator over this
+// repository: git directories and lists.
+func (g AppSetGenerator) expanded() bool {
+	return (g.Git != nil && len(g.Git.Directories) > 0) || g.List != nil
 }
 
 // Params returns the parameter sets the generators produce over the
@@ -60,14 +71,7 @@ func (t Templating) Params(root string, gens []AppSetGenerator) ([]map[string]an
 	var out []map[string]any
 	var errs []error
 	for i, g := range gens {
-		var ps []map[string]any
-		var err error
-		switch {
-		case g.Git != nil && len(g.Git.Directories) > 0:
-			ps, err = t.gitDirectoryParams(root, g)
-		case g.List != nil:
-			ps, err = t.listParams(g)
-		}
+		ps, err := t.paramsOf(root, g)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("generator %d: %w", i, err))
 			continue
@@ -75,6 +79,36 @@ func (t Templating) Params(root string, gens []AppSetGenerator) ([]map[string]an
 		out = append(out, ps...)
 	}
 	return out, errors.Join(errs...)
+}
+
+// paramsOf returns the parameter sets of one generator.
+func (t Templating) paramsOf(root string, g AppSetGenerator) ([]map[string]any, error) {
+	switch {
+	case g.Git != nil && len(g.Git.Directories) > 0:
+		return t.gitDirectoryParams(root, g)
+	case g.List != nil:
+		return t.listParams(g)
+	}
+	return nil, nil
+}
+
+// describe names a generator in messages: "spec.generators[1] (list)".
+func (g AppSetGenerator) describe(i int) string {
+	kind := "unsupported"
+	switch {
+	case g.Git != nil && len(g.Git.Directories) > 0:
+		kind = "git directories"
+	case g.Git != nil:
+		kind = "git files"
+	case g.List != nil:
+		kind = "list"
+	default:
+		keys := slices.Sorted(maps.Keys(g.Other))
+		if len(keys) > 0 {
+			kind = strings.Join(keys, ", ")
+		}
+	}
+	return fmt.Sprintf("spec.generators[%d] (%s)", i, kind)
 }
 
 func (t Templating) gitDirectoryParams(root string, g AppSetGenerator) ([]map[string]any, error) {

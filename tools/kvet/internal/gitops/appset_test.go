@@ -144,16 +144,25 @@ func TestApplicationSetEntries(t *testing.T) {
 	require.NoError(t, err)
 	type got struct{ ID, Path, Namespace string }
 	var all []got
+	var failed []string
 	for _, e := range Parse(root, filepath.Join(root, "appsets.yaml"), nil) {
+		if e.Rule != "" {
+			failed = append(failed, e.ID()+" "+e.Rule+": "+e.NotRendered)
+			continue
+		}
 		require.NotNil(t, e.Argo)
 		all = append(all, got{e.ID(), e.Path, e.Argo.DestinationNamespace})
 	}
 	assert.Equal(t, []got{
 		{"appsets.yaml#ApplicationSet/argocd/go/Application/my_app-apps", "apps/My_App", "my-app"},
 		{"appsets.yaml#ApplicationSet/argocd/go/Application/web-apps", "apps/web", "web"},
-		// strict: missingkey=error generates nothing.
+		// strict: missingkey=error generates no Application.
 		{"appsets.yaml#ApplicationSet/argocd/flat/Application/o'neil: one", "apps/web", ""},
 	}, all)
+	// ... and is an error on the ApplicationSet, never silence.
+	require.Len(t, failed, 1)
+	assert.Contains(t, failed[0], "appsets.yaml#ApplicationSet/argocd/strict appset-template-failed: the template cannot be filled with the parameters of spec.generators[0] (list)")
+	assert.Contains(t, failed[0], `map has no entry for key "cluster"`)
 }
 
 func yamlUnmarshal(s string, v any) error { return yaml3.Unmarshal([]byte(s), v) }

@@ -32,6 +32,7 @@ type ArgoHelm struct {
 	ValuesObject            map[string]any   `yaml:"valuesObject"`
 	Parameters              []ArgoHelmParam  `yaml:"parameters"`
 	FileParameters          []map[string]any `yaml:"fileParameters"`
+	SkipCrds                bool             `yaml:"skipCrds"`
 }
 
 // ArgoHelmParam is a helm.parameters entry (helm --set / --set-string).

@@ -40,6 +40,8 @@ type EntryPoint struct {
 	// Kind, Namespace and Name identify the object; App is the name of the
 	// Application an ApplicationSet generates ("" otherwise).
 	Kind, Namespace, Name, App string
+	// APIVersion is the entry point's own apiVersion.
+	APIVersion string
 	// Path is the repository-relative directory built.
 	Path string
 	// Recurse: a plain directory is read recursively (Flux always, Argo CD
@@ -59,6 +61,11 @@ type EntryPoint struct {
 	// from this checkout (its source is not this repository, its path is
 	// not known): the target carries it as a note (origin.go).
 	NotRendered string
+	// Rule, when set, means the controller itself fails on the entry point
+	// (an ApplicationSet whose template cannot be filled): NotRendered is
+	// then an error finding of this rule on the entry point's line, not a
+	// note.
+	Rule string
 }
 
 // ID names the entry point in reports: file#Kind/namespace/name (no
@@ -125,7 +132,7 @@ func Parse(root, file string, repo *Repo) []EntryPoint {
 		if k := lookup(&node, "kind"); k != nil {
 			line = k.Line
 		}
-		base := EntryPoint{Source: Source{File: relFile, Line: line}, Kind: doc.Kind,
+		base := EntryPoint{Source: Source{File: relFile, Line: line}, Kind: doc.Kind, APIVersion: doc.APIVersion,
 			Namespace: doc.Metadata.Namespace, Name: doc.Metadata.Name, Root: root, Repo: repo}
 		group, _, _ := strings.Cut(doc.APIVersion, "/")
 		switch {
@@ -295,8 +302,13 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 		return nil
 	}
 	var out []EntryPoint
-	var gens []AppSetGenerator
-	for _, g := range s.Generators {
+	var firstErr error
+	var skipped []string
+	for i, g := range s.Generators {
+		if !g.expanded() {
+			skipped = append(skipped, g.describe(i))
+			continue
+		}
 		if g.Git != nil && !base.Repo.IsThisURL(g.Git.RepoURL) {
 			// Its directories are in another repository: nothing to expand here.
 			e := base
@@ -304,29 +316,59 @@ func (s *appSetSpec) entries(root string, base EntryPoint) []EntryPoint {
 			out = append(out, e)
 			continue
 		}
-		gens = append(gens, g)
+		params, err := s.paramsOf(root, g)
+		if err != nil && firstErr == nil {
+			firstErr = fmt.Errorf("%s produces no parameters: %w", g.describe(i), err)
+		}
+		for _, p := range params {
+			app, err := s.fill(p)
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("the template cannot be filled with the parameters of %s: %w", g.describe(i), err)
+				}
+				continue
+			}
+			b := base
+			b.App = app.Metadata.Name
+			out = append(out, app.Spec.entries(b)...)
+		}
 	}
-	params, _ := s.Params(root, gens)
-	for _, p := range params {
-		n, err := s.FillNode(&s.Template, p)
-		if err != nil {
-			continue
-		}
-		var app struct {
-			Metadata struct {
-				Name      string `yaml:"name"`
-				Namespace string `yaml:"namespace"`
-			} `yaml:"metadata"`
-			Spec argoAppSpec `yaml:"spec"`
-		}
-		if err := n.Decode(&app); err != nil {
-			continue
-		}
-		b := base
-		b.App = app.Metadata.Name
-		out = append(out, app.Spec.entries(b)...)
+	if firstErr != nil {
+		// The controller stops at the first error (GenerateApplications):
+		// never silent, an error on the ApplicationSet itself.
+		e := base
+		e.Rule = "appset-template-failed"
+		e.NotRendered = fmt.Sprintf("%v: Argo CD sets the ApplicationSet's ErrorOccurred condition and creates, updates or deletes none of its Applications: fix the template or the parameters the generator gives it", firstErr)
+		out = append([]EntryPoint{e}, out...)
+	} else if len(skipped) > 0 {
+		// Never silent: the Applications of those generators are not checked.
+		e := base
+		e.NotRendered = fmt.Sprintf("kvet expands git directory and list generators only: the Applications of %s are not rendered", strings.Join(skipped, ", "))
+		out = append([]EntryPoint{e}, out...)
 	}
 	return out
+}
+
+// generatedApp is the part of a generated Application kvet reads.
+type generatedApp struct {
+	Metadata struct {
+		Name      string `yaml:"name"`
+		Namespace string `yaml:"namespace"`
+	} `yaml:"metadata"`
+	Spec argoAppSpec `yaml:"spec"`
+}
+
+// fill fills the template with one parameter set and reads the result.
+func (s *appSetSpec) fill(p map[string]any) (*generatedApp, error) {
+	n, err := s.FillNode(&s.Template, p)
+	if err != nil {
+		return nil, err
+	}
+	var app generatedApp
+	if err := n.Decode(&app); err != nil {
+		return nil, fmt.Errorf("the filled template is no Application: %w", err)
+	}
+	return &app, nil
 }
 
 // GitDirectories expands an ApplicationSet git directory generator over

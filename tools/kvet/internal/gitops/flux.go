@@ -116,10 +116,41 @@ func (s *FluxSpec) UnmarshalYAML(n *yaml3.Node) error {
 	return json.Unmarshal(js, &s.raw)
 }
 
-// kustomization is what kustomize-controller builds in dir for this
-// Kustomization (FluxKustomization).
-func (s *FluxSpec) kustomization(dir string) ([]byte, error) {
-	return FluxKustomization(dir, s.raw)
+// ArtifactIgnores are the spec.ignore values of the GitRepositories a Flux
+// Kustomization may read (several when the tree defines its source more
+// than once, e.g. one flux-system per cluster); [""] when its source has
+// none or is not a GitRepository of the tree.
+func (e *EntryPoint) ArtifactIgnores() []string {
+	if e.Flux == nil || e.Flux.SourceRef.Kind != "GitRepository" {
+		return []string{""}
+	}
+	ref := e.Flux.SourceRef
+	ns := ref.Namespace
+	if ns == "" {
+		ns = e.Namespace
+	}
+	if igs := e.Repo.gitRepositoryIgnores(ns, ref.Name); len(igs) > 0 {
+		return igs
+	}
+	return []string{""}
+}
+
+// fluxKustomization is what kustomize-controller builds in dir for this
+// Kustomization (FluxKustomization), over the files of its source's
+// artifact.
+func (e *EntryPoint) fluxKustomization(dir string) ([]byte, error) {
+	ignores := e.ArtifactIgnores()
+	var f *ArtifactFilter
+	var err error
+	if e.Repo != nil {
+		f, err = e.Repo.ArtifactFilter(ignores)
+	} else {
+		f, err = NewArtifactFilter(e.Root, ignores)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return FluxKustomization(dir, e.Flux.raw, f)
 }
 
 // FluxKustomization is the kustomization kustomize-controller builds in
@@ -129,8 +160,9 @@ func (s *FluxSpec) kustomization(dir string) ([]byte, error) {
 // recursively, a sub-directory with its own kustomization being one
 // resource that is not descended into; then targetNamespace, namePrefix,
 // nameSuffix, patches, components and images. The generator reads dir from
-// disk: callers pass it through kvet's guard first.
-func FluxKustomization(dir string, spec map[string]any) ([]byte, error) {
+// disk: callers pass it through kvet's guard first. artifact (nil: none)
+// leaves out what source-controller's ignore rules exclude.
+func FluxKustomization(dir string, spec map[string]any, artifact *ArtifactFilter) ([]byte, error) {
 	u := unstructured.Unstructured{Object: map[string]any{}}
 	if spec != nil {
 		u.Object["spec"] = spec
@@ -140,7 +172,13 @@ func FluxKustomization(dir string, spec map[string]any) ([]byte, error) {
 		// The controller reads source-controller's artifact, which never
 		// holds what the default ignore rules exclude (.git/, .github/,
 		// images, archives, ...): generate over the same files.
-		g = fluxkustomize.NewGeneratorWithIgnore("", artifactExcludes(), u)
+		// The repository's .sourceignore files and the GitRepository's
+		// spec.ignore too, matched from the artifact's root.
+		more, err := artifact.patternsUnder(dir)
+		if err != nil {
+			return nil, err
+		}
+		g = fluxkustomize.NewGeneratorWithIgnore("", artifactExcludes()+"\n"+more, u)
 	}
 	manifest, _, _, err := g.GenerateManifest(dir)
 	if err != nil {

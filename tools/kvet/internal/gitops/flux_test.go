@@ -54,7 +54,7 @@ patches:
 		t.Run(tc.name, func(t *testing.T) {
 			var spec FluxSpec
 			require.NoError(t, yaml3.Unmarshal([]byte("path: ./x\n"+tc.spec), &spec))
-			got, err := spec.kustomization(filepath.Join("testdata", "generator", tc.dir))
+			got, err := FluxKustomization(filepath.Join("testdata", "generator", tc.dir), spec.raw, nil)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, string(got))
 		})

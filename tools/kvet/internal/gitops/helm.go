@@ -41,6 +41,10 @@ type HelmSpec struct {
 	ChartRef   *SourceRef        `yaml:"chartRef"`
 	Values     map[string]any    `yaml:"values"`
 	ValuesFrom []ValuesReference `yaml:"valuesFrom"`
+	Install    *struct {
+		CRDs     string `yaml:"crds"`
+		SkipCRDs bool   `yaml:"skipCRDs"` // deprecated form of crds: Skip
+	} `yaml:"install"`
 
 	// ChartPath is the repository-relative chart directory when the chart
 	// is in the repository; NotRendered says why it is not otherwise.
@@ -49,6 +53,19 @@ type HelmSpec struct {
 
 	valuesLine      int
 	valuesFromLines []int
+}
+
+// InstallsCRDs reports whether helm-controller installs the chart's crds/
+// files: spec.install.crds is Create (the default) or CreateReplace, not
+// Skip (nor the deprecated skipCRDs: true).
+func (h *HelmSpec) InstallsCRDs() bool {
+	if h.Install == nil {
+		return true
+	}
+	if h.Install.CRDs != "" {
+		return h.Install.CRDs != "Skip"
+	}
+	return !h.Install.SkipCRDs
 }
 
 // SourceRef is a reference to a Flux source.
@@ -74,8 +91,8 @@ type sourceObject struct {
 	// For a HelmChart: its chart and source.
 	chart     string
 	sourceRef SourceRef
-	// For a GitRepository: its spec.url and spec.ref.branch.
-	url, branch string
+	// For a GitRepository: its spec.url, spec.ref.branch and spec.ignore.
+	url, branch, ignore string
 }
 
 func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
@@ -86,6 +103,9 @@ func (r *Repo) addSource(node *yaml3.Node, file, kind, namespace, name string) {
 	if spec := lookup(node, "spec"); spec != nil && kind == "GitRepository" {
 		if u := lookup(spec, "url"); u != nil {
 			o.url = u.Value
+		}
+		if ig := lookup(spec, "ignore"); ig != nil {
+			o.ignore = ig.Value
 		}
 		if ref := lookup(spec, "ref"); ref != nil {
 			if b := lookup(ref, "branch"); b != nil {
@@ -141,6 +161,12 @@ func parseHelmRelease(base EntryPoint, spec *yaml3.Node, relFile string) (EntryP
 		}
 		hs.valuesFromLines = itemLines(spec, "valuesFrom")
 	}
+	if hs.ChartRef == nil && (hs.Chart == nil || (hs.Chart.Spec.Chart == "" && hs.Chart.Spec.SourceRef.Name == "")) {
+		// No chart and no chartRef: a patch (podinfo-values.yaml that an
+		// overlay applies to the base's HelmRelease), not a release; the
+		// schema check of what is applied catches a release without one.
+		return EntryPoint{}, false
+	}
 	e := base
 	e.Helm = &hs
 	hs.resolveChart(&e)
@@ -164,13 +190,29 @@ func (hs *HelmSpec) resolveChart(e *EntryPoint) {
 		}
 		return ref.Name
 	}
+	// source names a sourceRef in notes, whatever it lacks.
+	source := func(ref SourceRef, def string) string {
+		switch {
+		case ref.Kind == "" && ref.Name == "":
+			return "a sourceRef with neither kind nor name"
+		case ref.Kind == "":
+			return "a sourceRef with no kind (" + nsName(ref, def) + ")"
+		case ref.Name == "":
+			return "a " + ref.Kind + " with no name"
+		}
+		return ref.Kind + " " + nsName(ref, def)
+	}
 	gitRepo := func(ref SourceRef, def, chart string) {
 		if ref.Kind != "GitRepository" {
-			hs.NotRendered = fmt.Sprintf("chart %s comes from %s %s, not from this repository", chartName(chart), ref.Kind, nsName(ref, def))
+			hs.NotRendered = fmt.Sprintf("%s comes from %s, not from this repository", chartName(chart), source(ref, def))
+			return
+		}
+		if chart == "" {
+			hs.NotRendered = fmt.Sprintf("%s from %s: nothing to render", chartName(chart), source(ref, def))
 			return
 		}
 		if this, why := e.Repo.SourceOrigin("GitRepository", ns(ref, def), ref.Name); !this {
-			hs.NotRendered = fmt.Sprintf("chart %s is not read from this checkout: %s", chart, why)
+			hs.NotRendered = fmt.Sprintf("%s is not read from this checkout: %s", chartName(chart), why)
 			return
 		}
 		hs.ChartPath = clean(chart)
@@ -179,12 +221,12 @@ func (hs *HelmSpec) resolveChart(e *EntryPoint) {
 	case hs.ChartRef != nil:
 		ref := *hs.ChartRef
 		if ref.Kind != "HelmChart" {
-			hs.NotRendered = fmt.Sprintf("chart comes from %s %s (chartRef), not from this repository", ref.Kind, nsName(ref, e.Namespace))
+			hs.NotRendered = fmt.Sprintf("chart comes from %s (chartRef), not from this repository", source(ref, e.Namespace))
 			return
 		}
 		hc, ok := e.Repo.source("HelmChart", ns(ref, e.Namespace), ref.Name)
 		if !ok {
-			hs.NotRendered = fmt.Sprintf("chartRef HelmChart %s is not defined in this repository", nsName(ref, e.Namespace))
+			hs.NotRendered = fmt.Sprintf("chartRef %s is not defined in this repository", source(ref, e.Namespace))
 			return
 		}
 		def := ns(ref, e.Namespace)
@@ -194,16 +236,15 @@ func (hs *HelmSpec) resolveChart(e *EntryPoint) {
 		gitRepo(hc.sourceRef, def, hc.chart)
 	case hs.Chart != nil:
 		gitRepo(hs.Chart.Spec.SourceRef, e.Namespace, hs.Chart.Spec.Chart)
-	default:
-		hs.NotRendered = "the HelmRelease names no chart"
 	}
 }
 
+// chartName names a chart in notes: "chart podinfo", or what is missing.
 func chartName(c string) string {
 	if c == "" {
-		return "(unnamed)"
+		return "a chart with no name (spec.chart.spec.chart is empty)"
 	}
-	return c
+	return "chart " + c
 }
 
 // HelmRelease returns the release name and namespace the controller uses.

@@ -21,7 +21,7 @@ import (
 func (e *EntryPoint) Kustomization(dir string, existing []byte) ([]byte, error) {
 	switch {
 	case e.Flux != nil:
-		return e.Flux.kustomization(dir)
+		return e.fluxKustomization(dir)
 	case e.Argo != nil:
 		return e.Argo.kustomization(dir, existing)
 	}

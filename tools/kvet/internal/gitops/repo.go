@@ -47,6 +47,8 @@ type Repo struct {
 	checkoutBranches []string
 	// artifacts of the tree's ArtifactGenerators, "namespace/name" (artifact.go).
 	artifacts map[string][]artifactSpec
+	// filters of the repository's GitRepository artifacts (artifactignore.go).
+	filters ArtifactFilters
 }
 
 type valueSource struct {

@@ -44,6 +44,10 @@ type Options struct {
 	KubeVersion string
 	// Limits bound the files read.
 	Limits guard.Limits
+	// IncludeCRDs adds the files of the crds/ directories (the chart's and
+	// its enabled dependencies'), first and as written, as
+	// `helm template --include-crds` and an install do.
+	IncludeCRDs bool
 }
 
 // Manifest is one rendered document.
@@ -130,6 +134,9 @@ func Render(opts Options) (*Result, error) {
 	if err != nil {
 		return nil, &Error{File: dir, Msg: fmt.Sprintf("rendered chart is not valid YAML: %v", err)}
 	}
+	if opts.IncludeCRDs {
+		res.Manifests = crdManifests(dir, ch)
+	}
 	for _, m := range manifests {
 		res.Manifests = append(res.Manifests, Manifest{File: templateFile(dir, ch.Name(), m.Name), Content: m.Content})
 	}
@@ -140,6 +147,30 @@ func Render(opts Options) (*Result, error) {
 		res.Manifests = append(res.Manifests, Manifest{File: templateFile(dir, ch.Name(), h.Path), Content: h.Manifest})
 	}
 	return res, nil
+}
+
+// crdManifests are the documents of the crds/ files, in Helm's order
+// (Chart.CRDObjects: the chart's, then its dependencies' after conditions
+// and tags removed the disabled ones); Helm never templates them.
+func crdManifests(dir string, ch *chart.Chart) []Manifest {
+	var out []Manifest
+	for _, crd := range ch.CRDObjects() {
+		file := templateFile(dir, ch.Name(), filepath.ToSlash(crd.Filename))
+		docs := releaseutil.SplitManifests(string(crd.File.Data))
+		keys := make([]string, 0, len(docs))
+		for k := range docs {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b string) int {
+			ai, _ := strconv.Atoi(strings.TrimPrefix(a, "manifest-"))
+			bi, _ := strconv.Atoi(strings.TrimPrefix(b, "manifest-"))
+			return ai - bi
+		})
+		for _, k := range keys {
+			out = append(out, Manifest{File: file, Content: docs[k]})
+		}
+	}
+	return out
 }
 
 // readChart reads every file of the chart directory through guard.

@@ -9,10 +9,13 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/fluxcd/pkg/sourceignore"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
@@ -230,6 +233,17 @@ func (k *cacheKeys) buildKey(t discover.Target) (cache.Key, bool) {
 			}
 			writeField(h, k.names[i])
 			h.Write(rf.sum[:])
+		}
+	}
+	if t.Flux && t.Generated {
+		// source-controller's .sourceignore files, wherever they are,
+		// decide which files the generated kustomization lists.
+		for _, n := range k.names {
+			if path.Base(n) == sourceignore.IgnoreFile {
+				rf := k.files[n]
+				writeField(h, n)
+				h.Write(rf.sum[:])
+			}
 		}
 	}
 	if len(in.Objects) > 0 || (t.Entry != nil && (t.Entry.Repo != nil || t.Entry.Helm != nil)) {

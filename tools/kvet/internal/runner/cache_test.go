@@ -266,3 +266,20 @@ func TestCacheInsideRepository(t *testing.T) {
 	assert.Empty(t, misses)
 	assert.Equal(t, string(cold), string(warm))
 }
+
+// TestCacheSourceIgnore: a plain directory a Flux Kustomization names
+// lists what source-controller's .sourceignore files leave in, wherever
+// they are: editing one rebuilds it.
+func TestCacheSourceIgnore(t *testing.T) {
+	t.Parallel()
+	repo, dir := t.TempDir(), t.TempDir()
+	require.NoError(t, os.CopyFS(repo, os.DirFS(filepath.Join("testdata", "flux-sourceignore"))))
+	const entry = "clusters/prod/flux.yaml#Kustomization/flux-system/web"
+	_, misses := cacheRun(t, repo, dir, "test-1", &config.Config{})
+	require.Equal(t, []string{"apps/web", entry}, misses)
+	edit(t, repo, ".sourceignore", "drafts/", "nothing/")
+	warm, misses := cacheRun(t, repo, dir, "test-1", &config.Config{})
+	assert.Equal(t, []string{"apps/web", entry}, misses)
+	fresh, _ := cacheRun(t, repo, "", "", &config.Config{})
+	assert.Equal(t, string(fresh), string(warm))
+}

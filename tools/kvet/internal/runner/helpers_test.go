@@ -52,6 +52,17 @@ func projectAll(fs []report.Finding) []got {
 	return out
 }
 
+// nonPolicy projects the findings of every check but the Rego policies.
+func nonPolicy(rep *report.Report) []got {
+	var out []got
+	for _, f := range rep.Findings {
+		if f.Check != report.CheckPolicy {
+			out = append(out, project(f))
+		}
+	}
+	return out
+}
+
 // fixture returns the absolute path of testdata/<name>.
 func fixture(t testing.TB, name string) string {
 	t.Helper()

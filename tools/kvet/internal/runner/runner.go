@@ -255,11 +255,20 @@ func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *b
 			}}}
 		}
 	}()
+	if e := t.Entry; e != nil && e.Rule != "" {
+		// The controller fails on the entry point itself.
+		return &build.Result{Dir: t.Dir, Findings: []report.Finding{{
+			Severity: report.SeverityError, Check: report.CheckBuild, Rule: e.Rule,
+			Resource: report.Resource{APIVersion: e.APIVersion, Kind: e.Kind, Namespace: e.Namespace, Name: e.Name},
+			Message:  e.Describe() + ": " + e.NotRendered,
+			Source:   report.Source{File: e.Source.File, Line: e.Source.Line},
+		}}}
+	}
 	if t.Entry != nil && t.Entry.NotRendered != "" {
 		// Not this repository: nothing to build, the reason is a note.
 		return &build.Result{Dir: t.Dir, Notes: []string{t.Entry.Describe() + " is not rendered: " + t.Entry.NotRendered}}
 	}
-	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, Entry: t.Entry, Applier: applierOf(t)})
+	return b.Build(ctx, build.Spec{Dir: t.Dir, Generate: t.Generated, Recurse: t.Recurse, Flux: t.Flux, ArtifactIgnores: t.ArtifactIgnores, Entry: t.Entry, Applier: applierOf(t)})
 }
 
 // applierOf is the client that sends t's objects to the API server: Argo CD
