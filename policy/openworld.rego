@@ -29,6 +29,12 @@ defined(kind, "", name) if {
 	cluster[kind][n][name]
 }
 
+# An object whose namespace nothing sets is applied to whatever namespace
+# the tool applying it uses: it matches a reference from any namespace.
+defined(kind, _, name) if cluster[kind][""][name]
+
+defined(kind, _, name) if inventory[kind][""][name]
+
 # cluster_object returns kind/ns/name from the cluster (any namespace when ns is "").
 cluster_object(kind, ns, name) := obj if {
 	obj := cluster[kind][ns][name]
@@ -252,6 +258,49 @@ could_be_made(kind, ns, name) := {sprintf("%s %s", [obj.kind, obj.metadata.name]
 	makes_kind(p, kind)
 	producer_namespace(p, obj) in {ns, ""}
 	makes_name(p, obj, name)
+}
+
+# could_be_made_anywhere is could_be_made for cluster-scoped kinds
+# (ClusterRole, ...): a producer makes them whatever namespace it writes to.
+could_be_made_anywhere(kind, name) := {sprintf("%s %s", [obj.kind, obj.metadata.name]) |
+	some [p, obj] in producer_objects
+	makes_kind(p, kind)
+	makes_name(p, obj, name)
+}
+
+# operator_resource holds for a custom resource that an operator kvet does
+# not render reconciles into further objects (a Kiali, a Grafana, an ArgoCD,
+# a MultiClusterHub ...): any object of a non-Kubernetes API group except
+# the configuration kinds that make no objects of their own.
+operator_resource(obj) if {
+	g := api_group(obj.apiVersion)
+	contains(g, ".")
+	not endswith(g, ".k8s.io")
+	not configuration_kind(g, obj.kind)
+}
+
+configuration_kind(g, _) if endswith(g, ".fluxcd.io")
+
+configuration_kind(g, _) if g in {
+	"bitnami.com", "cert-manager.io", "external-secrets.io", "generators.external-secrets.io",
+	"networking.istio.io", "security.istio.io", "telemetry.istio.io",
+}
+
+configuration_kind("argoproj.io", kind) if kind in {"Application", "ApplicationSet", "AppProject"}
+
+configuration_kind("monitoring.coreos.com", kind) if kind in {"ServiceMonitor", "PodMonitor", "PrometheusRule", "Probe", "ScrapeConfig", "AlertmanagerConfig"}
+
+# operator_could_make names the custom resources in namespace ns ("*": any
+# namespace) whose operators could have made an object there. Used where
+# operators commonly make objects under names kvet cannot predict
+# (ServiceAccounts, ClusterRoles).
+operator_could_make(ns) := {sprintf("the operator of %s %s", [obj.kind, obj.metadata.name]) |
+	some by_ns in [cluster, inventory]
+	some _, names_by_ns in by_ns
+	some n, names in names_by_ns
+	ns in {n, "*"}
+	some _, obj in names
+	operator_resource(obj)
 }
 
 # could_select_pods returns the producers in ns that make pods kvet did not

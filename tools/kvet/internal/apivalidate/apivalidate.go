@@ -57,6 +57,7 @@ const (
 	RuleInvalidSecret        = "invalid-secret"
 	RuleInvalidValue         = "invalid-value"
 	RuleInvalidSchedule      = "invalid-schedule"
+	RuleInvalidTimeZone      = "invalid-time-zone"
 	RuleCELValidation        = "cel-validation"
 	RuleListUniqueness       = "duplicate-list-item"
 )
@@ -86,6 +87,7 @@ var hints = map[string]string{
 	RuleInvalidSecret:        "provide the keys the Secret type requires",
 	RuleInvalidValue:         "use a value the API server accepts",
 	RuleInvalidSchedule:      "use a five-field cron expression or a predefined schedule such as @daily",
+	RuleInvalidTimeZone:      "name an IANA time zone such as Europe/Berlin or Etc/UTC, or remove timeZone to use the controller's",
 	RuleCELValidation:        "change the object so the CRD's x-kubernetes-validations rule holds",
 	RuleListUniqueness:       "remove the duplicate item: the CRD declares this list as a set or a map keyed by its list-map-keys",
 	RuleInvalidMetadata:      "fix the metadata field",

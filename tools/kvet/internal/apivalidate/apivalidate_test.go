@@ -267,3 +267,42 @@ func TestValidObjectsOfOtherKinds(t *testing.T) {
 		assert.Empty(t, Validate(mustYAML(t, y), Options{}), y)
 	}
 }
+
+// TestCronJobTimeZone follows the API server's validateTimeZone
+// (k8s.io/kubernetes pkg/apis/batch/validation): IANA names from the
+// embedded zone database, and the forms it rejects before loading one.
+func TestCronJobTimeZone(t *testing.T) {
+	tests := []struct {
+		tz    string
+		valid bool
+	}{
+		{"Etc/UTC", true},
+		{"UTC", true},
+		{"Europe/Berlin", true},
+		{"America/Argentina/Buenos_Aires", true},
+		{"America/Port-au-Prince", true},
+		{"Etc/GMT+5", true},
+		{"Mars/Olympus_Mons", false},
+		{"Europe/Berln", false},
+		{"CEST", false},
+		{"", false},
+		{"Local", false},
+		{"local", false},
+		{"../etc/passwd", false},
+		{"Europe//Berlin", false},
+		{"Europe/Berlin ", false},
+		{"-Europe/Berlin", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.tz, func(t *testing.T) {
+			y := "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec: {schedule: '@daily', timeZone: " + strconv.Quote(tc.tz) + ", jobTemplate: {spec: {template: {spec: {restartPolicy: OnFailure, containers: [{name: c, image: busybox}]}}}}}"
+			issues := Validate(mustYAML(t, y), Options{})
+			if tc.valid {
+				assert.Empty(t, issues)
+				return
+			}
+			require.Len(t, issues, 1)
+			assert.Equal(t, RuleInvalidTimeZone+" spec.timeZone", rules(issues)[0])
+		})
+	}
+}

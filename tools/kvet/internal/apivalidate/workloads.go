@@ -2,8 +2,13 @@ package apivalidate
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"time"
+	// The zone database kube-apiserver embeds too: CronJob timeZone
+	// verdicts must not depend on the machine's /usr/share/zoneinfo.
+	_ "time/tzdata"
 
 	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -173,6 +178,35 @@ func validateJobSpec(c *collector, spec map[string]any, p *field.Path) {
 	validatePodTemplate(c, getMap(spec, "template"), p.Child("template"), podCtx{restartPolicies: []string{"OnFailure", "Never"}})
 }
 
+// validTimeZonePart is the API server's check of each "/"-separated part of
+// a CronJob timeZone (k8s.io/kubernetes pkg/apis/batch/validation), made
+// before it loads the zone.
+var validTimeZonePart = regexp.MustCompile(`^[A-Za-z\.\-_0-9+]{1,14}$`)
+
+// validateTimeZone mirrors the API server's validateTimeZone: a non-empty
+// IANA name, no "."/".." or leading "-" parts, not "Local", and one that
+// time.LoadLocation finds. kvet embeds the zone database (time/tzdata, as
+// kube-apiserver does), so the verdict does not depend on the machine.
+func validateTimeZone(c *collector, tz string, p *field.Path) {
+	if tz == "" {
+		c.add(RuleInvalidTimeZone, p.String(), "timeZone must not be empty")
+		return
+	}
+	for _, part := range strings.Split(tz, "/") {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !validTimeZonePart.MatchString(part) {
+			c.add(RuleInvalidTimeZone, p.String(), fmt.Sprintf("timeZone %q is not a time zone name", tz))
+			return
+		}
+	}
+	if strings.EqualFold(tz, "Local") {
+		c.add(RuleInvalidTimeZone, p.String(), fmt.Sprintf("timeZone %q is not accepted: the API server wants an explicit zone", tz))
+		return
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		c.add(RuleInvalidTimeZone, p.String(), fmt.Sprintf("timeZone %q is not in the IANA time zone database", tz))
+	}
+}
+
 func validateCronJob(c *collector, obj, spec map[string]any, p *field.Path) {
 	if name, _ := getString(getMap(obj, "metadata"), "name"); len(name) > 52 {
 		c.add(RuleInvalidName, "metadata.name", fmt.Sprintf("CronJob name %q is %d characters long: it must be no more than 52 characters", name, len(name)))
@@ -186,6 +220,9 @@ func validateCronJob(c *collector, obj, spec map[string]any, p *field.Path) {
 		} else if _, err := cron.ParseStandard(sched); err != nil {
 			c.add(RuleInvalidSchedule, p.Child("schedule").String(), fmt.Sprintf("schedule %q is not a valid cron expression: %v", sched, err))
 		}
+	}
+	if tz, ok := getString(spec, "timeZone"); ok {
+		validateTimeZone(c, tz, p.Child("timeZone"))
 	}
 	if cp, ok := getString(spec, "concurrencyPolicy"); ok && cp != "" && cp != "Allow" && cp != "Forbid" && cp != "Replace" {
 		c.add(RuleInvalidValue, p.Child("concurrencyPolicy").String(), fmt.Sprintf("concurrencyPolicy %q is not supported: use Allow, Forbid or Replace", cp))

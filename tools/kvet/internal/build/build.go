@@ -301,6 +301,9 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		res.Objects = append(res.Objects, obj)
 	}
 	er.postBuild(res)
+	if spec.Entry == nil {
+		res.Findings = append(res.Findings, unmatchedImages(files[0], files, res.Objects)...) // images.go
+	}
 	b.verifyUnmatched(ctx, ofs, abs, spec, files, fastOrigins, probes, hits) // verify.go
 	components := map[string]bool{}
 	for _, f := range files {

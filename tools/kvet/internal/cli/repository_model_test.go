@@ -19,7 +19,8 @@ import (
 // checked alone: the bootstrap source that is not in git, Kustomizations
 // whose namespace their parent kustomization sets, sources that are not
 // this repository, a Deployment a remote chart makes, a pod label the
-// StatefulSet controller sets, a Secret that is a 1Password reference.
+// StatefulSet controller sets, a Secret that is a 1Password reference, a
+// ClusterRole a remote chart could make.
 // The real defects next to them must still be errors, and references
 // resolve within their own cluster (clusters/staging is not clusters/prod).
 func TestRepositoryModel(t *testing.T) {
@@ -39,7 +40,7 @@ func TestRepositoryModel(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
 
 	classes := []string{"flux-source-ref", "depends-on-missing", "gitops-path", "scale-target",
-		"service-selector", "pdb-selector", "missing-reference", "plain-secret"}
+		"service-selector", "pdb-selector", "missing-reference", "plain-secret", "missing-key", "rbac-role-ref", "rbac-subject"}
 	var errs []string
 	for _, f := range rep.Findings {
 		if slices.Contains(classes, f.Rule) {
@@ -55,16 +56,24 @@ func TestRepositoryModel(t *testing.T) {
 		"error depends-on-missing Kustomization/flux-system/apps-staging",
 		"error flux-source-ref Kustomization/flux-system/ghost",
 		"error gitops-path Kustomization/flux-system/mine",
+		"error missing-key Deployment/shop/web",
 		"error plain-secret Secret/shop/plain",
 		"error scale-target HorizontalPodAutoscaler/shop/api",
 		"error scale-target HorizontalPodAutoscaler/shop/web",
 		"error service-selector Service/shop/broken",
+		"warning rbac-subject RoleBinding/shop/web-readers",
 	}, errs)
 	for _, f := range rep.Findings {
 		if f.Rule == "depends-on-missing" && f.Resource.Name == "apps" {
 			assert.Contains(t, f.Message, "depends on Kustomization flux-system/ghost-dep")
 			assert.Equal(t, "clusters/prod/apps.yaml", f.Source.File)
 			assert.Equal(t, 13, f.Source.Line)
+		}
+		// the ConfigMap is another target's: the cluster view keeps its keys
+		if f.Rule == "missing-key" {
+			assert.Contains(t, f.Message, `reads key "mode" of ConfigMap settings in namespace "shop", which holds no such key (it holds level)`)
+			assert.Equal(t, "apps/prod/workloads.yaml", f.Source.File)
+			assert.Equal(t, 22, f.Source.Line)
 		}
 	}
 
@@ -89,6 +98,7 @@ func TestRepositoryModel(t *testing.T) {
 	}
 	assert.Contains(t, all, "HorizontalPodAutoscaler podinfo: HorizontalPodAutoscaler podinfo targets Deployment podinfo")
 	assert.Contains(t, all, "HelmRelease podinfo in the cluster could make it")
+	assert.Contains(t, all, "apps/prod/rbac.yaml:9: RoleBinding web-readers: RoleBinding web-readers grants ClusterRole viewer")
 
 	// kvet render refuses what it would have to invent.
 	code, _, stderr = pitRun(t, "render", "clusters/prod/vendor.yaml#Kustomization/vendor")

@@ -473,11 +473,13 @@ func TestRules(t *testing.T) {
 		"automount-service-account-token", "service-selector", "service-target-port",
 		"scale-target", "hpa-replicas", "pdb-selector", "network-policy-selector",
 		"workload-selector", "ingress-backend", "missing-reference", "istio-subset",
-		"istio-host", "gitops-path", "flux-source-ref",
+		"istio-host", "gitops-path", "flux-source-ref", "rbac-role-ref", "rbac-subject", "missing-key",
+		"service-monitor-selector", "service-monitor-port", "pod-monitor-selector", "pod-monitor-port",
+		"gateway-parent-ref", "gateway-backend-ref", "gateway-certificate-ref",
 	} {
 		assert.True(t, ids[id], "missing rule %s", id)
 	}
-	assert.Len(t, ids, 38)
+	assert.Len(t, ids, 48)
 }
 
 func TestPolicyTestCommand(t *testing.T) {

@@ -33,6 +33,7 @@ var builtinRules = []RuleDoc{
 	{ID: "duplicate-key", Check: CheckBuild, Title: "Mapping keys must be unique", Help: "a key appears twice in one mapping: kustomize keeps one silently; remove the duplicate."},
 	{ID: "patch-no-match", Check: CheckBuild, Title: "Patches must select an object", Help: "a patch whose target selects nothing is silently skipped by kustomize; fix the selector or remove the patch."},
 	{ID: "replacement-no-match", Check: CheckBuild, Title: "Replacements must select an object", Help: "a replacement target that selects nothing is silently skipped by kustomize; fix the selector or remove the target."},
+	{ID: "image-no-match", Check: CheckBuild, Title: "images entries must match an image", Help: "an images entry of the target's kustomization whose name matches no container image of the build is silently skipped by kustomize; use the image name the manifests use, or remove the entry."},
 	{ID: "remote-resource", Check: CheckBuild, Title: "No remote bases", Help: "kvet never fetches over the network by default: vendor the base into the repository, or pass --allow-remote."},
 	{ID: "helm-disabled", Check: CheckBuild, Title: "Helm is not run by default", Help: "helmCharts needs helm to run; render the chart into the repository or pass --enable-helm."},
 	{ID: "plugin-disabled", Check: CheckBuild, Title: "Plugins are not run by default", Help: "KRM functions and legacy plugins execute programs; pass --enable-plugins to accept the risk."},

@@ -190,15 +190,24 @@ func decodeObjects(root string, b built) []Object {
 }
 
 // slim drops what no reference resolves against and what weighs most in a
-// cluster's inventory: the payload of ConfigMaps and Secrets and the
-// schemas of CustomResourceDefinitions (the target's own inventory keeps
-// them whole).
+// cluster's inventory: the values of ConfigMaps and Secrets (their keys
+// stay, for key references such as secretKeyRef) and the schemas of
+// CustomResourceDefinitions (the target's own inventory keeps them whole).
 func slim(body map[string]any) {
 	switch body["kind"] {
 	case "ConfigMap", "Secret":
-		delete(body, "data")
-		delete(body, "binaryData")
-		delete(body, "stringData")
+		for _, field := range []string{"data", "binaryData", "stringData"} {
+			m, ok := body[field].(map[string]any)
+			if !ok {
+				delete(body, field)
+				continue
+			}
+			keys := make(map[string]any, len(m))
+			for k := range m {
+				keys[k] = ""
+			}
+			body[field] = keys
+		}
 	case "CustomResourceDefinition":
 		delete(body, "spec")
 	}

@@ -81,8 +81,11 @@ func TestClusterViews(t *testing.T) {
 		for _, o := range c.Objects {
 			out = append(out, o.Resource.Kind+"/"+o.Resource.Namespace+"/"+o.Resource.Name)
 			if o.Resource.Kind == "ConfigMap" {
-				_, hasData := o.Body["data"]
-				assert.False(t, hasData, "ConfigMap payloads are not part of the cluster view")
+				data, _ := o.Body["data"].(map[string]any)
+				assert.Contains(t, data, "k", "ConfigMap keys are part of the cluster view (key references resolve against them)")
+				for k, v := range data {
+					assert.Empty(t, v, "ConfigMap values are not part of the cluster view, their keys (%s) are", k)
+				}
 			}
 		}
 		return out

@@ -209,6 +209,15 @@ func TestFindings(t *testing.T) {
 			messages: [][]string{{"link.yaml", "not in or below"}, {"outside.yaml", "not in or below"}},
 		},
 		{
+			name:    "images entries that match no image",
+			fixture: "images",
+			// Silent: ok, whose entries match by name, rename, and match the new name.
+			want: []got{
+				{"typo", E, "build", "image-no-match", "", "", "typo/kustomization.yaml:7"},
+			},
+			messages: [][]string{{`"example/migrate"`, "silently skips"}},
+		},
+		{
 			name:    "patches and replacements that select nothing",
 			fixture: "patches",
 			// Silent: a $patch: delete and JSON6902 ops on /metadata and

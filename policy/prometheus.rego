@@ -1,0 +1,212 @@
+# METADATA
+# title: Prometheus Operator monitors
+# description: >-
+#   ServiceMonitors and PodMonitors resolved against the cluster
+#   (data.kvet.cluster): a monitor whose selector matches nothing, or whose
+#   endpoint port no selected object names, makes the operator generate a
+#   scrape job without targets; nothing fails, the metrics are just missing.
+package kvet.prometheus
+
+import data.kvet.lib
+
+ns := lib.namespace(input)
+
+monitor(kind) if {
+	input.kind == kind
+	startswith(input.apiVersion, "monitoring.coreos.com/")
+}
+
+# Namespaces the monitor looks in (the operator's namespaceSelector): its
+# own unless matchNames lists others. any: true looks everywhere, which
+# kvet cannot enumerate: those monitors are not checked.
+target_namespaces := {n | some n in input.spec.namespaceSelector.matchNames} if {
+	count(object.get(input.spec, ["namespaceSelector", "matchNames"], [])) > 0
+} else := {ns}
+
+checkable if {
+	not input.spec.namespaceSelector.any == true
+	# the platform's own Services (kubernetes in default, kube-dns and the
+	# kubelet's in kube-system) exist without manifests
+	every n in target_namespaces {
+		not n in {"default", "kube-system"}
+	}
+}
+
+namespace_matches(n, want) if n == want
+
+namespace_matches("", _)
+
+namespace_matches(_, "")
+
+services := [svc |
+	some src in [lib.inventory, lib.cluster]
+	some n, names in object.get(src, "Service", {})
+	some want in target_namespaces
+	namespace_matches(n, want)
+	some _, svc in names
+]
+
+selected_services := [svc |
+	some svc in services
+	lib.selector_matches(object.get(input.spec, "selector", {}), object.get(svc.metadata, "labels", {}))
+]
+
+made_by := {p |
+	some n in target_namespaces
+	some p in lib.could_be_made("Service", n, "") | lib.operator_could_make(n)
+}
+
+# monitor_finding is a finding; a note where a producer kvet does not render
+# could make what the monitor selects, or where the cluster renders nothing
+# of that kind in those namespaces at all (the monitored application is
+# deployed from outside the repository, or the monitor is a piece of a
+# kustomization that is not assembled here).
+monitor_finding(msg, path, producers, seen) := lib.reference_finding(msg, path, producers) if {
+	seen > 0
+} else := {
+	"msg": sprintf("%s; no target of its cluster renders any there, so what it monitors is deployed from outside what kvet sees", [msg]),
+	"path": path,
+	"note": true,
+}
+
+# --- service-monitor-selector ---------------------------------------------------------
+
+# METADATA
+# title: ServiceMonitors must select a Service
+# description: >-
+#   A ServiceMonitor whose selector matches no Service of its cluster in the
+#   namespaces it looks in (its own, or namespaceSelector.matchNames) scrapes
+#   nothing. Where a producer kvet does not render (a remote chart, an
+#   operator, an operator's custom resource in the namespace) could make
+#   Services there, or where the cluster renders no Service there at all, it
+#   is a note; namespaceSelector.any and the default and kube-system
+#   namespaces (the platform's Services) are not checked.
+# custom:
+#   id: service-monitor-selector
+#   severity: error
+#   remediation: make spec.selector match the labels of the Service to scrape (metadata.labels of the Service, not of its pods), or fix namespaceSelector
+deny_service_monitor_selector contains monitor_finding(
+	sprintf("ServiceMonitor %s selects no Service%s", [input.metadata.name, namespaces_phrase]),
+	"spec.selector",
+	made_by,
+	count(services),
+) if {
+	monitor("ServiceMonitor")
+	checkable
+	count(selected_services) == 0
+}
+
+namespaces_phrase := lib.in_namespace(ns) if target_namespaces == {ns}
+
+else := sprintf(" in namespaces %s", [concat(", ", sort(target_namespaces))])
+
+service_port_names := {p.name |
+	some svc in selected_services
+	some p in svc.spec.ports
+	p.name
+}
+
+# METADATA
+# title: ServiceMonitor endpoint ports must be Service port names
+# description: >-
+#   An endpoint's port is the name of a port of the selected Services; a name
+#   none of them declares gives no targets. Checked only where kvet sees every
+#   Service the monitor could select.
+# custom:
+#   id: service-monitor-port
+#   severity: error
+#   remediation: use the name of a port of the selected Service (spec.ports[].name), or targetPort for a container port
+deny_service_monitor_port contains lib.finding(
+	sprintf("ServiceMonitor %s scrapes port %q, which no selected Service names (they name %s)", [input.metadata.name, e.port, names_phrase(service_port_names)]),
+	sprintf("spec.endpoints[%d].port", [i]),
+) if {
+	monitor("ServiceMonitor")
+	checkable
+	count(selected_services) > 0
+	count(made_by) == 0
+	some i, e in input.spec.endpoints
+	is_string(e.port)
+	not e.port in service_port_names
+}
+
+names_phrase(names) := concat(", ", sort(names)) if count(names) > 0
+
+else := "no ports"
+
+# --- pod-monitor-selector ---------------------------------------------------------------
+
+pod_templates := [t |
+	some want in target_namespaces
+	some t in array.concat(lib.pod_templates(want), lib.cluster_pod_templates(want))
+]
+
+selected_templates := [t |
+	some t in pod_templates
+	lib.template_selected_by(object.get(input.spec, "selector", {}), t)
+]
+
+pods_made_by := {p |
+	some n in target_namespaces
+	some p in lib.could_select_pods(n) | lib.operator_could_make(n)
+}
+
+# METADATA
+# title: PodMonitors must select a pod template
+# description: >-
+#   A PodMonitor whose selector matches no pod template of its cluster in the
+#   namespaces it looks in scrapes nothing. Where a producer kvet does not
+#   render could make the pods, or where the cluster renders no pod template
+#   there at all, it is a note; namespaceSelector.any and the default and
+#   kube-system namespaces are not checked.
+# custom:
+#   id: pod-monitor-selector
+#   severity: error
+#   remediation: make spec.selector match the labels of the workload's pod template, or fix namespaceSelector
+deny_pod_monitor_selector contains monitor_finding(
+	sprintf("PodMonitor %s selects no pod template%s", [input.metadata.name, namespaces_phrase]),
+	"spec.selector",
+	pods_made_by,
+	count(pod_templates),
+) if {
+	monitor("PodMonitor")
+	checkable
+	count(target_namespaces) > 0
+	not pod_namespaces_unknown
+	count(selected_templates) == 0
+}
+
+# A monitor whose namespace nothing sets could be applied anywhere.
+pod_namespaces_unknown if "" in target_namespaces
+
+# Port names of every container of the selected pods, init containers (and
+# native sidecars) included: Prometheus' pod discovery lists them all.
+container_port_names := {p.name |
+	some t in selected_templates
+	some field in ["containers", "initContainers"]
+	some c in object.get(t.spec, field, [])
+	some p in object.get(c, "ports", [])
+	p.name
+}
+
+# METADATA
+# title: PodMonitor endpoint ports must be container port names
+# description: >-
+#   A podMetricsEndpoints port is the name of a container port of the
+#   selected pods; a name none of them declares gives no targets. Checked only
+#   where kvet sees every pod the monitor could select.
+# custom:
+#   id: pod-monitor-port
+#   severity: error
+#   remediation: use the name of a container port of the selected pods (containers[].ports[].name), or portNumber
+deny_pod_monitor_port contains lib.finding(
+	sprintf("PodMonitor %s scrapes port %q, which no container of the selected pods names (they name %s)", [input.metadata.name, e.port, names_phrase(container_port_names)]),
+	sprintf("spec.podMetricsEndpoints[%d].port", [i]),
+) if {
+	monitor("PodMonitor")
+	checkable
+	count(selected_templates) > 0
+	count(pods_made_by) == 0
+	some i, e in input.spec.podMetricsEndpoints
+	is_string(e.port)
+	not e.port in container_port_names
+}
