@@ -12,11 +12,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,11 +26,8 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv("KVET_TEST_MAIN") == "1" {
-		// Exactly what tools/kvet/main.go does.
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-		stop()
-		os.Exit(code)
+		os.Exit(cli.Process(os.Args[1:])) // exactly what tools/kvet/main.go does
+
 	}
 	os.Exit(m.Run())
 }
