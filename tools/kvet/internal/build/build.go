@@ -261,7 +261,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	if err != nil {
-		res.Err = err
+		res.Err = stamplessError{err}
 		res.Findings = append(res.Findings, explain(b.read, err, files)...)
 		return res
 	}

@@ -5,6 +5,7 @@ package cli_test
 // output. Regenerate with `go test ./tools/kvet/internal/cli -run Golden -update`.
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -95,4 +96,42 @@ func TestGoldenDeprecatedFields(t *testing.T) {
 	assert.Equal(t, 0, code, "deprecations are warnings")
 	assert.Empty(t, stderr)
 	golden(t, "deprecated.txt", stdout)
+}
+
+// brokenFiles: a key typo in a base (reported in the base, not in the
+// overlay that includes it), an indentation error, and two files that
+// define the same object.
+var brokenFiles = map[string]string{
+	"base/kustomization.yaml":    "resource:\n- configmap.yaml\n",
+	"base/configmap.yaml":        cvConfigMap,
+	"overlay/kustomization.yaml": "resources:\n- ../base\n",
+	"indent/kustomization.yaml":  "resources:\n- configmap.yaml\n",
+	"indent/configmap.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n data:\n  LOG_LEVEL: info\n",
+	"twice/kustomization.yaml":   "resources:\n- configmap.yaml\n- again.yaml\n",
+	"twice/configmap.yaml":       cvConfigMap,
+	"twice/again.yaml":           cvConfigMap,
+}
+
+func TestGoldenBuildErrors(t *testing.T) {
+	dir := cvRepo(t, brokenFiles)
+	code, stdout, stderr := cvMain(t, "validate", "--no-policies", ".")
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stderr)
+	assert.NotContains(t, stdout, dir, "no absolute path")
+	assert.NotContains(t, stdout, "accumulation err", "the chain stays in -o json")
+	golden(t, "build-errors.txt", stdout)
+
+	_, stdout, _ = cvMain(t, "validate", "--no-policies", "-o", "json", ".")
+	var rep struct {
+		Findings []struct {
+			Message, Detail string
+			Source          struct{ File string }
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	require.Len(t, rep.Findings, 3)
+	for _, f := range rep.Findings {
+		assert.NotEmpty(t, f.Detail, "kustomize's chain is kept in detail: %s", f.Message)
+		assert.NotContains(t, f.Detail, dir)
+	}
 }

@@ -194,15 +194,15 @@ func unknownKey(file string, k *yaml3.Node, parent string, known []string) error
 		where = "in " + parent
 	}
 	msg := fmt.Sprintf("%s:%d: unknown key %q %s", file, k.Line, k.Value, where)
-	if s := suggest(k.Value, known); s != "" {
+	if s := Suggest(k.Value, known); s != "" {
 		return fmt.Errorf("%s: did you mean %q?", msg, s)
 	}
 	return fmt.Errorf("%s (known keys: %s)", msg, strings.Join(known, ", "))
 }
 
-// suggest returns the known key nearest to k (edit distance, case
+// Suggest returns the known key nearest to k (edit distance, case
 // ignored), or "" when none is near enough to be a typo of it.
-func suggest(k string, known []string) string {
+func Suggest(k string, known []string) string {
 	best, bestD := "", -1
 	for _, c := range known {
 		d := distance(strings.ToLower(k), strings.ToLower(c))
