@@ -23,6 +23,7 @@ import (
 	"github.com/yannh/kubeconform/pkg/validator"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/apivalidate"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
@@ -475,7 +476,7 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		for _, l := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
 			rule, msg := classify(l.msg)
 			p := readablePath(obj.Body, l.tokens)
-			f := schemaFinding(obj, rule, p, describe(rule, p, msg))
+			f := schemaFinding(obj, rule, p, describe(rule, p, msg, didYouMean(l.fields, l.known)))
 			f.Pointer = l.tokens
 			if rule == "unknown-field" && len(l.fields) > 0 {
 				// The line to edit is the misspelt key, not its object.
@@ -526,7 +527,9 @@ func classify(msg string) (string, string) {
 	}
 }
 
-func describe(rule, p, msg string) string {
+// describe words a schema error; hint is the did-you-mean of an unknown
+// field, or "".
+func describe(rule, p, msg, hint string) string {
 	where := p
 	if where == "" {
 		where = "the object"
@@ -541,6 +544,9 @@ func describe(rule, p, msg string) string {
 		// The library lists them in map order: sort, so that the same
 		// defect reached through two targets is one finding.
 		slices.Sort(fields)
+		if hint != "" {
+			return fmt.Sprintf("unknown field %s in %s: did you mean %s? The API server rejects fields its schema does not define", strings.Join(fields, ", "), where, hint)
+		}
 		return fmt.Sprintf("unknown field %s in %s: the API server rejects fields its schema does not define; check the spelling and indentation", strings.Join(fields, ", "), where)
 	case "missing-field":
 		return fmt.Sprintf("%s in %s: add the required field", msg, where)
@@ -611,4 +617,23 @@ func (v *Validator) noSchemaMessage(apiVersion, group, kind string) string {
 		}
 	}
 	return fmt.Sprintf("no schema for %s %s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, point --schema-location (kvet.yaml schemaLocations) at its JSON schema, or declare the kind in kvet.yaml externalKinds", apiVersion, kind)
+}
+
+// didYouMean names, for each unknown field that is close to a field the
+// object's schema defines, that field ("" when none is).
+func didYouMean(unknown, known []string) string {
+	var hints []string
+	for _, u := range unknown {
+		if s := config.Suggest(u, known); s != "" {
+			if len(unknown) == 1 {
+				hints = append(hints, s)
+			} else {
+				hints = append(hints, s+" for "+u)
+			}
+		}
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return strings.Join(hints, ", ")
 }
