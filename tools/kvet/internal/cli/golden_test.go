@@ -9,6 +9,8 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -133,5 +135,102 @@ func TestGoldenBuildErrors(t *testing.T) {
 	for _, f := range rep.Findings {
 		assert.NotEmpty(t, f.Detail, "kustomize's chain is kept in detail: %s", f.Message)
 		assert.NotContains(t, f.Detail, dir)
+	}
+}
+
+// TestGoldenHelp: every command's help has a description, flags, exit
+// statuses and examples, goes to stdout and exits 0.
+func TestGoldenHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"validate", "--help"}, {"render", "--help"}, {"diff", "--help"}, {"version", "--help"},
+		{"policy", "--help"}, {"policy", "test", "--help"}, {"schemas", "--help"},
+		{"schemas", "export", "--help"}, {"schemas", "list", "-h"},
+	} {
+		name := strings.Join(args, "_")
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := cvMain(t, args...)
+			assert.Equal(t, 0, code)
+			assert.Empty(t, stderr)
+			golden(t, "help/"+strings.Trim(strings.ReplaceAll(name, "-", ""), "_")+".txt", stdout)
+		})
+	}
+}
+
+func TestUnknownFlagSuggests(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "--outptu", "json"}, "unknown flag: --outptu: did you mean --output?"},
+		{[]string{"validate", "--no-polices"}, "did you mean --no-policies?"},
+		{[]string{"diff", "--bsae", "main"}, "did you mean --base?"},
+		{[]string{"validate", "--frobnicate"}, "unknown flag: --frobnicate (kvet validate --help lists the flags)"},
+	}
+	for _, tc := range tests {
+		code, _, stderr := cvMain(t, tc.args...)
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, tc.want)
+	}
+}
+
+// viewFiles: two clean targets, one with a warning (a deprecated field),
+// one with an error.
+var viewFiles = map[string]string{
+	"a/kustomization.yaml":    "resources:\n- configmap.yaml\n",
+	"a/configmap.yaml":        cvConfigMap,
+	"b/kustomization.yaml":    "resources:\n- configmap.yaml\n",
+	"b/configmap.yaml":        cvConfigMap,
+	"warn/kustomization.yaml": "resources:\n- configmap.yaml\ncommonLabels:\n  app: web\n",
+	"warn/configmap.yaml":     cvConfigMap,
+	"bad/kustomization.yaml":  "resources:\n- configmap.yaml\n",
+	"bad/configmap.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndata:\n  n: 3\n",
+}
+
+func TestGoldenQuietAndVerbose(t *testing.T) {
+	cvRepo(t, viewFiles)
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"default", nil}, {"verbose", []string{"--verbose"}}, {"quiet", []string{"-q"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := cvMain(t, append([]string{"validate", "--no-policies", "--color", "never"}, tc.args...)...)
+			assert.Equal(t, 1, code, stderr)
+			golden(t, "view/"+tc.name+".txt", stdout)
+		})
+	}
+	_, stdout, _ := cvMain(t, "validate", "--no-policies", "--color", "always", "-q")
+	assert.Contains(t, stdout, "\x1b[31m1 error\x1b[0m")
+	t.Setenv("NO_COLOR", "1")
+	_, stdout, _ = cvMain(t, "validate", "--no-policies", "-q")
+	assert.NotContains(t, stdout, "\x1b[")
+}
+
+func TestFailOnSkipReject(t *testing.T) {
+	cvRepo(t, viewFiles)
+	tests := []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"warnings pass by default", []string{"warn"}, 0},
+		{"--fail-on warning fails on one", []string{"--fail-on", "warning", "warn"}, 1},
+		{"clean target passes --fail-on warning", []string{"--fail-on", "warning", "a"}, 0},
+		{"--skip ConfigMap drops its schema check", []string{"--skip", "ConfigMap", "bad"}, 0},
+		{"--skip takes apiVersion/kind", []string{"--skip", "Secret,v1/ConfigMap", "bad"}, 0},
+		{"--skip of another kind keeps it", []string{"--skip", "apps/v1/ConfigMap", "bad"}, 1},
+		{"--reject fails a clean target", []string{"--reject", "ConfigMap", "a"}, 1},
+		{"bad --fail-on", []string{"--fail-on", "note", "a"}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := cvMain(t, append([]string{"validate", "--no-policies"}, tc.args...)...)
+			assert.Equal(t, tc.code, code, stdout+stderr)
+			if slices.Contains(tc.args, "--reject") {
+				assert.Contains(t, stdout, "schema/rejected-kind")
+				assert.Contains(t, stdout, "at a/configmap.yaml:1")
+			}
+		})
 	}
 }

@@ -17,13 +17,20 @@ import (
 // discarded stream and kvet the real one. Call it before any goroutine
 // starts: it replaces os.Stderr and the standard logger's output.
 func Process(args []string) int {
-	stderr := os.Stderr
-	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
-		os.Stderr = null
-		defer null.Close()
-	}
-	log.SetOutput(io.Discard)
+	stderr := SilenceLibraries()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return Main(ctx, args, os.Stdout, stderr)
+}
+
+// SilenceLibraries points os.Stderr and the standard logger at nothing and
+// returns the real stderr, for kvet's own messages. Tests that run kvet
+// in-process call it once, in TestMain.
+func SilenceLibraries() *os.File {
+	stderr := os.Stderr
+	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
+		os.Stderr = null // open for the life of the process
+	}
+	log.SetOutput(io.Discard)
+	return stderr
 }

@@ -29,6 +29,7 @@ func TestMain(m *testing.M) {
 		os.Exit(cli.Process(os.Args[1:])) // exactly what tools/kvet/main.go does
 
 	}
+	cli.SilenceLibraries() // kustomize's own warnings are findings here
 	os.Exit(m.Run())
 }
 

@@ -74,6 +74,10 @@ type Options struct {
 	Checkers        []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
+	// SkipKinds are kinds ("Secret") or apiVersion/kinds ("v1/Secret")
+	// whose objects get no schema check; RejectKinds those that are an
+	// error wherever they appear (kubeconform's -skip and -reject).
+	SkipKinds, RejectKinds []string
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
@@ -363,9 +367,18 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			if ctx.Err() != nil {
 				break // interrupted
 			}
+			if kindIn(opts.SkipKinds, o.Resource) {
+				continue
+			}
 			for _, f := range safeValidate(val, o) {
 				findings = append(findings, place(f, o.Index))
 			}
+		}
+	}
+	for _, o := range objs {
+		if kindIn(opts.RejectKinds, o.Resource) {
+			findings = append(findings, place(report.Finding{Severity: report.SeverityError, Check: report.CheckSchema, Rule: "rejected-kind",
+				Resource: o.Resource, Message: fmt.Sprintf("%s is a kind this run rejects (--reject): remove the object or stop rejecting its kind", o.Resource.Kind)}, o.Index))
 		}
 	}
 	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path), Cluster: cluster}
@@ -568,4 +581,10 @@ func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
 		out = append(out, schema.SchemaLocation{Template: filepath.Join(opts.Root, tpl), Root: opts.Root, Name: l, Limits: opts.Build.Limits})
 	}
 	return out, nil
+}
+
+// kindIn reports whether r's kind, or its apiVersion/kind, is in kinds
+// (kubeconform matches -skip and -reject both ways).
+func kindIn(kinds []string, r report.Resource) bool {
+	return slices.Contains(kinds, r.Kind) || slices.Contains(kinds, r.APIVersion+"/"+r.Kind)
 }
