@@ -15,7 +15,6 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitrepo"
 )
 
-
 func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlagSet("diff", stdout, diffHelp)
 	var c common
