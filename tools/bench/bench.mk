@@ -7,7 +7,7 @@ N ?= 300
 BENCH_DIR   ?= .cache/bench
 BENCH_TOOLS := $(CURDIR)/.cache/bin
 # Pinned peer CLIs, built from the Go module proxy with the local toolchain.
-KUSTOMIZE_MODULE   := sigs.k8s.io/kustomize/kustomize/v5@v5.8.2
+KUSTOMIZE_MODULE   := sigs.k8s.io/kustomize/kustomize/v5@v5.8.1
 KUBECONFORM_MODULE := github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
 CONFTEST_MODULE    := github.com/open-policy-agent/conftest@v0.71.1
 

@@ -20,7 +20,7 @@ var update = flag.Bool("update", false, "regenerate the golden files with the st
 
 // kustomizeVersion is the CLI release whose output the goldens hold: the
 // one built from the kustomize api version kvet links.
-const kustomizeVersion = "5.8.2"
+const kustomizeVersion = "5.8.1"
 
 // renderCases are directories under testdata/render; each golden file is
 // testdata/render/<case with "/" as "_">.golden.yaml.
