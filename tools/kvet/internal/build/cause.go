@@ -49,8 +49,11 @@ func rootCause(msg string) string {
 		}
 		rest := msg[i+len(open):]
 		const asFile = "': must build at directory: "
-		if j := strings.LastIndex(rest, asFile); j >= 0 && strings.HasSuffix(rest, "file is not directory") {
-			msg = rest[:j] // the entry is a file: its own error is the cause
+		if j := strings.LastIndex(rest, asFile); j >= 0 && (strings.HasSuffix(rest, "file is not directory") ||
+			strings.HasPrefix(rest[j+len(asFile):], "not a valid directory")) {
+			// The entry is a file, or nothing at all: its error as a file
+			// is the cause.
+			msg = rest[:j]
 			continue
 		}
 		const asDir = "must resolve to a file': "

@@ -28,6 +28,9 @@ func TestRootCause(t *testing.T) {
 		{"file entry",
 			`accumulating resources: accumulation err='merging resources from 'b.yaml': may not add resource with an already registered id: ConfigMap.v1.[noGrp]/a.[noNs]': must build at directory: '/r/b.yaml': file is not directory`,
 			`merging resources from 'b.yaml': may not add resource with an already registered id: ConfigMap.v1.[noGrp]/a.[noNs]`},
+		{"missing entry",
+			`accumulating resources: accumulation err='accumulating resources from 'x.yaml': evalsymlink failure on '/r/x.yaml' : lstat /r/x.yaml: no such file or directory': must build at directory: not a valid directory: evalsymlink failure on '/r/x.yaml' : lstat /r/x.yaml: no such file or directory`,
+			`accumulating resources from 'x.yaml': evalsymlink failure on '/r/x.yaml' : lstat /r/x.yaml: no such file or directory`},
 		{"no chain", "multiple matches for selector", "multiple matches for selector"},
 	}
 	for _, tc := range tests {

@@ -71,7 +71,11 @@ func explainCause(read readFunc, detail string, files []*kustfile.File) []report
 		msg += ": two resources of this build define the same object; remove one of them, or give them different names or namespaces"
 	case strings.Contains(msg, "no such file or directory"):
 		rule = "missing-file"
-		msg += ": the file or directory this entry names does not exist; fix the path or add the file"
+		if m := failedPathRE.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("%s does not exist: fix the entry's path or add the file", m[1])
+		} else {
+			msg += ": the file or directory this entry names does not exist; fix the path or add the file"
+		}
 
 	case strings.Contains(msg, "plugins disabled"), strings.Contains(msg, "is not allowed: exec"),
 		strings.Contains(msg, "function"):

@@ -112,6 +112,8 @@ var brokenFiles = map[string]string{
 	"twice/kustomization.yaml":   "resources:\n- configmap.yaml\n- again.yaml\n",
 	"twice/configmap.yaml":       cvConfigMap,
 	"twice/again.yaml":           cvConfigMap,
+	"missing/kustomization.yaml": "resources:\n- configmap.yaml\n- gone.yaml\n",
+	"missing/configmap.yaml":     cvConfigMap,
 }
 
 func TestGoldenBuildErrors(t *testing.T) {
@@ -131,7 +133,7 @@ func TestGoldenBuildErrors(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
-	require.Len(t, rep.Findings, 3)
+	require.Len(t, rep.Findings, 4)
 	for _, f := range rep.Findings {
 		assert.NotEmpty(t, f.Detail, "kustomize's chain is kept in detail: %s", f.Message)
 		assert.NotContains(t, f.Detail, dir)
