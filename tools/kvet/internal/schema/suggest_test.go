@@ -48,3 +48,32 @@ func TestUnknownFieldSuggestsTheClosestField(t *testing.T) {
 		})
 	}
 }
+
+// TestUnknownKindSuggestsTheClosestKind: a kind typo gets the closest kind
+// of the same apiVersion, built-in or from the CRD catalog.
+func TestUnknownKindSuggestsTheClosestKind(t *testing.T) {
+	v, _, err := New(Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = v.Close() })
+	tests := []struct{ apiVersion, kind, want string }{
+		{"apps/v1", "Deploymnet", "(did you mean Deployment?)"},
+		{"v1", "ConfigMpa", "(did you mean ConfigMap?)"},
+		{"kustomize.toolkit.fluxcd.io/v1", "Kustomisation", "(did you mean Kustomization?)"},
+		{"apps/v1", "Frobnicator", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.kind, func(t *testing.T) {
+			body := map[string]any{"apiVersion": tc.apiVersion, "kind": tc.kind, "metadata": map[string]any{"name": "x"}}
+			js, err := json.Marshal(body)
+			require.NoError(t, err)
+			fs := v.Validate(Object{Resource: report.Resource{APIVersion: tc.apiVersion, Kind: tc.kind, Name: "x"}, JSON: js, Body: body})
+			require.Len(t, fs, 1)
+			assert.Equal(t, "no-schema", fs[0].Rule)
+			if tc.want == "" {
+				assert.NotContains(t, fs[0].Message, "did you mean")
+			} else {
+				assert.Contains(t, fs[0].Message, tc.want)
+			}
+		})
+	}
+}

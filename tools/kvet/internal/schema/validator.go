@@ -452,7 +452,7 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		}
 		if v.builtin[group] {
 			return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion",
-				fmt.Sprintf("Kubernetes %s does not serve %s %s: check the apiVersion and kind for typos, or select another release with --kubernetes-version", v.version, av, kind))}
+				fmt.Sprintf("Kubernetes %s does not serve %s %s%s: check the apiVersion and kind for typos, or select another release with --kubernetes-version", v.version, av, kind, v.closestKind(av, kind)))}
 		}
 		return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion", v.noSchemaMessage(av, group, kind))}
 	}
@@ -616,7 +616,23 @@ func (v *Validator) noSchemaMessage(apiVersion, group, kind string) string {
 				apiVersion, kind, c.Name, v.catalog.Sources[c.Source].Label(), strings.Join(served, ", "))
 		}
 	}
-	return fmt.Sprintf("no schema for %s %s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, point --schema-location (kvet.yaml schemaLocations) at its JSON schema, or declare the kind in kvet.yaml externalKinds", apiVersion, kind)
+	return fmt.Sprintf("no schema for %s %s%s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, point --schema-location (kvet.yaml schemaLocations) at its JSON schema, or declare the kind in kvet.yaml externalKinds", apiVersion, kind, v.closestKind(apiVersion, kind))
+}
+
+// closestKind is " (did you mean K?)" when apiVersion has a schema for a
+// kind K close enough to kind to be a typo of it, else "".
+func (v *Validator) closestKind(apiVersion, kind string) string {
+	var kinds []string
+	for key := range v.known {
+		if k, ok := strings.CutPrefix(key, apiVersion+"/"); ok && !strings.Contains(k, "/") {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds) // ties resolve the same way every run
+	if s := config.Suggest(kind, kinds); s != "" && s != kind {
+		return fmt.Sprintf(" (did you mean %s?)", s)
+	}
+	return ""
 }
 
 // didYouMean names, for each unknown field that is close to a field the
