@@ -7,7 +7,13 @@
 //	    library) on its output, targets run -P jobs at once with xargs;
 //	(b) kvet validate: the same targets, schemas and policies in one process;
 //	(c) kvet render floor: kvet validate --no-schema --no-policies, every
-//	    target built and nothing checked.
+//	    target built and nothing checked;
+//	(d) kvet validate again with the cache (b) filled: nothing changed, then
+//	    one file of one app's base changed; both reports are compared with
+//	    a run without cache, byte for byte.
+//
+// (b) starts from an empty cache directory: it is a cold run, cache writes
+// included.
 //
 // Its last line is "speedup: <x>x (kvet <s>s, pipeline <s>s, N=<n>)".
 // make bench runs it (see tools/bench/bench.mk); it is never part of make test.
@@ -103,12 +109,17 @@ func run(c config, w io.Writer) error {
 	// (c) first: it warms the page cache for everyone.
 	floorReport := filepath.Join(c.dir, fmt.Sprintf("render-%d.json", c.n))
 	floor, _, err := measure("kvet render floor (validate --no-schema --no-policies)", corpusDir, floorReport,
-		c.kvet, "validate", "--no-schema", "--no-policies", "-o", "json", ".")
+		c.kvet, "validate", "--no-cache", "--no-schema", "--no-policies", "-o", "json", ".")
 	if err != nil {
 		return err
 	}
 	kvetReport := filepath.Join(c.dir, fmt.Sprintf("kvet-%d.json", c.n))
-	kv, _, err := measure("kvet validate", corpusDir, kvetReport, c.kvet, "validate", "-o", "json", ".")
+	cacheDir := filepath.Join(c.dir, fmt.Sprintf("kvet-cache-%d", c.n))
+	if err := os.RemoveAll(cacheDir); err != nil {
+		return err
+	}
+	cached := []string{"validate", "--cache-dir", cacheDir, "-o", "json", "."}
+	kv, _, err := measure("kvet validate (cold: empty cache)", corpusDir, kvetReport, c.kvet, cached...)
 	if err != nil {
 		return err
 	}
@@ -129,6 +140,11 @@ func run(c config, w io.Writer) error {
 		}
 		rows = append([]measurement{pipe}, rows...)
 	}
+	warm, changed, err := warmRuns(c, corpusDir, kvetReport, cached)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, warm, changed)
 
 	fmt.Fprintf(w, "load average at end: %s\n\n", loadavg())
 	fmt.Fprintf(w, "%-58s %9s %9s %12s %10s\n", "run", "wall", "cpu", "resources/s", "peak RSS")
@@ -142,12 +158,63 @@ func run(c config, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "\n%d targets, %d resources\n", summary.Targets, summary.Resources)
 	fmt.Fprintf(w, "kvet validate / kvet render floor: %.2fx\n", kv.wall.Seconds()/floor.wall.Seconds())
+	fmt.Fprintf(w, "kvet cold / warm (nothing changed): %.1fx; cold / warm (one base file changed): %.1fx; warm reports identical to a run without cache\n",
+		kv.wall.Seconds()/warm.wall.Seconds(), kv.wall.Seconds()/changed.wall.Seconds())
 	if c.skipPipeline {
 		return nil
 	}
 	fmt.Fprintf(w, "pipeline peak RSS / kvet peak RSS: %.2fx\n", float64(pipe.peakRSS)/float64(kv.peakRSS))
 	fmt.Fprintf(w, "speedup: %.1fx (kvet %.1fs, pipeline %.1fs, N=%d)\n",
 		pipe.wall.Seconds()/kv.wall.Seconds(), kv.wall.Seconds(), pipe.wall.Seconds(), c.n)
+	return nil
+}
+
+// warmRuns measures kvet with the cache the cold run filled: nothing
+// changed, then one file of one app's base changed (the Widget's size). Each
+// report must be the report of a run without cache, byte for byte.
+func warmRuns(c config, corpusDir, coldReport string, args []string) (warm, changed measurement, err error) {
+	warmReport := filepath.Join(c.dir, fmt.Sprintf("kvet-%d-warm.json", c.n))
+	if warm, _, err = measure("kvet validate (warm: nothing changed)", corpusDir, warmReport, c.kvet, args...); err != nil {
+		return warm, changed, err
+	}
+	if err := sameFile(coldReport, warmReport); err != nil {
+		return warm, changed, err
+	}
+	file := filepath.Join(corpusDir, "apps", "app-0001", "base", "widget.yaml")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return warm, changed, err
+	}
+	edited := bytes.Replace(b, []byte("size: "), []byte("size: 1"), 1)
+	if bytes.Equal(b, edited) {
+		return warm, changed, fmt.Errorf("%s: no size to change", file)
+	}
+	if err := os.WriteFile(file, edited, 0o644); err != nil {
+		return warm, changed, err
+	}
+	changedReport := filepath.Join(c.dir, fmt.Sprintf("kvet-%d-changed.json", c.n))
+	if changed, _, err = measure("kvet validate (warm: one app base file changed)", corpusDir, changedReport, c.kvet, args...); err != nil {
+		return warm, changed, err
+	}
+	refReport := filepath.Join(c.dir, fmt.Sprintf("kvet-%d-changed-nocache.json", c.n))
+	if _, _, err := measure("kvet validate --no-cache", corpusDir, refReport, c.kvet, "validate", "--no-cache", "-o", "json", "."); err != nil {
+		return warm, changed, err
+	}
+	return warm, changed, sameFile(refReport, changedReport)
+}
+
+func sameFile(want, got string) error {
+	a, err := os.ReadFile(want)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile(got)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("the cached run's report %s differs from %s", got, want)
+	}
 	return nil
 }
 

@@ -127,6 +127,8 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	narrow.register(fs)
 	var perf perfFlags // perf.go
 	perf.register(fs)
+	var cacheOpts cacheFlags // cache.go
+	cacheOpts.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
@@ -199,6 +201,13 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err != nil {
 		return ExitUsage, err
 	}
+	store, err := cacheOpts.open(stderr)
+	if err != nil {
+		return ExitUsage, err
+	}
+	if store != nil {
+		defer store.Close()
+	}
 	progress := newProgress(stderr, *output) // progress.go
 	stopProfiles, err := perf.start()
 	if err != nil {
@@ -207,7 +216,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
-		SkipSchema: perf.noSchema, Progress: progress.report(), SkipKinds: view.skip, RejectKinds: view.reject,
+		SkipSchema: perf.noSchema, Progress: progress.report(), Cache: store, SkipKinds: view.skip, RejectKinds: view.reject,
 	})
 	progress.finish()
 	if err := errors.Join(err, stopProfiles()); err != nil {

@@ -27,10 +27,18 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("KVET_TEST_MAIN") == "1" {
 		os.Exit(cli.Process(os.Args[1:])) // exactly what tools/kvet/main.go does
-
 	}
 	cli.SilenceLibraries() // kustomize's own warnings are findings here
-	os.Exit(m.Run())
+	// Keep the default cache directory (os.UserCacheDir) of every test of
+	// the package out of the user's home.
+	dir, err := os.MkdirTemp("", "kvet-cli-cache")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir) //nolint:errcheck,usetesting // before any test runs
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // sandbox is a repository copy, a trap PATH, a proxy trap and a private

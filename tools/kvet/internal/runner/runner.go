@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
@@ -81,6 +82,13 @@ type Options struct {
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
+	// Cache, when set, keeps builds and schema findings across runs
+	// (cache.go).
+	Cache *cache.Cache
+	// CacheUsed, when set, is told for each target whether its build came
+	// from the cache (called from several goroutines; not for targets the
+	// cache cannot hold).
+	CacheUsed func(target string, hit bool)
 	// Progress, when set, is told each time a target is built and checked
 	// (progress.go); it is called from several goroutines.
 	Progress Progress
@@ -132,6 +140,11 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 
 	opts.Build = buildOptions(opts)
+	keys, err := newCacheKeys(opts) // cache.go
+	if err != nil {
+		return nil, err
+	}
+	caches := make([]*targetCache, len(targets))
 	builder := build.New(opts.Build)
 	results := make([]built, len(targets))
 	mctx, stopWatch := watchMemory(ctx, opts.Build.Limits.MemoryBudget)
@@ -140,7 +153,22 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	g.SetLimit(opts.Jobs)
 	for i, t := range targets {
 		g.Go(func() error {
-			results[i] = compact(built{target: t, result: safeBuild(gctx, builder, t)})
+			if keys != nil {
+				k, ok := keys.buildKey(t)
+				caches[i] = &targetCache{keys: keys, build: k, ok: ok}
+			}
+			b, hit := caches[i].lookupBuild(t)
+			if opts.CacheUsed != nil && caches[i] != nil && caches[i].ok {
+				opts.CacheUsed(t.Path, hit)
+			}
+			if hit {
+				results[i] = b
+			} else {
+				results[i] = compact(built{target: t, result: safeBuild(gctx, builder, t)})
+				if gctx.Err() == nil {
+					caches[i].storeBuild(results[i])
+				}
+			}
 			opts.Progress.step(PhaseBuild, len(targets))
 			return nil
 		})
@@ -168,8 +196,12 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if err != nil {
 			return nil, err
 		}
+		fluxOperator := usesFluxOperator(results)
+		if keys != nil {
+			keys.setSchema(opts, version, crds, fluxOperator)
+		}
 		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: usesFluxOperator(results), SchemaLocations: locs})
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +220,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i])
+			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i])
 			opts.Progress.step(PhaseCheck, len(results))
 			return nil
 		})
@@ -297,7 +329,7 @@ func componentPatches(root string, results []built) (matched, misses map[report.
 	return matched, misses
 }
 
-func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster) (rep report.Target, findings []report.Finding) {
+func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
 	defer func() {
@@ -344,7 +376,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	}
 	// Findings about an object point at the line to edit: where the field
 	// is written (a patch, the kustomization, the resource file).
-	sm := sourcemap.New(t.Dir)
+	// The source map parses the target's kustomizations: made on the first
+	// finding that needs it (a clean or cached target needs none).
+	var sm *sourcemap.Map
 	place := func(f report.Finding, idx int) report.Finding {
 		f.Target = t.Path
 		if o, ok := byIndex[idx]; ok {
@@ -355,6 +389,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 				if ptr == nil {
 					ptr = sourcemap.Pointer(o.Body, f.Path)
 				}
+				if sm == nil {
+					sm = sourcemap.New(t.Dir)
+				}
 				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
 					f.Source = report.Source{File: repoPath(opts.Root, src.File), Line: src.Line}
 				}
@@ -363,16 +400,24 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 		return f.WithOrder(idx)
 	}
 	if val != nil {
-		for _, o := range objs {
-			if ctx.Err() != nil {
-				break // interrupted
+		// --skip filters what the (cached) schema check found, so the
+		// cache never depends on it.
+		if cached, ok := tc.lookupSchema(); ok {
+			findings = append(findings, withoutKinds(cached, opts.SkipKinds)...)
+		} else {
+			var fresh []report.Finding
+			for _, o := range objs {
+				if ctx.Err() != nil {
+					break // interrupted
+				}
+				for _, f := range safeValidate(val, o) {
+					fresh = append(fresh, place(f, o.Index))
+				}
 			}
-			if kindIn(opts.SkipKinds, o.Resource) {
-				continue
+			if ctx.Err() == nil {
+				tc.storeSchema(fresh)
 			}
-			for _, f := range safeValidate(val, o) {
-				findings = append(findings, place(f, o.Index))
-			}
+			findings = append(findings, withoutKinds(fresh, opts.SkipKinds)...)
 		}
 	}
 	for _, o := range objs {
@@ -587,4 +632,18 @@ func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
 // (kubeconform matches -skip and -reject both ways).
 func kindIn(kinds []string, r report.Resource) bool {
 	return slices.Contains(kinds, r.Kind) || slices.Contains(kinds, r.APIVersion+"/"+r.Kind)
+}
+
+// withoutKinds drops the findings about objects of kinds (kindIn).
+func withoutKinds(fs []report.Finding, kinds []string) []report.Finding {
+	if len(kinds) == 0 {
+		return fs
+	}
+	var out []report.Finding
+	for _, f := range fs {
+		if !kindIn(kinds, f.Resource) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -1,0 +1,433 @@
+package runner
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
+)
+
+// The persistent cache (Options.Cache) keeps two things per target: its
+// compacted build (objects as JSON, build findings, notes, component patch
+// matches) and its schema findings (the bundled schemas and the API
+// server's Go-side rules, placed at their file:line). Everything that reads
+// more than one target — the CRDs collected from every build, the cluster
+// views, policies, dependsOn, component patch aggregation, the report's
+// deduplication — runs every time over all objects, cached or fresh, so a
+// warm report is the cold report.
+//
+// A build's key hashes what the build can read: the target's inputs as
+// --changed-since computes them (affected.TargetInputs: kustomization
+// graph, resources, patches, generator files, components, the entry
+// point's manifest, plain directories, charts) with every file's content,
+// the target as discovered, and what every build shares (kvet's version,
+// the repository root, the configuration, the build options, the
+// repository's URLs and SOPS rules). Whatever is looked up by name
+// elsewhere in the repository (substituteFrom and valuesFrom objects, chart
+// sources, resource scopes of an entry point) is covered by the hash of
+// every file of the repository: coarse, never stale. A target whose inputs
+// pass through a symlink or a special file is not cached, nor is any
+// target of a run that may read outside the repository (remote resources,
+// plugins, helm).
+//
+// A schema entry's key adds what the schema check depends on besides the
+// object: the Kubernetes version, external kinds, feature gates, whether
+// the Flux Operator is used and every CRD of the run. Runs with
+// --schema-location or kvet.yaml schemaLocations do not cache it.
+
+// repoFile is one file of the repository as the cache keys see it.
+type repoFile struct {
+	// sum is the content's hash of a regular file; zero otherwise.
+	sum [sha256.Size]byte
+	// odd: a symlink or a special file, which makes a target uncacheable.
+	odd bool
+}
+
+type cacheKeys struct {
+	c    *cache.Cache
+	root string
+	// files are the repository's files (repository-relative, "/"), sorted
+	// in names for directory scans.
+	files map[string]repoFile
+	names []string
+	// base is the hash every build key starts from.
+	base [sha256.Size]byte
+	// all is the hash of every file of the repository.
+	all [sha256.Size]byte
+	// schemaOff: the schema findings are not cached in this run.
+	schemaOff bool
+	// schemaBase is set once the CRDs are known (setSchema).
+	schemaBase [sha256.Size]byte
+}
+
+// newCacheKeys prepares the keys of a run; nil when the run caches nothing.
+func newCacheKeys(opts Options) (*cacheKeys, error) {
+	if opts.Cache == nil || opts.Build.AllowRemote || opts.Build.EnablePlugins || opts.Build.EnableHelm {
+		return nil, nil
+	}
+	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{},
+		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
+	if err := k.scan(); err != nil {
+		return nil, err
+	}
+	all := sha256.New()
+	var sops []string
+	for _, n := range k.names {
+		f := k.files[n]
+		writeField(all, n)
+		fmt.Fprintf(all, "%x%t", f.sum, f.odd)
+		if filepath.Base(n) == ".sops.yaml" {
+			sops = append(sops, n)
+		}
+	}
+	all.Sum(k.all[:0])
+	h := sha256.New()
+	writeField(h, "kvet build cache")
+	writeField(h, opts.Cache.Version())
+	writeField(h, opts.Root)
+	writeJSON(h, opts.Build)
+	writeJSON(h, opts.Config)
+	writeJSON(h, gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs))
+	for _, s := range sops {
+		writeField(h, s)
+		fmt.Fprintf(h, "%x%t", k.files[s].sum, k.files[s].odd)
+	}
+	h.Sum(k.base[:0])
+	return k, nil
+}
+
+// scan hashes every file of the repository (but .git) once.
+func (k *cacheKeys) scan() error {
+	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
+		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
+		if err != nil {
+			if p == k.root {
+				return err
+			}
+			// Unreadable: a target reading under it is not cached.
+			k.files[rel] = repoFile{odd: true}
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			// .git is no input; a cache directory inside the repository
+			// changes with every run.
+			if p != k.root && (d.Name() == ".git" || p == k.c.Dir()) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			k.files[rel] = repoFile{odd: true}
+			return nil
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			k.files[rel] = repoFile{odd: true}
+			return nil //nolint:nilerr // unreadable: the build reports it, the target is not cached
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, f)
+		f.Close()
+		rf := repoFile{odd: err != nil}
+		h.Sum(rf.sum[:0])
+		k.files[rel] = rf
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cache: hash the repository: %w", err)
+	}
+	k.names = make([]string, 0, len(k.files))
+	for n := range k.files {
+		k.names = append(k.names, n)
+	}
+	sort.Strings(k.names)
+	return nil
+}
+
+func writeField(h hash.Hash, s string) {
+	fmt.Fprintf(h, "%d:%s;", len(s), s)
+}
+
+func writeJSON(h hash.Hash, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte("unencodable:" + err.Error())
+	}
+	writeField(h, string(b))
+}
+
+// buildKey is the key of t's build; false when t is not cached.
+func (k *cacheKeys) buildKey(t discover.Target) (cache.Key, bool) {
+	h := sha256.New()
+	h.Write(k.base[:])
+	desc := t
+	if t.Entry != nil {
+		e := *t.Entry
+		e.Repo = nil // looked up across the repository: the all-files hash below
+		desc.Entry = &e
+	}
+	b, err := json.Marshal(desc)
+	if err != nil {
+		return cache.Key{}, false
+	}
+	writeField(h, string(b))
+	in := affected.TargetInputs(k.root, t)
+	files := make([]string, 0, len(in.Files))
+	for f := range in.Files {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		writeField(h, f)
+		rf, ok := k.files[f]
+		if !ok {
+			if _, err := os.Lstat(filepath.Join(k.root, filepath.FromSlash(f))); !errors.Is(err, fs.ErrNotExist) {
+				return cache.Key{}, false // a directory, or reached through a symlink
+			}
+			writeField(h, "absent")
+			continue
+		}
+		if rf.odd {
+			return cache.Key{}, false
+		}
+		h.Write(rf.sum[:])
+	}
+	dirs := slices.Clone(in.Dirs)
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		writeField(h, "dir "+d)
+		if fi, err := os.Lstat(filepath.Join(k.root, filepath.FromSlash(d))); err == nil && !fi.IsDir() {
+			return cache.Key{}, false
+		}
+		prefix := d + "/"
+		if d == "." {
+			prefix = ""
+		}
+		for i := sort.SearchStrings(k.names, prefix); i < len(k.names) && strings.HasPrefix(k.names[i], prefix); i++ {
+			rf := k.files[k.names[i]]
+			if rf.odd {
+				return cache.Key{}, false
+			}
+			writeField(h, k.names[i])
+			h.Write(rf.sum[:])
+		}
+	}
+	if len(in.Objects) > 0 || (t.Entry != nil && (t.Entry.Repo != nil || t.Entry.Helm != nil)) {
+		writeField(h, "all")
+		h.Write(k.all[:])
+	}
+	var key cache.Key
+	h.Sum(key[:0])
+	return key, true
+}
+
+// setSchema fixes what every schema key shares, once the CRDs are known.
+func (k *cacheKeys) setSchema(opts Options, version string, crds []schema.CRD, fluxOperator bool) {
+	h := sha256.New()
+	writeField(h, "kvet schema cache")
+	writeField(h, version)
+	writeJSON(h, opts.Config.ExternalKinds)
+	writeJSON(h, opts.Config.FeatureGates)
+	writeField(h, fmt.Sprint(fluxOperator))
+	for _, c := range crds {
+		writeField(h, c.Origin)
+		writeJSON(h, c.Object)
+	}
+	h.Sum(k.schemaBase[:0])
+}
+
+func (k *cacheKeys) schemaKey(build cache.Key) cache.Key {
+	h := sha256.New()
+	h.Write(k.schemaBase[:])
+	h.Write(build[:])
+	var key cache.Key
+	h.Sum(key[:0])
+	return key
+}
+
+// cachedFinding keeps what a finding's JSON leaves out.
+type cachedFinding struct {
+	F       report.Finding
+	Pointer []string `json:",omitempty"`
+	Order   int
+}
+
+func toCached(fs []report.Finding) []cachedFinding {
+	out := make([]cachedFinding, len(fs))
+	for i, f := range fs {
+		out[i] = cachedFinding{F: f, Pointer: f.Pointer, Order: f.Order()}
+	}
+	return out
+}
+
+func fromCached(cs []cachedFinding) []report.Finding {
+	if cs == nil {
+		return nil
+	}
+	out := make([]report.Finding, len(cs))
+	for i, c := range cs {
+		f := c.F
+		f.Pointer = c.Pointer
+		out[i] = f.WithOrder(c.Order)
+	}
+	return out
+}
+
+type cachedObject struct {
+	Index    int
+	Resource report.Resource
+	Applier  yamljson.Applier
+	Source   report.Source
+	JSON     []byte `json:",omitempty"`
+	Err      string `json:",omitempty"`
+}
+
+type cachedBuild struct {
+	Dir             string
+	Objects         []cachedObject
+	Findings        []cachedFinding
+	Err             *string `json:",omitempty"`
+	Notes           []string
+	Matched         []report.Source
+	ComponentMisses []report.Source
+}
+
+// encodeBuilt is b's compacted build as a cache payload.
+func encodeBuilt(b built) ([]byte, error) {
+	r := b.result
+	cb := cachedBuild{Dir: r.Dir, Findings: toCached(r.Findings), Notes: r.Notes, Matched: r.Matched, ComponentMisses: r.ComponentMisses}
+	if r.Err != nil {
+		s := r.Err.Error()
+		cb.Err = &s
+	}
+	if r.Objects != nil {
+		cb.Objects = make([]cachedObject, len(r.Objects))
+	}
+	for i, o := range r.Objects {
+		co := cachedObject{Index: o.Index, Resource: o.Resource, Applier: o.Applier, Source: o.Source}
+		if r.Err == nil {
+			js, err := b.json(i)
+			if err != nil {
+				co.Err = err.Error()
+			}
+			co.JSON = js
+		}
+		cb.Objects[i] = co
+	}
+	return json.Marshal(cb)
+}
+
+// decodeBuilt is the inverse of encodeBuilt.
+func decodeBuilt(t discover.Target, payload []byte) (built, error) {
+	var cb cachedBuild
+	if err := json.Unmarshal(payload, &cb); err != nil {
+		return built{}, err
+	}
+	r := &build.Result{Dir: cb.Dir, Findings: fromCached(cb.Findings), Notes: cb.Notes, Matched: cb.Matched, ComponentMisses: cb.ComponentMisses}
+	if cb.Err != nil {
+		r.Err = errors.New(*cb.Err)
+	}
+	b := built{target: t, result: r}
+	if cb.Objects != nil {
+		r.Objects = make([]build.Object, len(cb.Objects))
+	}
+	if r.Err == nil {
+		b.encoded = make([]encodedObject, len(cb.Objects))
+	}
+	for i, co := range cb.Objects {
+		r.Objects[i] = build.Object{Index: co.Index, Resource: co.Resource, Applier: co.Applier, Source: co.Source}
+		if r.Err != nil {
+			continue
+		}
+		e := encodedObject{json: co.JSON}
+		if co.Err != "" {
+			e.err = errors.New(co.Err)
+		}
+		if e.json == nil && e.err == nil {
+			return built{}, errors.New("object without JSON")
+		}
+		b.encoded[i] = e
+	}
+	return b, nil
+}
+
+// targetCache is one target's place in the cache during a run.
+type targetCache struct {
+	keys  *cacheKeys
+	build cache.Key
+	ok    bool
+}
+
+// lookupBuild returns t's cached build.
+func (tc *targetCache) lookupBuild(t discover.Target) (built, bool) {
+	if tc == nil || !tc.ok {
+		return built{}, false
+	}
+	payload, ok := tc.keys.c.Get(tc.build)
+	if !ok {
+		return built{}, false
+	}
+	b, err := decodeBuilt(t, payload)
+	if err != nil {
+		return built{}, false // a foreign payload with a valid checksum: rebuild
+	}
+	return b, true
+}
+
+func (tc *targetCache) storeBuild(b built) {
+	if tc == nil || !tc.ok || b.result == nil {
+		return
+	}
+	if payload, err := encodeBuilt(b); err == nil {
+		_ = tc.keys.c.Put(tc.build, payload) // best effort: a full disk only costs speed
+	}
+}
+
+func (tc *targetCache) schemaOn() bool {
+	return tc != nil && tc.ok && !tc.keys.schemaOff
+}
+
+// lookupSchema returns the target's cached schema findings.
+func (tc *targetCache) lookupSchema() ([]report.Finding, bool) {
+	if !tc.schemaOn() {
+		return nil, false
+	}
+	payload, ok := tc.keys.c.Get(tc.keys.schemaKey(tc.build))
+	if !ok {
+		return nil, false
+	}
+	var cs []cachedFinding
+	if err := json.Unmarshal(payload, &cs); err != nil {
+		return nil, false
+	}
+	return fromCached(cs), true
+}
+
+func (tc *targetCache) storeSchema(fs []report.Finding) {
+	if !tc.schemaOn() {
+		return
+	}
+	if payload, err := json.Marshal(toCached(fs)); err == nil {
+		_ = tc.keys.c.Put(tc.keys.schemaKey(tc.build), payload)
+	}
+}
