@@ -211,6 +211,11 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	}
 	gfs := b.guarded()
 	ofs := newOverlayFS(gfs)
+	// Deprecated fields are reported on the files as written, after
+	// remapFindings (defers run last-in first-out), which only concerns
+	// the kustomization kvet rewrote for an entry point.
+	var deprecated []report.Finding
+	defer func() { res.Findings = append(res.Findings, deprecated...) }()
 	root, er, err := b.targetRoot(ofs, abs, spec)
 	defer er.remapFindings(res)
 	if err != nil {
@@ -228,6 +233,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	files, findings := b.preflight(gfs, abs, root, spec.flux())
+	deprecated = deprecatedInGraph(files, root, er)
 	if len(findings) > 0 {
 		res.Findings = findings
 		res.Err = errors.New(findings[0].Message)
@@ -268,7 +274,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	if err != nil {
-		res.Err = err
+		res.Err = stamplessError{err}
 		res.Findings = append(res.Findings, explain(b.read, err, files)...)
 		return res
 	}

@@ -25,8 +25,24 @@ func explain(read readFunc, err error, files []*kustfile.File) []report.Finding 
 			fmt.Sprintf("kustomize crashed while building this target (%v); the input is probably malformed: %s", pe.Value, firstLine(pe.Stack)),
 			files[0].Path, 0)}
 	}
-	msg := err.Error()
+	detail := stripStamps(err.Error())
+	out := explainCause(read, detail, files)
+	for i := range out {
+		if out[i].Message != detail {
+			out[i].Detail = detail
+		}
+	}
+	return out
+}
+
+// explainCause states the root cause of kustomize's error chain detail,
+// at the file and line to edit, with what to do.
+func explainCause(read readFunc, detail string, files []*kustfile.File) []report.Finding {
+	msg := rootCause(detail)
 	var out []report.Finding
+	if f, ok := unknownKustomizationField(msg, files); ok {
+		return []report.Finding{f}
+	}
 	if f, line, ok := locateUnmatchedPatch(read, msg, files); ok {
 		out = append(out, finding("patch-no-match",
 			"strategic-merge patch selects no object: "+msg+"; fix the patch's apiVersion/kind/metadata.name (and namespace) to match an object of this build, or remove it",
@@ -43,20 +59,23 @@ func explain(read readFunc, err error, files []*kustfile.File) []report.Finding 
 		}
 	}
 	if len(out) > 0 {
-		for i := range out {
-			out[i].Message += " (kustomize: " + msg + ")"
-		}
 		return out
 	}
 	rule := "build-failed"
 	file, line := files[0].Path, 0
-	if f, l, ok := locateEntry(msg, files); ok {
+	if f, l, ok := locateEntry(detail, files); ok {
 		file, line = f, l
 	}
 	switch {
+	case strings.Contains(msg, "may not add resource with an already registered id"):
+		msg += ": two resources of this build define the same object; remove one of them, or give them different names or namespaces"
 	case strings.Contains(msg, "no such file or directory"):
 		rule = "missing-file"
-		msg += ": the file or directory this entry names does not exist; fix the path or add the file"
+		if m := failedPathRE.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("%s does not exist: fix the entry's path or add the file", m[1])
+		} else {
+			msg += ": the file or directory this entry names does not exist; fix the path or add the file"
+		}
 
 	case strings.Contains(msg, "plugins disabled"), strings.Contains(msg, "is not allowed: exec"),
 		strings.Contains(msg, "function"):
@@ -74,7 +93,7 @@ func explain(read readFunc, err error, files []*kustfile.File) []report.Finding 
 
 var (
 	failedPathRE = regexp.MustCompile(`(?:evalsymlink failure on|security; file) '([^']+)'`)
-	entryRE      = regexp.MustCompile(`(?:accumulating resources from|path\() ?'?([^')]+)'?\)?`)
+	entryRE      = regexp.MustCompile(`(?:accumulating resources from|merging resources from|path\() ?'?([^')]+)'?\)?`)
 )
 
 var pluginRE = regexp.MustCompile(`external plugin '([^']+)'`)

@@ -42,7 +42,11 @@ Usage:
   kvet schemas list [PATH...]       the kinds kvet has schemas for, and those PATH uses without one
   kvet version [-o json]            tool, kustomize API, bundled Kubernetes versions and CRD sources
 
-Run "kvet <command> --help" for the flags of a command.
+Run "kvet <command> --help" for a command's description, flags, exit
+statuses and examples.
+
+Exit status: 0 no finding fails the run, 1 findings fail it (or a command's
+own failure, such as a failed policy test), 2 kvet could not run.
 `
 
 // Main runs kvet with args (without the program name).
@@ -103,21 +107,13 @@ func (c *common) buildOptions() build.Options {
 	return build.Options{AllowRemote: c.allowRemote, EnablePlugins: c.enablePlugins, EnableHelm: c.enableHelm, HelmCommand: c.helmCommand}
 }
 
-func newFlagSet(name string, stderr io.Writer, help string) *pflag.FlagSet {
-	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, help)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
 func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("validate", stderr, "Usage: kvet validate [flags] [PATH...]\n\nFlags:\n")
+	fs := newFlagSet("validate", stdout, validateHelp)
 	var c common
 	c.register(fs)
 	output := fs.StringP("output", "o", "text", "output format: "+strings.Join(report.Formats(), ", "))
+	var view viewFlags // view.go
+	view.register(fs)
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release whose schemas are used ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
 	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions to validate custom resources with (repeatable)")
 	locations := fs.StringArray("schema-location", nil, "local JSON schemas in kubeconform's -schema-location convention, e.g. 'DIR/{{.Group}}/{{.ResourceKind}}_{{.ResourceAPIVersion}}.json', for kinds without a bundled or repository CRD (repeatable; no URLs)")
@@ -133,11 +129,14 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	perf.register(fs)
 	var cacheOpts cacheFlags // cache.go
 	cacheOpts.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
 	if !slices.Contains(report.Formats(), *output) {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want one of %s)", *output, strings.Join(report.Formats(), ", "))
+	}
+	if err := view.check(); err != nil {
+		return ExitUsage, err
 	}
 	if *k8s != "" {
 		if _, err := bundled.Kubernetes(*k8s); err != nil {
@@ -217,20 +216,17 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
-		SkipSchema: perf.noSchema, Progress: progress.report(), Cache: store,
+		SkipSchema: perf.noSchema, Progress: progress.report(), Cache: store, SkipKinds: view.skip, RejectKinds: view.reject,
 	})
 	progress.finish()
 	if err := errors.Join(err, stopProfiles()); err != nil {
 		return ExitUsage, err
 	}
 	rep.Rules = rules
-	if err := report.Write(stdout, *output, rep); err != nil {
+	if err := view.write(stdout, *output, rep); err != nil {
 		return ExitUsage, err
 	}
-	if rep.Failed() {
-		return ExitFindings, nil
-	}
-	return ExitOK, nil
+	return view.exitCode(rep), nil
 }
 
 // loadConfig reads kvet.yaml at root, or the --config file. Either way the
@@ -243,10 +239,10 @@ func loadConfig(root, path string) (*config.Config, error) {
 }
 
 func render(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("render", stderr, "Usage: kvet render [flags] PATH|FILE#Kind/namespace/name\n\nPrints exactly what `kustomize build PATH` prints, under kvet's safety rules;\nfor an entry point (e.g. clusters/prod/apps.yaml#Kustomization/flux-system/apps),\nwhat its GitOps controller applies.\n\nFlags:\n")
+	fs := newFlagSet("render", stdout, renderHelp)
 	var c common
 	c.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
 	if fs.NArg() != 1 {
@@ -289,9 +285,9 @@ type versionInfo struct {
 }
 
 func versionCommand(args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("version", stderr, "Usage: kvet version [-o text|json]\n\nFlags:\n")
+	fs := newFlagSet("version", stdout, versionHelp)
 	output := fs.StringP("output", "o", "text", "output format: text or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
 	if *output != "text" && *output != "json" {

@@ -15,23 +15,8 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitrepo"
 )
 
-const diffHelp = `Usage: kvet diff --base REF [flags] [PATH...]
-
-Renders every target under PATH (default: the whole repository) at git
-revision REF and in the work tree, and shows the objects each target adds,
-removes or changes, with unified diffs of the rendered YAML. REF is read from
-git objects into a temporary directory that is removed afterwards; the work
-tree, the index and the refs are never touched.
-
-Exit status: 0 (also when there are differences, unless --exit-code), 1 with
---exit-code and differences, or when a target does not build in the work
-tree, 2 when kvet cannot run (unknown REF, not a git repository, bad flag).
-
-Flags:
-`
-
 func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("diff", stderr, diffHelp)
+	fs := newFlagSet("diff", stdout, diffHelp)
 	var c common
 	c.register(fs)
 	base := fs.String("base", "", "git revision to compare the work tree with (branch, tag, commit, origin/main); required")
@@ -39,7 +24,7 @@ func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	exitCode := fs.Bool("exit-code", false, "exit 1 when a target renders differently (like git diff --exit-code)")
 	jobs := fs.IntP("jobs", "j", 0, "targets rendered at once (default: number of CPUs)")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
 	if *base == "" {

@@ -145,13 +145,17 @@ func repositoryDirs(root string) ([]string, error) {
 
 // policyCommand runs `kvet policy test [DIR...]`.
 func policyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	if len(args) == 0 || args[0] != "test" {
-		return ExitUsage, errors.New("usage: kvet policy test [-v] [DIR...]")
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, policyHelp)
+		return ExitOK, nil
 	}
-	fs := newFlagSet("policy test", stderr, "Usage: kvet policy test [flags] [DIR...]\n\nRuns opa-style *_test.rego files (the bundled library when no DIR is given) and prints coverage.\n\nFlags:\n")
+	if len(args) == 0 || args[0] != "test" {
+		return ExitUsage, errors.New("usage: kvet policy test [-v] [DIR...] (kvet policy --help)")
+	}
+	fs := newFlagSet("policy test", stdout, policyTestHelp)
 	verbose := fs.BoolP("verbose", "v", false, "print every test")
 	unsafeBuiltins := fs.Bool("allow-unsafe-builtins", false, "let the policies call network, DNS, clock, randomness and runtime built-ins (http.send, opa.runtime, ...)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return ExitUsage, err
 	}
 	root, err := repoRoot()

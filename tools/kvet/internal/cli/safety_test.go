@@ -12,11 +12,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,12 +26,9 @@ import (
 
 func TestMain(m *testing.M) {
 	if os.Getenv("KVET_TEST_MAIN") == "1" {
-		// Exactly what tools/kvet/main.go does.
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
-		stop()
-		os.Exit(code)
+		os.Exit(cli.Process(os.Args[1:])) // exactly what tools/kvet/main.go does
 	}
+	cli.SilenceLibraries() // kustomize's own warnings are findings here
 	// Keep the default cache directory (os.UserCacheDir) of every test of
 	// the package out of the user's home.
 	dir, err := os.MkdirTemp("", "kvet-cli-cache")

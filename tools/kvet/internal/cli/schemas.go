@@ -16,10 +16,9 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
-const schemasHelp = `Usage: kvet schemas export [flags] DIR
-       kvet schemas list [flags] [PATH...]
-
-Writes the JSON schemas kvet validates against into DIR, in kubeconform's
+var schemasHelp = helpDoc{
+	usage: "kvet schemas export [flags] DIR",
+	description: `Writes the JSON schemas kvet validates against into DIR, in kubeconform's
 layout, so other tools check with exactly the same schemas: the built-in kinds
 of the Kubernetes release, the bundled CRD catalog (Flux, Argo CD, Istio,
 Prometheus Operator, ...) and the CRDs of --crds directories and of kvet.yaml's
@@ -30,22 +29,30 @@ crds, converted as kvet converts them. Use it with
 kvet's Go-side checks (removed APIs, the API server's rules, CEL) have no
 schema file and are not exported.
 
-Flags:
-`
+"kvet schemas list --help" describes the other subcommand.`,
+	exit: `0  written
+2  kvet could not run: bad flag, DIR not writable, invalid CRD directory`,
+	examples: `kvet schemas export /tmp/schemas
+kvet schemas export --kubernetes-version 1.36 --crds crds/ /tmp/schemas`,
+}
 
 // schemasCommand runs "kvet schemas export" and "kvet schemas list".
 func schemasCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	if len(args) > 0 && args[0] == "list" {
 		return schemasList(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, schemasOverview)
+		return ExitOK, nil
+	}
 	if len(args) == 0 || args[0] != "export" {
 		return ExitUsage, errors.New("usage: kvet schemas export [--kubernetes-version V] [--crds DIR]... DIR | kvet schemas list [-o json] [PATH...]")
 	}
-	fs := newFlagSet("schemas export", stderr, schemasHelp)
+	fs := newFlagSet("schemas export", stdout, schemasHelp)
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release of the built-in schemas ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
 	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions to convert and export too (repeatable)")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return ExitUsage, err
 	}
 	if fs.NArg() != 1 {

@@ -16,18 +16,20 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
-const schemasListHelp = `Usage: kvet schemas list [flags] [PATH...]
-
-Lists every group/version/kind kvet has a schema for and where it comes from:
+var schemasListHelp = helpDoc{
+	usage: "kvet schemas list [flags] [PATH...]",
+	description: `Lists every group/version/kind kvet has a schema for and where it comes from:
 the Kubernetes release, the bundled CRD catalog (project, release and the Go
 module it was generated from) or the repository's CRDs (--crds, kvet.yaml crds).
 With a PATH, kvet also renders PATH as "kvet validate" does and lists the kinds
 it uses that have no schema (kinds in kvet.yaml externalKinds excepted), with
 how many objects and the first file:line: what to add with --crds,
---schema-location or externalKinds.
-
-Flags:
-`
+--schema-location or externalKinds.`,
+	exit: `0  listed
+2  kvet could not run: bad flag, missing PATH, invalid kvet.yaml`,
+	examples: `kvet schemas list -o json | jq -r '.schemas[].kind'
+kvet schemas list .            # the kinds this repository uses without a schema`,
+}
 
 // listOutput is the JSON form of "kvet schemas list".
 type listOutput struct {
@@ -45,13 +47,13 @@ type missingKind struct {
 }
 
 func schemasList(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
-	fs := newFlagSet("schemas list", stderr, schemasListHelp)
+	fs := newFlagSet("schemas list", stdout, schemasListHelp)
 	output := fs.StringP("output", "o", "text", "output format: text or json")
 	k8s := fs.String("kubernetes-version", "", "Kubernetes release of the built-in schemas ("+strings.Join(bundled.KubernetesVersions(), ", ")+"; default: kvet.yaml, else the newest)")
 	crds := fs.StringArray("crds", nil, "directory of CustomResourceDefinitions (repeatable)")
 	locations := fs.StringArray("schema-location", nil, "local JSON schemas in kubeconform's -schema-location convention, used when rendering PATH (repeatable)")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
 	}
 	if *output != "text" && *output != "json" {

@@ -296,7 +296,7 @@ func TestKubernetesVersion(t *testing.T) {
 
 func TestTextReport(t *testing.T) {
 	cvRepo(t, cvFiles)
-	code, stdout, _ := cvMain(t, "validate", "--no-policies", "ok", "bad")
+	code, stdout, _ := cvMain(t, "validate", "--no-policies", "--verbose", "ok", "bad")
 	require.Equal(t, 1, code)
 	for _, s := range []string{
 		"bad  (2 resources, 1 error)",

@@ -194,15 +194,15 @@ func unknownKey(file string, k *yaml3.Node, parent string, known []string) error
 		where = "in " + parent
 	}
 	msg := fmt.Sprintf("%s:%d: unknown key %q %s", file, k.Line, k.Value, where)
-	if s := suggest(k.Value, known); s != "" {
+	if s := Suggest(k.Value, known); s != "" {
 		return fmt.Errorf("%s: did you mean %q?", msg, s)
 	}
 	return fmt.Errorf("%s (known keys: %s)", msg, strings.Join(known, ", "))
 }
 
-// suggest returns the known key nearest to k (edit distance, case
+// Suggest returns the known key nearest to k (edit distance, case
 // ignored), or "" when none is near enough to be a typo of it.
-func suggest(k string, known []string) string {
+func Suggest(k string, known []string) string {
 	best, bestD := "", -1
 	for _, c := range known {
 		d := distance(strings.ToLower(k), strings.ToLower(c))
@@ -223,9 +223,12 @@ func suggest(k string, known []string) string {
 	return ""
 }
 
-// distance is the Levenshtein distance of a and b.
+// distance is the edit distance of a and b where swapping two adjacent
+// characters, the commonest typo ("bsae"), counts as one edit (optimal
+// string alignment).
 func distance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
+	before := make([]int, len(rb)+1) // row i-2
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -239,8 +242,11 @@ func distance(a, b string) int {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], before[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		before, prev, cur = prev, cur, before
 	}
 	return prev[len(rb)]
 }

@@ -28,7 +28,7 @@ func (c *Config) checkFeatureGates() error {
 			continue
 		}
 		msg := fmt.Sprintf("%q is not a feature gate of Kubernetes %s", name, strings.Join(bundled.KubernetesVersions(), ", "))
-		if s := suggest(name, known); s != "" {
+		if s := Suggest(name, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %q?)", s)
 		}
 		errs = append(errs, c.src.at("featureGates["+strconv.Quote(name)+"]", "%s", msg))

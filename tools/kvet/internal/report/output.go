@@ -46,12 +46,31 @@ func WriteJSON(w io.Writer, r *Report) error {
 	return enc.Encode(r)
 }
 
-// WriteText writes a report for people: findings grouped by target, each
-// with its location, then a summary line. A finding that several targets
-// reach is written once, under the first of them, with the list of the
-// others; the later targets count it and point back to it.
-func WriteText(w io.Writer, r *Report) error {
-	ew := &errWriter{w: w}
+// TextOptions say how much the text report shows.
+type TextOptions struct {
+	// Verbose lists every target, also those without findings, and every
+	// note; by default only targets with findings are listed and the notes
+	// are counted in one line.
+	Verbose bool
+	// Quiet prints only the summary line.
+	Quiet bool
+	// Color marks severities with ANSI colours (a terminal without NO_COLOR).
+	Color bool
+}
+
+// WriteText writes the default text report (see WriteTextOptions).
+func WriteText(w io.Writer, r *Report) error { return WriteTextOptions(w, r, TextOptions{}) }
+
+// WriteTextOptions writes a report for people: findings grouped by target,
+// each with its location, then a summary line. A finding that several
+// targets reach is written once, under the first of them, with the list of
+// the others; the later targets count it and point back to it.
+func WriteTextOptions(w io.Writer, r *Report, opts TextOptions) error {
+	ew := &errWriter{w: w, color: opts.Color}
+	if opts.Quiet {
+		writeSummary(ew, r)
+		return ew.err
+	}
 	byTarget := map[string][]Finding{}
 	reached := map[string][]Finding{}
 	var order []string
@@ -65,9 +84,17 @@ func WriteText(w io.Writer, r *Report) error {
 		}
 	}
 	known := map[string]bool{}
+	notes, quiet := 0, 0
 	for _, t := range r.Targets {
 		known[t.Path] = true
 		fs := reached[t.Path]
+		if !opts.Verbose {
+			notes += len(t.Notes)
+			if t.Error == "" && len(fs) == 0 {
+				quiet++
+				continue
+			}
+		}
 		status := "ok"
 		switch {
 		case t.Error != "":
@@ -79,8 +106,10 @@ func WriteText(w io.Writer, r *Report) error {
 			status += ", " + plural(w, "warning")
 		}
 		ew.printf("%s  (%s, %s)\n", t.Path, plural(t.Resources, "resource"), status)
-		for _, n := range t.Notes {
-			ew.printf("  note    %s\n", n)
+		if opts.Verbose {
+			for _, n := range t.Notes {
+				ew.printf("  note    %s\n", n)
+			}
 		}
 		writeFindings(ew, byTarget[t.Path])
 		writeShownEarlier(ew, t.Path, fs)
@@ -91,9 +120,23 @@ func WriteText(w io.Writer, r *Report) error {
 			writeFindings(ew, byTarget[tp])
 		}
 	}
-	ew.printf("\n%s, %s: %s, %s\n", plural(r.Summary.Targets, "target"), plural(r.Summary.Resources, "resource"),
-		plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"))
+	if quiet > 0 || notes > 0 {
+		ew.printf("\n")
+	}
+	if quiet > 0 {
+		ew.printf("%s without findings not listed (--verbose lists them)\n", plural(quiet, "target"))
+	}
+	if notes > 0 {
+		ew.printf("%s on what kvet did not check, such as remote charts (--verbose shows them)\n", plural(notes, "note"))
+	}
+	writeSummary(ew, r)
 	return ew.err
+}
+
+func writeSummary(ew *errWriter, r *Report) {
+	ew.printf("\n%s, %s: %s, %s\n", plural(r.Summary.Targets, "target"), plural(r.Summary.Resources, "resource"),
+		ew.paint(SeverityError, plural(r.Summary.Errors, "error"), r.Summary.Errors > 0),
+		ew.paint(SeverityWarning, plural(r.Summary.Warnings, "warning"), r.Summary.Warnings > 0))
 }
 
 // textTargetsShown bounds the target names listed under a finding.
@@ -145,7 +188,7 @@ func writeFindings(ew *errWriter, fs []Finding) {
 			}
 			subject += f.Path
 		}
-		ew.printf("  %-7s %s/%s", f.Severity, f.Check, f.Rule)
+		ew.printf("  %s %s/%s", ew.paint(f.Severity, fmt.Sprintf("%-7s", f.Severity), true), f.Check, f.Rule)
 		if subject != "" {
 			ew.printf("  %s", subject)
 		}
@@ -180,8 +223,22 @@ func plural(n int, word string) string {
 }
 
 type errWriter struct {
-	w   io.Writer
-	err error
+	w     io.Writer
+	err   error
+	color bool
+}
+
+// paint colours s by severity (red errors, yellow warnings) when the
+// writer colours and on is true.
+func (e *errWriter) paint(sev Severity, s string, on bool) string {
+	if !e.color || !on {
+		return s
+	}
+	code := "33"
+	if sev == SeverityError {
+		code = "31"
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
 }
 
 func (e *errWriter) printf(format string, args ...any) {

@@ -24,6 +24,7 @@ func Relativize(root string, targets []Target, findings []Finding) {
 	for i := range findings {
 		f := &findings[i]
 		f.Message = rel(f.Message)
+		f.Detail = rel(f.Detail)
 		if filepath.IsAbs(filepath.FromSlash(f.Source.File)) {
 			f.Source.File = strings.TrimPrefix(rel(f.Source.File+"/"), "./")
 			f.Source.File = strings.TrimSuffix(f.Source.File, "/")

@@ -68,7 +68,10 @@ type Finding struct {
 	Resource Resource `json:"resource"`
 	Path     string   `json:"path,omitempty"`
 	Message  string   `json:"message"`
-	Source   Source   `json:"source"`
+	// Detail is the tool's full error chain (kustomize's) when Message
+	// states only its root cause: for -o json, never in text output.
+	Detail string `json:"detail,omitempty"`
+	Source Source `json:"source"`
 
 	// Pointer is the field the finding is about as JSON-pointer tokens
 	// (RFC 6901, unescaped) inside the rendered object: for unknown-field

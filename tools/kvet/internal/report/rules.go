@@ -38,6 +38,8 @@ var builtinRules = []RuleDoc{
 	{ID: "helm-disabled", Check: CheckBuild, Title: "Helm is not run by default", Help: "helmCharts needs helm to run; render the chart into the repository or pass --enable-helm."},
 	{ID: "plugin-disabled", Check: CheckBuild, Title: "Plugins are not run by default", Help: "KRM functions and legacy plugins execute programs; pass --enable-plugins to accept the risk."},
 	{ID: "root-escape", Check: CheckBuild, Title: "Files must stay inside the kustomization root", Help: "kustomize only loads files inside the kustomization root; move the file or reference a kustomization directory."},
+	{ID: "deprecated-field", Check: CheckBuild, Title: "No deprecated kustomization fields", Help: "kustomize still reads the field but warns that it is deprecated; move its entries to the replacement the message shows (`kustomize edit fix` does it)."},
+	{ID: "rejected-kind", Check: CheckSchema, Title: "Rejected kinds", Help: "the run rejects this kind (--reject, as kubeconform's -reject); remove the object or stop rejecting its kind."},
 	{ID: "internal-error", Check: CheckBuild, Title: "kvet crashed", Help: "kvet could not process this input; please report it with the input that caused it."},
 	{ID: "unknown-field", Check: CheckSchema, Title: "Fields must exist in the schema", Help: "the field is not part of the object's schema (often a typo or a wrong indentation); the API server would drop or reject it."},
 	{ID: "missing-field", Check: CheckSchema, Title: "Required fields must be set", Help: "the schema requires this field."},

@@ -228,7 +228,9 @@ func TestFindings(t *testing.T) {
 			want: []got{
 				{"annotations", E, "build", "patch-no-match", "", "", "annotations/kustomization.yaml:22"},
 				{"deleting", E, "build", "patch-no-match", "", "", "deleting/kustomization.yaml:13"},
+				{"json6902", W, "build", "deprecated-field", "", "", "json6902/kustomization.yaml:3"},
 				{"json6902", E, "build", "patch-no-match", "", "", "json6902/kustomization.yaml:4"},
+				{"matching", W, "build", "deprecated-field", "", "", "matching/kustomization.yaml:12"},
 				{"replacement", E, "build", "replacement-no-match", "", "", "replacement/kustomization.yaml:4"},
 				{"smp-without-target", E, "build", "patch-no-match", "", "", "smp-without-target/kustomization.yaml:4"},
 				{"targeted", E, "build", "patch-no-match", "", "", "targeted/kustomization.yaml:11"},
@@ -240,7 +242,9 @@ func TestFindings(t *testing.T) {
 			messages: [][]string{
 				{"inline patch", "name=nothing"},
 				{"inline patch", "name=ghost"},
+				{"'patchesJson6902' is deprecated", "- path: replicas.yaml"},
 				{"patchesJson6902", "name=frontend"},
+				{"'patchesJson6902' is deprecated", "- path: revisions.yaml"},
 				{"kind=Service"},
 				{"Deployment.v1.apps/frontend"},
 				{"inline patch", "name=api"},
@@ -271,7 +275,9 @@ func TestPatchThatMatchesIsSilent(t *testing.T) {
 	t.Parallel()
 	root := fixture(t, "patches")
 	rep := run(t, root, func(o *runner.Options) { o.Paths = []string{filepath.Join(root, "matching")} })
-	require.Empty(t, rep.Findings, dump(rep))
+	// Only the warning that patchesJson6902 is deprecated (it still works).
+	require.Len(t, rep.Findings, 1, dump(rep))
+	require.Equal(t, "deprecated-field", rep.Findings[0].Rule)
 	require.Equal(t, []report.Target{{Path: "matching", Resources: 1}}, targets(rep))
 
 	out, err := build.New(build.Options{}).Render(t.Context(), build.Spec{Dir: filepath.Join(root, "matching")})

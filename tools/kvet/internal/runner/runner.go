@@ -75,6 +75,10 @@ type Options struct {
 	Checkers        []Checker
 	// SkipSchema turns the schema check off (render-only runs).
 	SkipSchema bool
+	// SkipKinds are kinds ("Secret") or apiVersion/kinds ("v1/Secret")
+	// whose objects get no schema check; RejectKinds those that are an
+	// error wherever they appear (kubeconform's -skip and -reject).
+	SkipKinds, RejectKinds []string
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
@@ -405,8 +409,10 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 		return f.WithOrder(idx)
 	}
 	if val != nil {
+		// --skip filters what the (cached) schema check found, so the
+		// cache never depends on it.
 		if cached, ok := tc.lookupSchema(); ok {
-			findings = append(findings, cached...)
+			findings = append(findings, withoutKinds(cached, opts.SkipKinds)...)
 		} else {
 			var fresh []report.Finding
 			for _, o := range objs {
@@ -420,7 +426,13 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			if ctx.Err() == nil {
 				tc.storeSchema(fresh)
 			}
-			findings = append(findings, fresh...)
+			findings = append(findings, withoutKinds(fresh, opts.SkipKinds)...)
+		}
+	}
+	for _, o := range objs {
+		if kindIn(opts.RejectKinds, o.Resource) {
+			findings = append(findings, place(report.Finding{Severity: report.SeverityError, Check: report.CheckSchema, Rule: "rejected-kind",
+				Resource: o.Resource, Message: fmt.Sprintf("%s is a kind this run rejects (--reject): remove the object or stop rejecting its kind", o.Resource.Kind)}, o.Index))
 		}
 	}
 	tgt := Target{Path: t.Path, Environment: opts.Config.Environment(t.Path), Cluster: cluster}
@@ -623,4 +635,24 @@ func schemaLocations(opts Options) ([]schema.SchemaLocation, error) {
 		out = append(out, schema.SchemaLocation{Template: filepath.Join(opts.Root, tpl), Root: opts.Root, Name: l, Limits: opts.Build.Limits})
 	}
 	return out, nil
+}
+
+// kindIn reports whether r's kind, or its apiVersion/kind, is in kinds
+// (kubeconform matches -skip and -reject both ways).
+func kindIn(kinds []string, r report.Resource) bool {
+	return slices.Contains(kinds, r.Kind) || slices.Contains(kinds, r.APIVersion+"/"+r.Kind)
+}
+
+// withoutKinds drops the findings about objects of kinds (kindIn).
+func withoutKinds(fs []report.Finding, kinds []string) []report.Finding {
+	if len(kinds) == 0 {
+		return fs
+	}
+	var out []report.Finding
+	for _, f := range fs {
+		if !kindIn(kinds, f.Resource) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

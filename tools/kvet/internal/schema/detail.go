@@ -3,6 +3,7 @@ package schema
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -65,6 +66,10 @@ type leaf struct {
 	tokens []string
 	msg    string
 	fields []string
+	// known are the fields the schema of an unknown field's object
+	// defines, for "did you mean".
+	known     []string
+	schemaURL string
 }
 
 // expand returns the leaves of the object's error tree, with the field as
@@ -103,7 +108,55 @@ func (d *detailer) leaves(apiVersion, kind string, js []byte) []leaf {
 	}
 	var out []leaf
 	leaves(ve, &out)
+	for i := range out {
+		if out[i].fields != nil {
+			out[i].known = propertiesAt(s, out[i].schemaURL)
+		}
+	}
 	return out
+}
+
+// propertiesAt returns the property names of the subschema of root at
+// location loc (a ValidationError's SchemaURL), sorted; nil if not found.
+func propertiesAt(root *jsonschema.Schema, loc string) []string {
+	seen := map[*jsonschema.Schema]bool{}
+	var find func(s *jsonschema.Schema) *jsonschema.Schema
+	find = func(s *jsonschema.Schema) *jsonschema.Schema {
+		if s == nil || seen[s] {
+			return nil
+		}
+		seen[s] = true
+		if s.Location == loc {
+			return s
+		}
+		next := []*jsonschema.Schema{s.Ref, s.Items2020}
+		next = append(next, s.AllOf...)
+		next = append(next, s.AnyOf...)
+		next = append(next, s.OneOf...)
+		next = append(next, s.PrefixItems...)
+		for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
+			next = append(next, s.Properties[k])
+		}
+		switch it := s.Items.(type) {
+		case *jsonschema.Schema:
+			next = append(next, it)
+		case []*jsonschema.Schema:
+			next = append(next, it...)
+		}
+		if ap, ok := s.AdditionalProperties.(*jsonschema.Schema); ok {
+			next = append(next, ap)
+		}
+		for _, n := range next {
+			if f := find(n); f != nil {
+				return f
+			}
+		}
+		return nil
+	}
+	if s := find(root); s != nil {
+		return slices.Sorted(maps.Keys(s.Properties))
+	}
+	return nil
 }
 
 var printer = message.NewPrinter(language.English)
@@ -131,7 +184,7 @@ func leaves(e *jsonschema.ValidationError, out *[]leaf) {
 		causes = nil
 	}
 	if len(causes) == 0 {
-		l := leaf{tokens: slices.Clone(e.InstanceLocation), msg: e.ErrorKind.LocalizedString(printer)}
+		l := leaf{tokens: slices.Clone(e.InstanceLocation), msg: e.ErrorKind.LocalizedString(printer), schemaURL: e.SchemaURL}
 		if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
 			// In the instance's map order: sorted, so the finding is stable.
 			l.fields = slices.Sorted(slices.Values(ap.Properties))

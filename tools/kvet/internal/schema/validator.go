@@ -23,6 +23,7 @@ import (
 	"github.com/yannh/kubeconform/pkg/validator"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/apivalidate"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
@@ -451,7 +452,7 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		}
 		if v.builtin[group] {
 			return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion",
-				fmt.Sprintf("Kubernetes %s does not serve %s %s: check the apiVersion and kind for typos, or select another release with --kubernetes-version", v.version, av, kind))}
+				fmt.Sprintf("Kubernetes %s does not serve %s %s%s: check the apiVersion and kind for typos, or select another release with --kubernetes-version", v.version, av, kind, v.closestKind(av, kind)))}
 		}
 		return []report.Finding{schemaFinding(obj, "no-schema", "apiVersion", v.noSchemaMessage(av, group, kind))}
 	}
@@ -475,7 +476,7 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		for _, l := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
 			rule, msg := classify(l.msg)
 			p := readablePath(obj.Body, l.tokens)
-			f := schemaFinding(obj, rule, p, describe(rule, p, msg))
+			f := schemaFinding(obj, rule, p, describe(rule, p, msg, didYouMean(l.fields, l.known)))
 			f.Pointer = l.tokens
 			if rule == "unknown-field" && len(l.fields) > 0 {
 				// The line to edit is the misspelt key, not its object.
@@ -526,7 +527,9 @@ func classify(msg string) (string, string) {
 	}
 }
 
-func describe(rule, p, msg string) string {
+// describe words a schema error; hint is the did-you-mean of an unknown
+// field, or "".
+func describe(rule, p, msg, hint string) string {
 	where := p
 	if where == "" {
 		where = "the object"
@@ -541,6 +544,9 @@ func describe(rule, p, msg string) string {
 		// The library lists them in map order: sort, so that the same
 		// defect reached through two targets is one finding.
 		slices.Sort(fields)
+		if hint != "" {
+			return fmt.Sprintf("unknown field %s in %s: did you mean %s? The API server rejects fields its schema does not define", strings.Join(fields, ", "), where, hint)
+		}
 		return fmt.Sprintf("unknown field %s in %s: the API server rejects fields its schema does not define; check the spelling and indentation", strings.Join(fields, ", "), where)
 	case "missing-field":
 		return fmt.Sprintf("%s in %s: add the required field", msg, where)
@@ -610,5 +616,40 @@ func (v *Validator) noSchemaMessage(apiVersion, group, kind string) string {
 				apiVersion, kind, c.Name, v.catalog.Sources[c.Source].Label(), strings.Join(served, ", "))
 		}
 	}
-	return fmt.Sprintf("no schema for %s %s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, point --schema-location (kvet.yaml schemaLocations) at its JSON schema, or declare the kind in kvet.yaml externalKinds", apiVersion, kind)
+	return fmt.Sprintf("no schema for %s %s%s: add its CustomResourceDefinition to the repository, pass the directory holding it with --crds, point --schema-location (kvet.yaml schemaLocations) at its JSON schema, or declare the kind in kvet.yaml externalKinds", apiVersion, kind, v.closestKind(apiVersion, kind))
+}
+
+// closestKind is " (did you mean K?)" when apiVersion has a schema for a
+// kind K close enough to kind to be a typo of it, else "".
+func (v *Validator) closestKind(apiVersion, kind string) string {
+	var kinds []string
+	for key := range v.known {
+		if k, ok := strings.CutPrefix(key, apiVersion+"/"); ok && !strings.Contains(k, "/") {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds) // ties resolve the same way every run
+	if s := config.Suggest(kind, kinds); s != "" && s != kind {
+		return fmt.Sprintf(" (did you mean %s?)", s)
+	}
+	return ""
+}
+
+// didYouMean names, for each unknown field that is close to a field the
+// object's schema defines, that field ("" when none is).
+func didYouMean(unknown, known []string) string {
+	var hints []string
+	for _, u := range unknown {
+		if s := config.Suggest(u, known); s != "" {
+			if len(unknown) == 1 {
+				hints = append(hints, s)
+			} else {
+				hints = append(hints, s+" for "+u)
+			}
+		}
+	}
+	if len(hints) == 0 {
+		return ""
+	}
+	return strings.Join(hints, ", ")
 }
