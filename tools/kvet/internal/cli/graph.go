@@ -38,7 +38,7 @@ kvet graph --includes base/go-app/hpa.yaml`,
 func graphCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (int, error) {
 	fs := newFlagSet("graph", stdout, graphHelp)
 	output := fs.StringP("output", "o", "mermaid", "output format: "+strings.Join(graph.Formats(), ", "))
-	includes := fs.String("includes", "", "print the targets that read FILE instead of the graph")
+	includes := fs.String("includes", "", "print the targets that read `FILE` (repository-relative) instead of the graph")
 	cfgPath := fs.String("config", "", "configuration file (default: kvet.yaml at the repository root)")
 	if err := parseFlags(fs, args); err != nil {
 		return ExitUsage, err
