@@ -120,7 +120,7 @@ func Build(root string, targets []discover.Target) Graph {
 			}
 		}
 	}
-	var g Graph
+	g := Graph{Nodes: []Node{}, Edges: []Edge{}}
 	for _, n := range b.nodes {
 		g.Nodes = append(g.Nodes, *n)
 	}
