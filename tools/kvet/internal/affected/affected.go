@@ -94,7 +94,7 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 			return
 		}
 		seen[dir] = true
-		f, err := loadKustomization(root, dir)
+		f, err := LoadKustomization(root, dir)
 		if err != nil {
 			// Unreadable: anything in it may matter.
 			in.addDir(root, dir)
@@ -124,10 +124,10 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 	return in
 }
 
-// loadKustomization reads dir's kustomization through the guard (inside
+// LoadKustomization reads dir's kustomization through the guard (inside
 // root, a regular file within the default limits): a FIFO or a symlink out
 // of the repository must not block or leak a --changed-since run.
-func loadKustomization(root, dir string) (*kustfile.File, error) {
+func LoadKustomization(root, dir string) (*kustfile.File, error) {
 	p, err := kustfile.Find(dir)
 	if err != nil {
 		return nil, err

@@ -37,6 +37,7 @@ Usage:
   kvet validate [flags] [PATH...]   build every target under PATH (default ".") and check it
   kvet render   [flags] PATH        print what "kustomize build PATH" prints
   kvet diff --base REF [PATH...]    rendered difference between git REF and the work tree
+  kvet graph [flags] [PATH]         what deploys what (Mermaid, DOT, JSON); who reads a file
   kvet policy test [DIR...]         run the Rego policy tests (*_test.rego) and print coverage
   kvet schemas export DIR           write the schemas kvet uses, in kubeconform's layout
   kvet schemas list [PATH...]       the kinds kvet has schemas for, and those PATH uses without one
@@ -64,6 +65,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = render(ctx, args[1:], stdout, stderr)
 	case "diff":
 		code, err = diffCommand(ctx, args[1:], stdout, stderr)
+	case "graph":
+		code, err = graphCommand(ctx, args[1:], stdout, stderr)
 	case "policy":
 		code, err = policyCommand(ctx, args[1:], stdout, stderr)
 	case "schemas":

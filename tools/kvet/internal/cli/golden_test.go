@@ -144,7 +144,7 @@ func TestGoldenBuildErrors(t *testing.T) {
 // statuses and examples, goes to stdout and exits 0.
 func TestGoldenHelp(t *testing.T) {
 	for _, args := range [][]string{
-		{"--help"}, {"validate", "--help"}, {"render", "--help"}, {"diff", "--help"}, {"version", "--help"},
+		{"--help"}, {"validate", "--help"}, {"render", "--help"}, {"diff", "--help"}, {"graph", "--help"}, {"version", "--help"},
 		{"policy", "--help"}, {"policy", "test", "--help"}, {"schemas", "--help"},
 		{"schemas", "export", "--help"}, {"schemas", "list", "-h"},
 	} {
