@@ -107,7 +107,7 @@ deny_capabilities contains lib.finding(
 
 deny_capabilities contains lib.finding(
 	sprintf("container %s adds capability %s", [c.name, cap]),
-	sprintf("%s.securityContext.capabilities.add", [c.path]),
+	sprintf("%s.securityContext.capabilities.add[%s]", [c.path, cap]),
 ) if {
 	some c in lib.containers
 	some cap in object.get(c.container, ["securityContext", "capabilities", "add"], [])

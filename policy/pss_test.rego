@@ -56,7 +56,7 @@ test_capabilities_add if {
 	ok := pss.deny_capabilities with input as fx.patched({"securityContext": {"capabilities": {"add": ["NET_BIND_SERVICE"]}}})
 	count(ok) == 0
 	bad := pss.deny_capabilities with input as fx.patched({"securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}})
-	bad == {{"msg": "container app adds capability SYS_ADMIN", "path": "spec.template.spec.containers[app].securityContext.capabilities.add"}}
+	bad == {{"msg": "container app adds capability SYS_ADMIN", "path": "spec.template.spec.containers[app].securityContext.capabilities.add[SYS_ADMIN]"}}
 }
 
 test_host_namespaces if {

@@ -92,9 +92,9 @@ scale_target := input.spec.targetRef if {
 	startswith(input.apiVersion, "autoscaling.k8s.io/")
 }
 
-scale_target_path := "spec.scaleTargetRef" if {
+scale_target_path := "spec.scaleTargetRef.name" if {
 	input.kind == "HorizontalPodAutoscaler"
-} else := "spec.targetRef"
+} else := "spec.targetRef.name"
 
 # METADATA
 # title: Autoscaler targets must exist

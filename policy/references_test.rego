@@ -46,10 +46,10 @@ test_scale_target if {
 	ok := refs.deny_scale_target with input as hpa("Deployment", "web") with data.kvet.inventory as inv([fx.deployment])
 	count(ok) == 0
 	bad := refs.deny_scale_target with input as hpa("Deployment", "api") with data.kvet.inventory as inv([fx.deployment])
-	bad == {{"msg": "HorizontalPodAutoscaler web targets Deployment api, which no target of its cluster renders in namespace \"shop\"", "path": "spec.scaleTargetRef"}}
+	bad == {{"msg": "HorizontalPodAutoscaler web targets Deployment api, which no target of its cluster renders in namespace \"shop\"", "path": "spec.scaleTargetRef.name"}}
 	v := refs.deny_scale_target with input as vpa with data.kvet.inventory as inv([fx.deployment])
 	some f in v
-	f.path == "spec.targetRef"
+	f.path == "spec.targetRef.name"
 }
 
 test_hpa_replicas if {

@@ -103,9 +103,10 @@ deny_liveness_probe contains lib.finding(
 
 # --- probe-port -----------------------------------------------------------------------
 
-probe_port(probe) := probe.httpGet.port
+# probe_port is the handler holding a probe's port and the port.
+probe_port(probe) := ["httpGet", probe.httpGet.port]
 
-probe_port(probe) := probe.tcpSocket.port
+probe_port(probe) := ["tcpSocket", probe.tcpSocket.port]
 
 # METADATA
 # title: Probes must use a declared port name
@@ -116,11 +117,11 @@ probe_port(probe) := probe.tcpSocket.port
 #   remediation: use a port name listed in the container's ports (or a port number)
 deny_probe_port contains lib.finding(
 	sprintf("container %s: %s uses port %s, which the container does not declare", [c.name, kind, port]),
-	sprintf("%s.%s", [c.path, kind]),
+	sprintf("%s.%s.%s.port", [c.path, kind, handler]),
 ) if {
 	some c in lib.containers
 	some kind in ["readinessProbe", "livenessProbe", "startupProbe"]
-	port := probe_port(c.container[kind])
+	[handler, port] := probe_port(c.container[kind])
 	is_string(port)
 	not port in {p.name | some p in object.get(c.container, "ports", [])}
 }

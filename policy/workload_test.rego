@@ -56,9 +56,9 @@ test_probes_not_required_on_init if {
 
 test_probe_port if {
 	bad := workload.deny_probe_port with input as fx.patched({"startupProbe": {"httpGet": {"port": "metrics"}}})
-	bad == {{"msg": "container app: startupProbe uses port metrics, which the container does not declare", "path": "spec.template.spec.containers[app].startupProbe"}}
+	bad == {{"msg": "container app: startupProbe uses port metrics, which the container does not declare", "path": "spec.template.spec.containers[app].startupProbe.httpGet.port"}}
 	tcp := workload.deny_probe_port with input as fx.patched({"livenessProbe": {"tcpSocket": {"port": "admin"}}})
-	count(tcp) == 1
+	[f | some f in tcp] == [{"msg": "container app: livenessProbe uses port admin, which the container does not declare", "path": "spec.template.spec.containers[app].livenessProbe.tcpSocket.port"}]
 }
 
 test_image_parts if {

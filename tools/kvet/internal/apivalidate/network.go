@@ -220,8 +220,8 @@ func validateIngressBackend(c *collector, b map[string]any, p *field.Path) {
 	case hasName && hasNum:
 		c.add(RuleInvalidIngress, p.Child("service", "port").String(), "backend port may not have both name and number")
 	case hasName:
-		for _, msg := range validation.IsValidPortName(pn) {
-			c.add(RuleInvalidPort, p.Child("service", "port", "name").String(), fmt.Sprintf("port name %q: %s", pn, msg))
+		if msg := portNameProblem(pn); msg != "" {
+			c.add(RuleInvalidPort, p.Child("service", "port", "name").String(), msg)
 		}
 	case hasNum:
 		for _, msg := range validation.IsValidPortNum(int(num)) {

@@ -223,10 +223,8 @@ func validateContainer(c *collector, cm map[string]any, cp *field.Path, volumes 
 		}
 		ip := cp.Child("ports").Index(i)
 		if pn, ok := getString(pm, "name"); ok && pn != "" {
-			if msgs := validation.IsValidPortName(pn); len(msgs) > 0 {
-				for _, msg := range msgs {
-					c.add(RuleInvalidPort, ip.Child("name").String(), fmt.Sprintf("port name %q: %s", pn, msg))
-				}
+			if msg := portNameProblem(pn); msg != "" {
+				c.add(RuleInvalidPort, ip.Child("name").String(), msg)
 			} else if portNames[pn] {
 				c.add(RuleDuplicateName, ip.Child("name").String(), fmt.Sprintf("port name %q is used twice in container %q", pn, name))
 			}
@@ -506,10 +504,20 @@ func validatePortNumOrName(c *collector, v any, p *field.Path, required bool) {
 			}
 			return
 		}
-		for _, msg := range validation.IsValidPortName(s) {
-			c.add(RuleInvalidPort, p.String(), fmt.Sprintf("port name %q: %s", s, msg))
+		if msg := portNameProblem(s); msg != "" {
+			c.add(RuleInvalidPort, p.String(), msg)
 		}
 	}
+}
+
+// portNameProblem says what is wrong with a port name, every reason in one
+// message (one defect, one finding); "" when the name is valid.
+func portNameProblem(name string) string {
+	msgs := validation.IsValidPortName(name)
+	if len(msgs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("port name %q: %s", name, strings.Join(msgs, "; "))
 }
 
 // --- resources -----------------------------------------------------------

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -116,7 +117,7 @@ type pitExpect struct {
 	resource string // Kind/namespace/name
 	path     string
 	message  string // a substring of the message besides the remediation
-	source   string // the file a person should edit
+	source   string // the file a person should edit, with :line where the line is pinned
 }
 
 // pitRuleFixtures maps every default rule id to the finding its fixture
@@ -128,7 +129,7 @@ var pitRuleFixtures = map[string][]pitExpect{
 	"allow-privilege-escalation":      {{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.allowPrivilegeEscalation", "allows privilege escalation", "allow-privilege-escalation/kustomization.yaml"}},
 	"apparmor":                        {{"Deployment/shop/web", "spec.template.spec.securityContext.appArmorProfile.type", "AppArmor profile Unconfined", "apparmor/kustomization.yaml"}},
 	"automount-service-account-token": {{"Deployment/shop/web", "spec.template.spec.automountServiceAccountToken", "mounts a service account token", "base/deployment.yaml"}},
-	"capabilities":                    {{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.capabilities.add", "adds capability SYS_ADMIN", "capabilities/kustomization.yaml"}},
+	"capabilities":                    {{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.capabilities.add[SYS_ADMIN]", "adds capability SYS_ADMIN", "capabilities/kustomization.yaml:22"}},
 	"cpu-limit":                       {{"Deployment/shop/web", "spec.template.spec.containers[web].resources.limits.cpu", "no cpu limit", "cpu-limit/kustomization.yaml"}},
 	"flux-source-ref":                 {{"Kustomization/shop/shop", "spec.sourceRef", "GitRepository shop/shop-repo", "flux-source-ref/flux.yaml"}},
 	"gitops-path":                     {{"Application/shop/shop", "spec.source.path", `"overlays/staging"`, "gitops-path/application.yaml"}},
@@ -154,14 +155,14 @@ var pitRuleFixtures = map[string][]pitExpect{
 		{"Secret/shop/db", "data.password", "plain-text values", "plain-secret/kustomization.yaml"},
 	},
 	"privileged-container":      {{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.privileged", "is privileged", "privileged-container/kustomization.yaml"}},
-	"probe-port":                {{"Deployment/shop/web", "spec.template.spec.containers[web].readinessProbe", "port metrics", "probe-port/kustomization.yaml"}},
+	"probe-port":                {{"Deployment/shop/web", "spec.template.spec.containers[web].readinessProbe.httpGet.port", "port metrics", "probe-port/kustomization.yaml:21"}},
 	"proc-mount":                {{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.procMount", "Unmasked", "proc-mount/kustomization.yaml"}},
 	"read-only-root-filesystem": {{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.readOnlyRootFilesystem", "writable root file system", "read-only-root-filesystem/kustomization.yaml"}},
 	"readiness-probe":           {{"Deployment/shop/web", "spec.template.spec.containers[web].readinessProbe", "no readiness probe", "readiness-probe/kustomization.yaml"}},
 	"resource-requests":         {{"Deployment/shop/web", "spec.template.spec.containers[web].resources.requests.cpu", "no cpu request", "resource-requests/kustomization.yaml"}},
 	// Init containers are checked too.
 	"run-as-non-root": {{"Deployment/shop/web", "spec.template.spec.initContainers[setup].securityContext.runAsUser", "runs as root (runAsUser: 0)", "run-as-non-root/kustomization.yaml"}},
-	"scale-target":    {{"HorizontalPodAutoscaler/shop/api", "spec.scaleTargetRef", "targets Deployment api", "scale-target/hpa.yaml"}},
+	"scale-target":    {{"HorizontalPodAutoscaler/shop/api", "spec.scaleTargetRef.name", "targets Deployment api", "scale-target/hpa.yaml:9"}},
 	"seccomp-profile": {{"Deployment/shop/web", "spec.template.spec.securityContext.seccompProfile.type", "seccomp profile Unconfined", "seccomp-profile/kustomization.yaml"}},
 	"selinux": {
 		{"Deployment/shop/web", "spec.template.spec.containers[web].securityContext.seLinuxOptions", "SELinux user system_u", "selinux/kustomization.yaml"},
@@ -264,7 +265,11 @@ func TestPolicyIntegrationDefaultRules(t *testing.T) {
 				assert.Equal(t, "policy", f.Check)
 				require.NotEmpty(t, info.Remediation, "rule %s has no remediation", id)
 				assert.Contains(t, f.Message, info.Remediation, "the message must say how to fix it")
-				assert.Equal(t, want.source, f.Source.File, "source file")
+				if file, _, hasLine := strings.Cut(want.source, ":"); hasLine {
+					assert.Equal(t, want.source, fmt.Sprintf("%s:%d", f.Source.File, f.Source.Line), "source file:line")
+				} else {
+					assert.Equal(t, file, f.Source.File, "source file")
+				}
 			}
 		})
 	}

@@ -16,6 +16,10 @@ type segment struct {
 	// item is set by resolve when the segment is a list item of the
 	// rendered object (not a bracketed mapping key such as limits[cpu]).
 	item bool
+	// scalar is set for an item of a list of strings, such as
+	// capabilities.add[NET_ADMIN]: name holds its value, which is how
+	// patches that replace the whole list are matched.
+	scalar bool
 }
 
 // parsePath reads kvet's readable paths: dotted keys, [name] and [index]
@@ -90,6 +94,10 @@ func resolve(body map[string]any, segs []segment) []segment {
 						idx = j
 						break
 					}
+					if v, ok := it.(string); ok && s.name != "" && v == s.name {
+						idx = j
+						break
+					}
 				}
 			}
 			if idx < 0 || idx >= len(c) {
@@ -98,10 +106,13 @@ func resolve(body map[string]any, segs []segment) []segment {
 			}
 			out[i].index = idx
 			out[i].item = true
-			if m, ok := c[idx].(map[string]any); ok {
-				if n, ok := m["name"].(string); ok && out[i].name == "" {
+			switch it := c[idx].(type) {
+			case map[string]any:
+				if n, ok := it["name"].(string); ok && out[i].name == "" {
 					out[i].name = n
 				}
+			case string:
+				out[i].name, out[i].scalar = it, true
 			}
 			cur = c[idx]
 		default:
@@ -150,8 +161,11 @@ func segments(body map[string]any, tokens []string) []segment {
 			cur = nil
 			if n, err := strconv.Atoi(tok); err == nil && n >= 0 && n < len(c) {
 				s.index, s.item, s.bracket = n, true, true
-				if m, ok := c[n].(map[string]any); ok {
-					s.name, _ = m["name"].(string)
+				switch it := c[n].(type) {
+				case map[string]any:
+					s.name, _ = it["name"].(string)
+				case string:
+					s.name, s.scalar = it, true
 				}
 				cur = c[n]
 			}

@@ -242,7 +242,9 @@ func (m *Map) Locate(o Object, ptr []string) (src report.Source, ok bool) {
 		}
 		if line, ok, inside := e.locate(segs, o.Body); ok {
 			src := report.Source{File: e.file, Line: line}
-			if inside && segs[len(segs)-1].item {
+			// A string item is a value the patch sets (strategic merge
+			// replaces lists of strings), not an item it merges into.
+			if last := segs[len(segs)-1]; inside && last.item && !last.scalar {
 				if weak == nil {
 					weak = &src
 				}
@@ -441,6 +443,9 @@ func (e *edit) locate(segs []segment, body map[string]any) (line int, ok, inside
 				continue // kustomize refuses the patch
 			}
 			have := p.DecodedTokens()
+			if appendsOther(o, have, segs) {
+				continue
+			}
 			switch {
 			case prefix(have, want):
 				// The operation writes (or removes) the field or a parent.
@@ -476,6 +481,17 @@ func (e *edit) locate(segs []segment, body map[string]any) (line int, ok, inside
 		}
 	}
 	return 0, false, false
+}
+
+// appendsOther reports whether o appends ("-") a string to a list other
+// than the one string item segs names: "-" matches any index, so the
+// value tells which item the operation wrote.
+func appendsOther(o op, have []string, segs []segment) bool {
+	n := len(have)
+	if n == 0 || n > len(segs) || have[n-1] != "-" || !segs[n-1].scalar {
+		return false
+	}
+	return o.value != nil && o.value.Kind == yaml3.ScalarNode && o.value.Value != segs[n-1].name
 }
 
 // prefix reports whether p is a prefix of s (a "-" token, JSON6902's

@@ -76,6 +76,16 @@ func TestLocate(t *testing.T) {
 		{"Deployment/prod-web", c + "[web].securityContext", security + ":10"},
 		{"Deployment/prod-web", c + "[web].securityContext.runAsNonRoot", security + ":11"},
 		{"Deployment/prod-web", c + "[web].securityContext.allowPrivilegeEscalation", security + ":12"},
+		// An item of a list of strings is the patch's item, named by its
+		// value or by its index in the rendered list.
+		{"Deployment/prod-web", c + "[web].securityContext.capabilities.add[NET_ADMIN]", security + ":18"},
+		{"Deployment/prod-web", c + "[web].securityContext.capabilities.add[1]", security + ":18"},
+		{"Deployment/prod-web", c + "[web].securityContext.capabilities.add[NET_BIND_SERVICE]", security + ":17"},
+		// ...or the JSON6902 operation that writes or appends it ("-"
+		// matches any index: the value tells which item it wrote).
+		{"Deployment/prod-web", c + "[sidecar].args[--verbose]", "components/hardening/probes.json:5"},
+		{"Deployment/prod-web", c + "[sidecar].args[0]", "components/hardening/probes.json:5"},
+		{"Deployment/prod-web", c + "[sidecar].args[--trace]", "components/hardening/probes.json:8"},
 		// JSON6902 file from the component, with an index.
 		{"Deployment/prod-web", c + "[sidecar].readinessProbe.httpGet.port", "components/hardening/probes.json:3"},
 		// Inline patches in the kustomization: JSON6902 and strategic merge.

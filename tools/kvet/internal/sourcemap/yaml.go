@@ -93,6 +93,16 @@ func walk(n *yaml3.Node, segs []segment) (line, depth int) {
 // seqItem picks a list item by its name, else by its index (a patch's
 // list has other items than the rendered one, so names come first).
 func seqItem(seq *yaml3.Node, s segment) *yaml3.Node {
+	if s.scalar {
+		// A list of strings is matched by value: a patch that replaces the
+		// list holds the value at another position, or not at all.
+		for _, it := range seq.Content {
+			if it.Kind == yaml3.ScalarNode && it.Value == s.name {
+				return it
+			}
+		}
+		return nil
+	}
 	if s.name != "" {
 		for _, it := range seq.Content {
 			if str(it, "name") == s.name {
