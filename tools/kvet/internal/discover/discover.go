@@ -3,19 +3,15 @@
 package discover
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
-
-	yaml3 "go.yaml.in/yaml/v3"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
@@ -188,13 +184,9 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 	// read from this checkout only when an entry point on this repository
 	// names it (an OCIRepository's `path: ./` is not this repository's root).
 	parsed := parseEntryPoints(opts, manifests)
-	onThisRepo := map[string]bool{}
 	ignores := map[string][]string{} // directory -> spec.ignore of its GitRepositories
 	for _, es := range parsed {
 		for _, e := range es {
-			if e.NotRendered == "" && e.Helm == nil {
-				onThisRepo[clean(e.Path)] = true
-			}
 			if e.Flux != nil && e.NotRendered == "" {
 				for _, ig := range e.ArtifactIgnores() {
 					if !slices.Contains(ignores[clean(e.Path)], ig) {
@@ -204,12 +196,16 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			}
 		}
 	}
-	for _, m := range manifests {
-		for _, e := range entryPoints(opts, m) {
-			if !onThisRepo[e.path] {
-				continue // its source is not this repository: a note on its entry-point target
+	for _, es := range parsed {
+		for _, e := range es {
+			if e.NotRendered != "" || e.Helm != nil {
+				continue // not this repository (a note on its entry-point target), or a HelmRelease
 			}
-			dir := filepath.Join(opts.Root, filepath.FromSlash(e.path))
+			if e.Argo != nil && e.Argo.Helm != nil {
+				continue // a chart: rendered by its entry-point target, never read as manifests
+			}
+			p := clean(e.Path)
+			dir := filepath.Join(opts.Root, filepath.FromSlash(p))
 			if !strings.HasPrefix(dir+string(filepath.Separator), opts.Root+string(filepath.Separator)) {
 				continue // outside the repository: never followed
 			}
@@ -223,18 +219,20 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 			if f, ok := kusts[dir]; ok && f.IsComponent() {
 				continue
 			}
-			if e.helm {
-				continue // rendered by its entry-point target, never read as manifests
-			}
+			flux := e.Flux != nil
+			// A Flux Kustomization with postBuild variables applies the
+			// directory only after substitution.
+			substituted := flux && e.Flux.PostBuild != nil &&
+				(len(e.Flux.PostBuild.Substitute) > 0 || len(e.Flux.PostBuild.SubstituteFrom) > 0)
 			_, kerr := kustfile.Find(dir)
-			via := paths.Rel(opts.Root, m) + "#" + e.via
-			t := add(byDir, opts.Root, dir, kerr != nil, e.recurse, via)
-			t.Flux = t.Flux || e.flux
-			t.rawVia = t.rawVia || !e.substituted
-			if e.flux {
-				t.ArtifactIgnores = ignores[e.path]
+			via := viaOf(e)
+			t := add(byDir, opts.Root, dir, kerr != nil, e.Recurse, via)
+			t.Flux = t.Flux || flux
+			t.rawVia = t.rawVia || !substituted
+			if flux {
+				t.ArtifactIgnores = ignores[p]
 			}
-			if kerr != nil && e.flux {
+			if kerr != nil && flux {
 				// The controller's generator includes each sub-directory
 				// with a kustomization as one resource: those roots are
 				// applied through this entry point too.
@@ -242,7 +240,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 					if st, ok := byDir[sub]; ok && st.Entry == nil {
 						st.Via = append(st.Via, via)
 						st.Flux = true
-						st.rawVia = st.rawVia || !e.substituted
+						st.rawVia = st.rawVia || !substituted
 					}
 				}
 			}
@@ -252,154 +250,17 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 	return nil
 }
 
-type entry struct {
-	path    string // repository-relative directory
-	recurse bool
-	via     string // Kind/namespace/name of the entry point
-	// flux: a Flux Kustomization; substituted: one with postBuild
-	// variables, which applies the directory only after substitution;
-	// helm: an Argo CD source Argo CD reads as a Helm chart.
-	flux, substituted, helm bool
-}
-
-var (
-	argoAPI = []byte("argoproj.io")
-	fluxAPI = []byte("kustomize.toolkit.fluxcd.io")
-)
-
-// entryPoints reads the Argo CD Applications/ApplicationSets and Flux
-// Kustomizations of a manifest file and returns the directories they name.
-func entryPoints(opts Options, file string) []entry {
-	fi, err := os.Stat(file)
-	if err != nil || fi.Size() > opts.MaxFileBytes {
-		return nil
+// viaOf names the entry point (an ApplicationSet, not the Application it
+// generates) that applies a directory: file#Kind/namespace/name.
+func viaOf(e gitops.EntryPoint) string {
+	v := e.Source.File + "#" + e.Kind + "/"
+	if e.Namespace != "" {
+		v += e.Namespace + "/"
 	}
-	b, err := os.ReadFile(file)
-	if err != nil || (!bytes.Contains(b, argoAPI) && !bytes.Contains(b, fluxAPI)) {
-		return nil
-	}
-	var out []entry
-	dec := yaml3.NewDecoder(bytes.NewReader(b))
-	for {
-		var doc gitopsDoc
-		err := dec.Decode(&doc)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			break // malformed files are reported by the build that reads them
-		}
-		out = append(out, doc.entries(opts.Root)...)
-	}
-	return out
-}
-
-type source struct {
-	Path      string `yaml:"path"`
-	Directory *struct {
-		Recurse bool `yaml:"recurse"`
-	} `yaml:"directory"`
-	Helm      any `yaml:"helm"`
-	Kustomize any `yaml:"kustomize"`
-}
-
-func (s source) recurse() bool { return s.Directory != nil && s.Directory.Recurse }
-
-// helmChart: Argo CD reads the source as a Helm chart; the entry-point
-// target renders it, the directory is no manifest directory of its own.
-func (s source) helmChart(root, dir string) bool {
-	explicit := ""
-	switch {
-	case s.Helm != nil:
-		explicit = gitops.ArgoHelmSource
-	case s.Kustomize != nil:
-		explicit = gitops.ArgoKustomizeSource
-	case s.Directory != nil:
-		explicit = gitops.ArgoDirectorySource
-	}
-	return gitops.ArgoSourceType(filepath.Join(root, filepath.FromSlash(dir)), explicit) == gitops.ArgoHelmSource
-}
-
-type gitopsDoc struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Metadata   struct {
-		Name      string `yaml:"name"`
-		Namespace string `yaml:"namespace"`
-	} `yaml:"metadata"`
-	Spec struct {
-		// Flux Kustomization
-		Path      string `yaml:"path"`
-		PostBuild *struct {
-			Substitute     map[string]any `yaml:"substitute"`
-			SubstituteFrom []any          `yaml:"substituteFrom"`
-		} `yaml:"postBuild"`
-		// Argo CD Application
-		Source  *source  `yaml:"source"`
-		Sources []source `yaml:"sources"`
-		// Argo CD ApplicationSet
-		gitops.Templating `yaml:",inline"`
-		Generators        []gitops.AppSetGenerator `yaml:"generators"`
-		Template          struct {
-			Spec struct {
-				Source  *source  `yaml:"source"`
-				Sources []source `yaml:"sources"`
-			} `yaml:"spec"`
-		} `yaml:"template"`
-	} `yaml:"spec"`
-}
-
-func (d *gitopsDoc) via() string {
-	ns := d.Metadata.Namespace
-	if ns != "" {
-		ns += "/"
-	}
-	return d.Kind + "/" + ns + d.Metadata.Name
+	return v + e.Name
 }
 
 func clean(p string) string { return strings.TrimPrefix(path.Clean("/"+p), "/") }
-
-func (d *gitopsDoc) entries(root string) []entry {
-	group, _, _ := strings.Cut(d.APIVersion, "/")
-	var out []entry
-	switch {
-	case group == "kustomize.toolkit.fluxcd.io" && d.Kind == "Kustomization":
-		// Flux builds spec.path (default the source root) and generates a
-		// kustomization over all manifests, recursively, when it has none.
-		pb := d.Spec.PostBuild
-		substituted := pb != nil && (len(pb.Substitute) > 0 || len(pb.SubstituteFrom) > 0)
-		out = append(out, entry{path: clean(d.Spec.Path), recurse: true, via: d.via(), flux: true, substituted: substituted})
-	case group == "argoproj.io" && d.Kind == "Application":
-		for _, s := range appSources(d.Spec.Source, d.Spec.Sources) {
-			if s.Path != "" {
-				out = append(out, entry{path: clean(s.Path), recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, clean(s.Path))})
-			}
-		}
-	case group == "argoproj.io" && d.Kind == "ApplicationSet":
-		// The directories the generated Applications build; a path the
-		// controller cannot fill generates no Application.
-		tmpl := appSources(d.Spec.Template.Spec.Source, d.Spec.Template.Spec.Sources)
-		params, _ := d.Spec.Params(root, d.Spec.Generators)
-		for _, prm := range params {
-			for _, s := range tmpl {
-				dir, err := d.Spec.Fill(s.Path, prm)
-				if err != nil {
-					continue
-				}
-				p := clean(dir)
-				out = append(out, entry{path: p, recurse: s.recurse(), via: d.via(), helm: s.helmChart(root, p)})
-			}
-		}
-	}
-	return out
-}
-
-func appSources(one *source, many []source) []source {
-	if one != nil {
-		return append([]source{*one}, many...)
-	}
-	return many
-}
 
 // generatedKustomizations are the sub-directories of dir that
 // kustomize-controller's generator adds as resources: the first directory
