@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -16,12 +17,14 @@ import (
 	"strings"
 
 	"github.com/fluxcd/pkg/sourceignore"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
@@ -78,6 +81,8 @@ type cacheKeys struct {
 	schemaOff bool
 	// schemaBase is set once the CRDs are known (setSchema).
 	schemaBase [sha256.Size]byte
+	// inputs reads each kustomization once for every target's key.
+	inputs *affected.Loader
 }
 
 // newCacheKeys prepares the keys of a run; nil when the run caches nothing.
@@ -85,7 +90,7 @@ func newCacheKeys(opts Options) (*cacheKeys, error) {
 	if opts.Cache == nil || opts.Build.AllowRemote || opts.Build.EnablePlugins || opts.Build.EnableHelm {
 		return nil, nil
 	}
-	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{},
+	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: affected.NewLoader(opts.Root),
 		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
 	if err := k.scan(); err != nil {
 		return nil, err
@@ -194,7 +199,7 @@ func (k *cacheKeys) buildKey(t discover.Target) (cache.Key, bool) {
 		return cache.Key{}, false
 	}
 	writeField(h, string(b))
-	in := affected.TargetInputs(k.root, t)
+	in := k.inputs.TargetInputs(t)
 	files := make([]string, 0, len(in.Files))
 	for f := range in.Files {
 		files = append(files, f)
@@ -390,6 +395,9 @@ type targetCache struct {
 	keys  *cacheKeys
 	build cache.Key
 	ok    bool
+	// check is the key of the target's checks, when checkOK.
+	check   cache.Key
+	checkOK bool
 }
 
 // lookupBuild returns t's cached build.
@@ -443,5 +451,188 @@ func (tc *targetCache) storeSchema(fs []report.Finding) {
 	}
 	if payload, err := json.Marshal(toCached(fs)); err == nil {
 		_ = tc.keys.c.Put(tc.keys.schemaKey(tc.build), payload)
+	}
+}
+
+// A target's checks (schema findings, rejected kinds, the Checkers'
+// findings, placed at their file:line, and the target's report line) are
+// kept under a key that adds to its build key what the checks read
+// besides the build: the schema key (every CRD of the run), --skip and
+// --reject, the target's environment, the build keys of every target of
+// its cluster (the policies' data.kvet.cluster) and the Checkers'
+// fingerprints (the policy sources, their data, which exceptions have
+// expired). A run whose every target hits compiles neither schemas nor
+// policies. Only runs whose Checkers are all CachedCheckers cache checks.
+
+type cachedCheck struct {
+	Rep      report.Target
+	Objects  []report.Resource
+	Findings []cachedFinding
+}
+
+// checked is one target's checks as a cache hit returns them.
+type checked struct {
+	rep      report.Target
+	findings []report.Finding
+}
+
+// checkFingerprint is what every check key of the run shares; false when
+// the run's checks are not cached.
+func checkFingerprint(opts Options, k *cacheKeys) ([sha256.Size]byte, bool) {
+	var out [sha256.Size]byte
+	if k == nil || (!opts.SkipSchema && k.schemaOff) {
+		return out, false
+	}
+	h := sha256.New()
+	writeField(h, "kvet check cache")
+	writeField(h, fmt.Sprint(opts.SkipSchema))
+	writeJSON(h, opts.SkipKinds)
+	writeJSON(h, opts.RejectKinds)
+	for _, c := range opts.Checkers {
+		cc, ok := c.(CachedChecker)
+		if !ok {
+			return out, false
+		}
+		fp, ok := cc.Fingerprint()
+		if !ok {
+			return out, false
+		}
+		writeField(h, fp)
+	}
+	h.Sum(out[:0])
+	return out, true
+}
+
+// lookupChecks sets each cacheable target's check key and returns the
+// cached checks of those that hit (nil for the others).
+func lookupChecks(ctx context.Context, opts Options, k *cacheKeys, results []built, caches []*targetCache, views []*Cluster) []*checked {
+	out := make([]*checked, len(results))
+	fp, ok := checkFingerprint(opts, k)
+	if !ok {
+		return out
+	}
+	var g errgroup.Group
+	g.SetLimit(opts.Jobs)
+	for i, b := range results {
+		tc := caches[i]
+		if tc == nil || !tc.ok {
+			continue
+		}
+		if tc.check, tc.checkOK = k.checkKey(opts, fp, b, tc, views[i], caches); !tc.checkOK {
+			continue
+		}
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil
+			}
+			c, hit := tc.lookupCheck()
+			if opts.ChecksCached != nil {
+				opts.ChecksCached(b.target.Path, hit)
+			}
+			if hit {
+				out[i] = c
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+// checkKey is the key of b's checks; tc is b's place in the cache,
+// caches every target's (for the cluster's members).
+func (k *cacheKeys) checkKey(opts Options, fp [sha256.Size]byte, b built, tc *targetCache, view *Cluster, caches []*targetCache) (cache.Key, bool) {
+	var key cache.Key
+	h := sha256.New()
+	h.Write(fp[:])
+	h.Write(tc.build[:])
+	if !opts.SkipSchema {
+		sk := k.schemaKey(tc.build)
+		h.Write(sk[:])
+	}
+	writeField(h, opts.Config.Environment(b.target.Path))
+	if view != nil {
+		writeField(h, fmt.Sprintf("cluster of %d", len(view.members)))
+		for _, m := range view.members {
+			if caches[m] == nil || !caches[m].ok {
+				return key, false
+			}
+			h.Write(caches[m].build[:])
+		}
+	}
+	h.Sum(key[:0])
+	return key, true
+}
+
+func (tc *targetCache) lookupCheck() (*checked, bool) {
+	payload, ok := tc.keys.c.Get(tc.check)
+	if !ok {
+		return nil, false
+	}
+	var cc cachedCheck
+	if err := json.Unmarshal(payload, &cc); err != nil {
+		return nil, false
+	}
+	rep := cc.Rep
+	rep.Objects = cc.Objects
+	return &checked{rep: rep, findings: fromCached(cc.Findings)}, true
+}
+
+// storeCheck keeps a target's checks, unless one of them crashed or timed
+// out (an internal error is never reused).
+func (tc *targetCache) storeCheck(rep report.Target, fs []report.Finding) {
+	if tc == nil || !tc.checkOK {
+		return
+	}
+	for _, f := range fs {
+		if f.Rule == guard.RuleInternalError {
+			return
+		}
+	}
+	if payload, err := json.Marshal(cachedCheck{Rep: rep, Objects: rep.Objects, Findings: toCached(fs)}); err == nil {
+		_ = tc.keys.c.Put(tc.check, payload)
+	}
+}
+
+// validatorKey names the findings schema.New gives about the run's
+// schemas themselves (a CRD that does not convert, ...).
+func (k *cacheKeys) validatorKey(kinds map[string]bool) cache.Key {
+	h := sha256.New()
+	writeField(h, "kvet schema validator")
+	h.Write(k.base[:])
+	h.Write(k.schemaBase[:])
+	names := make([]string, 0, len(kinds))
+	for n := range kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	writeJSON(h, names)
+	var key cache.Key
+	h.Sum(key[:0])
+	return key
+}
+
+// lookupValidator returns the cached findings of schema.New.
+func (k *cacheKeys) lookupValidator(kinds map[string]bool) ([]report.Finding, bool) {
+	if k == nil || k.schemaOff {
+		return nil, false
+	}
+	payload, ok := k.c.Get(k.validatorKey(kinds))
+	if !ok {
+		return nil, false
+	}
+	var cs []cachedFinding
+	if err := json.Unmarshal(payload, &cs); err != nil {
+		return nil, false
+	}
+	return fromCached(cs), true
+}
+
+func (k *cacheKeys) storeValidator(kinds map[string]bool, fs []report.Finding) {
+	if k == nil || k.schemaOff {
+		return
+	}
+	if payload, err := json.Marshal(toCached(fs)); err == nil {
+		_ = k.c.Put(k.validatorKey(kinds), payload)
 	}
 }

@@ -56,6 +56,30 @@ type Checker interface {
 	Check(ctx context.Context, t Target, objs []Object) ([]report.Finding, error)
 }
 
+// CachedChecker is a Checker whose findings the persistent cache may keep
+// and whose preparation can wait until a target needs it.
+type CachedChecker interface {
+	Checker
+	// Fingerprint names everything besides the target (its path,
+	// environment, objects and cluster) the findings depend on; false:
+	// they must not be reused.
+	Fingerprint() (string, bool)
+	// Prepare readies the checker (compiles the policies). It is called
+	// once before the first Check of a run; a run whose every target's
+	// checks come from the cache never calls it.
+	Prepare(ctx context.Context) error
+}
+
+// Prepared is told what a run had to prepare ("schema": the schemas were
+// compiled; "checks": the Checkers were prepared).
+type Prepared func(what string)
+
+func (p Prepared) call(what string) {
+	if p != nil {
+		p(what)
+	}
+}
+
 // Options configure a run.
 type Options struct {
 	// Root is the repository root, absolute.
@@ -89,6 +113,12 @@ type Options struct {
 	// from the cache (called from several goroutines; not for targets the
 	// cache cannot hold).
 	CacheUsed func(target string, hit bool)
+	// ChecksCached, when set, is told for each target whose checks the
+	// cache may hold whether they came from it (called from several
+	// goroutines).
+	ChecksCached func(target string, hit bool)
+	// Prepared, when set, is told what the run compiled.
+	Prepared Prepared
 	// Progress, when set, is told each time a target is built and checked
 	// (progress.go); it is called from several goroutines.
 	Progress Progress
@@ -181,7 +211,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 
 	var findings []report.Finding
-	var val *schema.Validator
+	var schemaOpts *schema.Options
 	if !opts.SkipSchema {
 		crds, crdFindings, err := collectCRDs(opts, results)
 		if err != nil {
@@ -200,27 +230,66 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if keys != nil {
 			keys.setSchema(opts, version, crds, fluxOperator)
 		}
-		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs})
-		if err != nil {
-			return nil, err
-		}
-		defer v.Close()
-		val = v
-		for _, f := range vf {
-			f.Target = "."
-			findings = append(findings, f)
-		}
+		schemaOpts = &schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs}
 	}
 
 	views := clusterViews(opts.Root, results) // cluster.go
 	perTarget := make([][]report.Finding, len(results))
 	reps := make([]report.Target, len(results))
+	// A target whose checks are cached (cache.go) needs neither its
+	// objects decoded nor the schemas and policies compiled: those are
+	// prepared only when some target's checks miss.
+	checked := lookupChecks(ctx, opts, keys, results, caches, views)
+	missed := len(results) == 0
+	for i := range results {
+		if checked[i] == nil {
+			missed = true
+		}
+	}
+	var val *schema.Validator
+	if schemaOpts != nil {
+		vf, ok := keys.lookupValidator(schemaOpts.Only)
+		if !ok || missed {
+			v, fresh, err := schema.New(*schemaOpts)
+			if err != nil {
+				return nil, err
+			}
+			defer v.Close()
+			val = v
+			if !ok {
+				keys.storeValidator(schemaOpts.Only, fresh)
+			}
+			vf = fresh
+			opts.Prepared.call("schema")
+		}
+		for _, f := range vf {
+			f.Target = "."
+			findings = append(findings, f)
+		}
+	}
+	if missed {
+		for _, c := range opts.Checkers {
+			if p, ok := c.(CachedChecker); ok {
+				if err := p.Prepare(ctx); err != nil {
+					return nil, err
+				}
+			}
+		}
+		opts.Prepared.call("checks")
+	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i])
+			if c := checked[i]; c != nil {
+				reps[i], perTarget[i] = c.rep, c.findings
+			} else {
+				reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i])
+				if gctx.Err() == nil {
+					caches[i].storeCheck(reps[i], perTarget[i])
+				}
+			}
 			opts.Progress.step(PhaseCheck, len(results))
 			return nil
 		})
