@@ -84,9 +84,17 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 // (and resolving what it names) once however many targets include it. It
 // is safe for concurrent use; the tree must not change while it is used.
 type Loader struct {
-	root string
-	mu   sync.Mutex
-	dirs map[string]*loadedDir
+	root  string
+	mu    sync.Mutex
+	dirs  map[string]*loadedDir
+	files map[string]*loadedFile
+}
+
+// loadedFile is one directory's kustomization as LoadKustomization read it.
+type loadedFile struct {
+	once sync.Once
+	f    *kustfile.File
+	err  error
 }
 
 // loadedDir is one kustomization directory, read and resolved.
@@ -114,7 +122,21 @@ const (
 
 // NewLoader returns a Loader for the repository at root.
 func NewLoader(root string) *Loader {
-	return &Loader{root: root, dirs: map[string]*loadedDir{}}
+	return &Loader{root: root, dirs: map[string]*loadedDir{}, files: map[string]*loadedFile{}}
+}
+
+// Kustomization is LoadKustomization(root, dir), read once per directory:
+// the same *kustfile.File for every caller, who must not change it.
+func (l *Loader) Kustomization(dir string) (*kustfile.File, error) {
+	l.mu.Lock()
+	lf := l.files[dir]
+	if lf == nil {
+		lf = &loadedFile{}
+		l.files[dir] = lf
+	}
+	l.mu.Unlock()
+	lf.once.Do(func() { lf.f, lf.err = LoadKustomization(l.root, dir) })
+	return lf.f, lf.err
 }
 
 func (l *Loader) load(dir string) *loadedDir {
@@ -126,7 +148,7 @@ func (l *Loader) load(dir string) *loadedDir {
 	}
 	l.mu.Unlock()
 	d.once.Do(func() {
-		f, err := LoadKustomization(l.root, dir)
+		f, err := l.Kustomization(dir)
 		if err != nil {
 			d.bad = true
 			return

@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
@@ -86,13 +88,13 @@ type cacheKeys struct {
 }
 
 // newCacheKeys prepares the keys of a run; nil when the run caches nothing.
-func newCacheKeys(opts Options) (*cacheKeys, error) {
+func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 	if opts.Cache == nil || opts.Build.AllowRemote || opts.Build.EnablePlugins || opts.Build.EnableHelm {
 		return nil, nil
 	}
-	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: affected.NewLoader(opts.Root),
+	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: inputs,
 		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
-	if err := k.scan(); err != nil {
+	if err := k.scan(opts.Jobs); err != nil {
 		return nil, err
 	}
 	all := sha256.New()
@@ -121,8 +123,11 @@ func newCacheKeys(opts Options) (*cacheKeys, error) {
 	return k, nil
 }
 
-// scan hashes every file of the repository (but .git) once.
-func (k *cacheKeys) scan() error {
+// scan hashes every file of the repository (but .git) once, jobs at a
+// time, and reads every kustomization on the way into the inputs loader
+// (which discovery and the build keys then share).
+func (k *cacheKeys) scan(jobs int) error {
+	var regular []string
 	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
 		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
 		if err != nil {
@@ -148,21 +153,28 @@ func (k *cacheKeys) scan() error {
 			k.files[rel] = repoFile{odd: true}
 			return nil
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			k.files[rel] = repoFile{odd: true}
-			return nil //nolint:nilerr // unreadable: the build reports it, the target is not cached
-		}
-		h := sha256.New()
-		_, err = io.Copy(h, f)
-		f.Close()
-		rf := repoFile{odd: err != nil}
-		h.Sum(rf.sum[:0])
-		k.files[rel] = rf
+		regular = append(regular, p)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("cache: hash the repository: %w", err)
+	}
+	kustomizations := kustfile.Names()
+	sums := make([]repoFile, len(regular))
+	var g errgroup.Group
+	g.SetLimit(jobs)
+	for i, p := range regular {
+		g.Go(func() error {
+			sums[i] = hashFile(p)
+			if slices.Contains(kustomizations, filepath.Base(p)) {
+				_, _ = k.inputs.Kustomization(filepath.Dir(p)) // errors are discovery's to report
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for i, p := range regular {
+		k.files[filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))] = sums[i]
 	}
 	k.names = make([]string, 0, len(k.files))
 	for n := range k.files {
@@ -170,6 +182,21 @@ func (k *cacheKeys) scan() error {
 	}
 	sort.Strings(k.names)
 	return nil
+}
+
+// hashFile is a regular file's content hash; odd when it cannot be read
+// (the build reports it, the targets reading it are not cached).
+func hashFile(p string) repoFile {
+	f, err := os.Open(p)
+	if err != nil {
+		return repoFile{odd: true}
+	}
+	defer f.Close()
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	rf := repoFile{odd: err != nil}
+	h.Sum(rf.sum[:0])
+	return rf
 }
 
 func writeField(h hash.Hash, s string) {
@@ -317,8 +344,10 @@ type cachedObject struct {
 	Resource report.Resource
 	Applier  yamljson.Applier
 	Source   report.Source
-	JSON     []byte `json:",omitempty"`
-	Err      string `json:",omitempty"`
+	// Size is the length of the object's JSON, which follows the header.
+	Size int    `json:",omitempty"`
+	JSON bool   `json:",omitempty"`
+	Err  string `json:",omitempty"`
 }
 
 type cachedBuild struct {
@@ -331,7 +360,9 @@ type cachedBuild struct {
 	ComponentMisses []report.Source
 }
 
-// encodeBuilt is b's compacted build as a cache payload.
+// encodeBuilt is b's compacted build as a cache payload: the length of a
+// JSON header (uvarint), the header, then every object's JSON as it is
+// (no base64, no re-validation when read back).
 func encodeBuilt(b built) ([]byte, error) {
 	r := b.result
 	cb := cachedBuild{Dir: r.Dir, Findings: toCached(r.Findings), Notes: r.Notes, Matched: r.Matched, ComponentMisses: r.ComponentMisses}
@@ -342,6 +373,8 @@ func encodeBuilt(b built) ([]byte, error) {
 	if r.Objects != nil {
 		cb.Objects = make([]cachedObject, len(r.Objects))
 	}
+	var blobs [][]byte
+	size := 0
 	for i, o := range r.Objects {
 		co := cachedObject{Index: o.Index, Resource: o.Resource, Applier: o.Applier, Source: o.Source}
 		if r.Err == nil {
@@ -349,19 +382,37 @@ func encodeBuilt(b built) ([]byte, error) {
 			if err != nil {
 				co.Err = err.Error()
 			}
-			co.JSON = js
+			if js != nil {
+				co.JSON, co.Size = true, len(js)
+				blobs = append(blobs, js)
+				size += len(js)
+			}
 		}
 		cb.Objects[i] = co
 	}
-	return json.Marshal(cb)
+	header, err := json.Marshal(cb)
+	if err != nil {
+		return nil, err
+	}
+	out := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(header)+size), uint64(len(header)))
+	out = append(out, header...)
+	for _, js := range blobs {
+		out = append(out, js...)
+	}
+	return out, nil
 }
 
 // decodeBuilt is the inverse of encodeBuilt.
 func decodeBuilt(t discover.Target, payload []byte) (built, error) {
+	n, w := binary.Uvarint(payload)
+	if w <= 0 || n > uint64(len(payload)-w) {
+		return built{}, errors.New("bad header")
+	}
 	var cb cachedBuild
-	if err := json.Unmarshal(payload, &cb); err != nil {
+	if err := json.Unmarshal(payload[w:w+int(n)], &cb); err != nil {
 		return built{}, err
 	}
+	rest := payload[w+int(n):]
 	r := &build.Result{Dir: cb.Dir, Findings: fromCached(cb.Findings), Notes: cb.Notes, Matched: cb.Matched, ComponentMisses: cb.ComponentMisses}
 	if cb.Err != nil {
 		r.Err = errors.New(*cb.Err)
@@ -378,7 +429,13 @@ func decodeBuilt(t discover.Target, payload []byte) (built, error) {
 		if r.Err != nil {
 			continue
 		}
-		e := encodedObject{json: co.JSON}
+		var e encodedObject
+		if co.JSON {
+			if co.Size < 0 || co.Size > len(rest) {
+				return built{}, errors.New("truncated objects")
+			}
+			e.json, rest = rest[:co.Size:co.Size], rest[co.Size:]
+		}
 		if co.Err != "" {
 			e.err = errors.New(co.Err)
 		}
@@ -386,6 +443,9 @@ func decodeBuilt(t discover.Target, payload []byte) (built, error) {
 			return built{}, errors.New("object without JSON")
 		}
 		b.encoded[i] = e
+	}
+	if len(rest) != 0 {
+		return built{}, errors.New("trailing bytes")
 	}
 	return b, nil
 }

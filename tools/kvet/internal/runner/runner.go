@@ -15,10 +15,12 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	yaml3 "go.yaml.in/yaml/v3"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
@@ -151,8 +153,16 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
+	opts.Build = buildOptions(opts)
+	// Discovery and the cache keys read the same kustomizations: one
+	// parse, made while the cache hashes the repository.
+	kusts := affected.NewLoader(opts.Root)
+	keys, err := newCacheKeys(opts, kusts) // cache.go
+	if err != nil {
+		return nil, err
+	}
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
-		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)}, opts.Paths)
+		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
 	if err != nil {
 		return nil, err
 	}
@@ -169,13 +179,10 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		return nil, err
 	}
 
-	opts.Build = buildOptions(opts)
-	keys, err := newCacheKeys(opts) // cache.go
-	if err != nil {
-		return nil, err
-	}
 	caches := make([]*targetCache, len(targets))
-	builder := build.New(opts.Build)
+	// The builder initialises kyaml's OpenAPI schema (tens of
+	// milliseconds): only a run that builds or checks something needs it.
+	builder := sync.OnceValue(func() *build.Builder { return build.New(opts.Build) })
 	results := make([]built, len(targets))
 	mctx, stopWatch := watchMemory(ctx, opts.Build.Limits.MemoryBudget)
 	defer stopWatch()
@@ -194,7 +201,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			if hit {
 				results[i] = b
 			} else {
-				results[i] = compact(built{target: t, result: safeBuild(gctx, builder, t)})
+				results[i] = compact(built{target: t, result: safeBuild(gctx, builder(), t)})
 				if gctx.Err() == nil {
 					caches[i].storeBuild(results[i])
 				}
@@ -269,6 +276,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 	}
 	if missed {
+		builder() // kyaml's schema, read by the checks' source maps
 		for _, c := range opts.Checkers {
 			if p, ok := c.(CachedChecker); ok {
 				if err := p.Prepare(ctx); err != nil {
