@@ -59,6 +59,11 @@ type Builder struct {
 	// artifact (.sourceignore files, spec.ignore), read once per
 	// spec.ignore (plain directories a Flux Kustomization names).
 	artifacts gitops.ArtifactFilters
+	// checked: the file contents that passed the guard, each checked once
+	// however many targets read it; docs: where each file's documents
+	// start (source lines), scanned once.
+	checked *guard.Checked
+	docs    *docStarts
 }
 
 // New returns a Builder reading from the real disk.
@@ -70,7 +75,7 @@ func New(opts Options) *Builder {
 	// (IsNamespaceScoped) read it without its lock: parse it once here,
 	// before builds run concurrently.
 	openapi.Schema()
-	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk()}
+	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk(), checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
 }
 
 // Object is one rendered object.
@@ -284,7 +289,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	hits := map[string]bool{}
-	lines := lineIndex{read: b.read}
+	lines := lineIndex{read: b.read, shared: b.docs}
 	for i, r := range m.Resources() {
 		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
 		obj.Applier = spec.Applier
