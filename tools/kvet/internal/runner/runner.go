@@ -213,6 +213,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if keys != nil {
+		keys.inputs = nil // the parsed kustomizations: memory for the checks
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: write nothing more, not even schemas
 	}
