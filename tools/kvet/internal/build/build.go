@@ -64,6 +64,9 @@ type Builder struct {
 	// start (source lines), scanned once.
 	checked *guard.Checked
 	docs    *docStarts
+	// parsed: the kustomizations, parsed once however many targets
+	// include them.
+	parsed *parsedFiles
 }
 
 // New returns a Builder reading from the real disk.
@@ -75,7 +78,8 @@ func New(opts Options) *Builder {
 	// (IsNamespaceScoped) read it without its lock: parse it once here,
 	// before builds run concurrently.
 	openapi.Schema()
-	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk(), checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
+	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk(), checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}},
+		parsed: &parsedFiles{files: map[string]parsedFile{}}}
 }
 
 // Object is one rendered object.

@@ -1,5 +1,7 @@
 package build
 
+import "github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+
 // readFunc reads a file for kvet's own work around a build (replacement
 // files it inlines, the files it lints and scans to explain an error or
 // find a line), as opposed to kustomize's reads through the guarded file
@@ -12,7 +14,14 @@ type readFunc func(path string) ([]byte, error)
 // outside the repository (a failed build's "../../etc/x.yaml") is never
 // opened, so none of its bytes can reach a message.
 func (b *Builder) read(path string) ([]byte, error) {
-	data, v, err := b.checked.ReadFile(b.opts.Root, path)
+	var data []byte
+	var v *guard.Violation
+	var err error
+	if b.checked != nil {
+		data, v, err = b.checked.ReadFile(b.opts.Root, path)
+	} else {
+		data, v, err = guard.ReadFile(b.opts.Root, path, b.opts.Limits)
+	}
 	if v != nil {
 		return nil, v
 	}
