@@ -64,9 +64,6 @@ type Builder struct {
 	// start (source lines), scanned once.
 	checked *guard.Checked
 	docs    *docStarts
-	// parsed: the kustomizations, parsed once however many targets
-	// include them.
-	parsed *parsedFiles
 }
 
 // New returns a Builder reading from the real disk.
@@ -78,8 +75,7 @@ func New(opts Options) *Builder {
 	// (IsNamespaceScoped) read it without its lock: parse it once here,
 	// before builds run concurrently.
 	openapi.Schema()
-	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk(), checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}},
-		parsed: &parsedFiles{files: map[string]parsedFile{}}}
+	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk(), checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
 }
 
 // Object is one rendered object.

@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +26,6 @@ type guardedFS struct {
 	root    string
 	limits  guard.Limits
 	checked *guard.Checked
-	parsed  *parsedFiles
 
 	mu         sync.Mutex
 	violations []*guard.Violation
@@ -35,7 +33,7 @@ type guardedFS struct {
 }
 
 func (b *Builder) guarded() *guardedFS {
-	return &guardedFS{FileSystem: b.fs, root: b.opts.Root, limits: b.opts.Limits.WithDefaults(), checked: b.checked, parsed: b.parsed, seen: map[string]bool{}}
+	return &guardedFS{FileSystem: b.fs, root: b.opts.Root, limits: b.opts.Limits.WithDefaults(), checked: b.checked, seen: map[string]bool{}}
 }
 
 func (g *guardedFS) record(v *guard.Violation) error {
@@ -106,39 +104,7 @@ func loadKustomization(g *guardedFS, dir string) (*kustfile.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
 	}
-	return g.parsed.parse(dir, p, raw)
-}
-
-// parsedFiles are the kustomizations a Builder parsed, shared by every
-// build that includes them (a base is parsed once, not once per overlay):
-// read-only to every caller. A file whose content changed is parsed again.
-type parsedFiles struct {
-	mu    sync.Mutex
-	files map[string]parsedFile
-}
-
-type parsedFile struct {
-	dir string
-	raw []byte
-	f   *kustfile.File
-	err error
-}
-
-func (pf *parsedFiles) parse(dir, path string, raw []byte) (*kustfile.File, error) {
-	if pf == nil {
-		return kustfile.Parse(dir, path, raw)
-	}
-	pf.mu.Lock()
-	known, ok := pf.files[path]
-	pf.mu.Unlock()
-	if ok && known.dir == dir && bytes.Equal(known.raw, raw) {
-		return known.f, known.err
-	}
-	f, err := kustfile.Parse(dir, path, raw)
-	pf.mu.Lock()
-	pf.files[path] = parsedFile{dir: dir, raw: bytes.Clone(raw), f: f, err: err}
-	pf.mu.Unlock()
-	return f, err
+	return kustfile.Parse(dir, p, raw)
 }
 
 // escapingFiles reports the file-valued entries of f that kvet itself
