@@ -188,12 +188,23 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	defer stopWatch()
 	g, gctx := errgroup.WithContext(mctx)
 	g.SetLimit(opts.Jobs)
-	for i, t := range targets {
-		g.Go(func() error {
-			if keys != nil {
+	if keys != nil {
+		// Every key first: then the parsed kustomizations they read can
+		// go before the builds need the memory.
+		var kg errgroup.Group
+		kg.SetLimit(opts.Jobs)
+		for i, t := range targets {
+			kg.Go(func() error {
 				k, ok := keys.buildKey(t)
 				caches[i] = &targetCache{keys: keys, build: k, ok: ok}
-			}
+				return nil
+			})
+		}
+		_ = kg.Wait()
+		keys.inputs = nil
+	}
+	for i, t := range targets {
+		g.Go(func() error {
 			b, hit := caches[i].lookupBuild(t)
 			if opts.CacheUsed != nil && caches[i] != nil && caches[i].ok {
 				opts.CacheUsed(t.Path, hit)
@@ -212,9 +223,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
-	}
-	if keys != nil {
-		keys.inputs = nil // the parsed kustomizations: memory for the checks
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err // interrupted: write nothing more, not even schemas
