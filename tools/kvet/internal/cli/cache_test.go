@@ -72,7 +72,7 @@ func TestCacheDefaultDir(t *testing.T) {
 }
 
 // TestCacheCLIPolicies: a warm run that compiles no policy still writes
-// SARIF's rule documentation as a cold run does, and a policy that no
+// SARIF's rule documentation and JUnit's objects as a cold run does, and a policy that no
 // longer compiles is kvet failing to run (exit 2), cached findings or not.
 func TestCacheCLIPolicies(t *testing.T) {
 	repo := pitRepo(t, "conftest")
@@ -89,6 +89,12 @@ func TestCacheCLIPolicies(t *testing.T) {
 	assert.Equal(t, cold, warm, "warm SARIF, rules included")
 	_, fresh := sarif("--no-cache")
 	assert.Equal(t, fresh, warm)
+	// JUnit lists every object of a target (not part of the JSON report):
+	// the check entries keep them.
+	_, junitWarm, _ := pitRun(t, "validate", "-o", "junit", "--policy", "policy", "--cache-dir", cacheDir)
+	_, junitFresh, _ := pitRun(t, "validate", "-o", "junit", "--policy", "policy", "--no-cache")
+	assert.Contains(t, junitFresh, "<testcase")
+	assert.Equal(t, junitFresh, junitWarm)
 
 	editFile(t, filepath.Join(repo, "policy", "labels.rego"), "some label in required_labels", "some label in undefined_set")
 	code, _, stderr := pitRun(t, "validate", "-o", "json", "--policy", "policy", "--cache-dir", cacheDir)
