@@ -235,12 +235,14 @@ else := "an unnamed rule"
 #   flags does). The Prometheus Operator validates a PrometheusRule with
 #   the same parser and leaves the whole object out of the rule files when
 #   one expression does not parse, so none of its alerts fires. Expressions
-#   holding ${VAR} (substituted by Flux postBuild) are not checked.
+#   holding ${VAR} (substituted by Flux postBuild) are not checked; where the
+#   cluster runs the VictoriaMetrics operator (which evaluates converted
+#   PrometheusRules as MetricsQL) it is a note.
 # custom:
 #   id: prometheus-rule-expr
 #   severity: error
 #   remediation: fix the PromQL expression (promtool check rules shows the same error)
-deny_prometheus_rule_expr contains lib.finding(
+deny_prometheus_rule_expr contains expr_finding(
 	sprintf("PrometheusRule %s: %s in group %s does not parse: %s", [input.metadata.name, rule_name(r), g.name, msg]),
 	sprintf("spec.groups[%d].rules[%d].expr", [i, j]),
 ) if {
@@ -249,6 +251,25 @@ deny_prometheus_rule_expr contains lib.finding(
 	not contains(r.expr, "${")
 	msg := kvet.promql_parse_error(r.expr)
 	msg != ""
+}
+
+# expr_finding is a finding; a note where the cluster runs the
+# VictoriaMetrics operator, which converts PrometheusRules into VMRules
+# evaluated as MetricsQL, a superset of PromQL.
+expr_finding(msg, path) := lib.finding(msg, path) if {
+	not victoria_metrics
+} else := {
+	"msg": sprintf("%s; the VictoriaMetrics operator in the cluster may evaluate it as MetricsQL, which kvet does not parse", [msg]),
+	"path": path,
+	"note": true,
+}
+
+victoria_metrics if {
+	some src in [lib.inventory, lib.cluster]
+	some _, by_ns in src
+	some _, names in by_ns
+	some _, obj in names
+	lib.api_group(obj.apiVersion) == "operator.victoriametrics.com"
 }
 
 # --- prometheus-rule-fields -------------------------------------------------------------

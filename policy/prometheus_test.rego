@@ -113,6 +113,15 @@ test_prometheus_rule_expr if {
 	}}
 }
 
+test_prometheus_rule_expr_victoria_metrics if {
+	metricsql := prometheus_rule([{"alert": "WebDown", "expr": "rate(http_requests_total) > 1 default 0"}])
+	vm := {"apiVersion": "operator.victoriametrics.com/v1beta1", "kind": "VMAlert", "metadata": {"name": "vm", "namespace": "monitoring"}}
+	count(prometheus.deny_prometheus_rule_expr) == 1 with input as metricsql with data.kvet.inventory as inv([])
+	notes := prometheus.deny_prometheus_rule_expr with input as metricsql with data.kvet.inventory as inv([]) with data.kvet.cluster as inv([vm])
+	some n in notes
+	n.note == true
+}
+
 test_promql_parse_error_builtin if {
 	kvet.promql_parse_error("rate(x[5m])") == ""
 	startswith(kvet.promql_parse_error("rate(x[5m]"), "1:")
