@@ -97,6 +97,16 @@ func (s *schemaSet) get(key string) (*jsonschema.Schema, error) {
 	return sch, err
 }
 
+// validate checks body against the schema of key. verr is the
+// library's verdict (nil: valid); err says there is no usable schema.
+func (s *schemaSet) validate(key string, body map[string]any) (sch *jsonschema.Schema, verr, err error) {
+	sch, err = s.get(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sch, sch.Validate(body), nil
+}
+
 // compile runs under s.mu: the compiler is not safe for concurrent use.
 func (s *schemaSet) compile(key string) (*jsonschema.Schema, error) {
 	doc, ok := s.docs[key]

@@ -463,12 +463,11 @@ func (v *Validator) schemaErrors(obj Object, key string) []leaf {
 	if obj.Body == nil {
 		return nil // kubeconform: an empty resource, nothing to validate
 	}
-	sch, err := v.schemas.get(key)
-	if err != nil {
+	sch, verr, err := v.schemas.validate(key, obj.Body)
+	switch {
+	case err != nil:
 		return []leaf{{whole: v.noCompileMessage(key, obj.Resource.Kind, err)}}
-	}
-	verr := sch.Validate(obj.Body)
-	if verr == nil {
+	case verr == nil:
 		return nil
 	}
 	var ve *jsonschema.ValidationError
