@@ -52,10 +52,9 @@ type compiled struct {
 
 func newSchemaSet() *schemaSet {
 	c := jsonschema.NewCompiler()
-	// kubeconform's compiler options, in its order.
+	// kubeconform's compiler options, except its loader: here a reference
+	// out of a document is not followed (no file, no network).
 	c.RegisterFormat(&jsonschema.Format{Name: "duration", Validate: validateDuration})
-	// No loader: a reference out of a document is not followed (no file,
-	// no network).
 	c.UseLoader(jsonschema.SchemeURLLoader{})
 	c.DefaultDraft(jsonschema.Draft4)
 	return &schemaSet{docs: map[string]schemaDoc{}, compiler: c, compiled: map[string]compiled{}}
@@ -65,11 +64,6 @@ func newSchemaSet() *schemaSet {
 // repository's CRDs override the catalog).
 func (s *schemaSet) add(apiVersion, kind string, raw []byte, source string) {
 	s.docs[apiVersion+"/"+kind] = schemaDoc{raw: raw, source: source}
-}
-
-func (s *schemaSet) has(key string) bool {
-	_, ok := s.docs[key]
-	return ok
 }
 
 // errNoSchema is kubeconform's verdict when no location holds a schema for
