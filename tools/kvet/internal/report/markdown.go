@@ -62,6 +62,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 			loc = "`" + MarkdownCell(loc) + "`"
 		}
+		for _, r := range f.Related {
+			loc += "<br>and `" + MarkdownCell(r.String()) + "`"
+		}
 		target := "`" + MarkdownCell(f.Target) + "`"
 		if n := len(f.AllTargets()) - 1; n > 0 {
 			target += " and " + plural(n, "other target")

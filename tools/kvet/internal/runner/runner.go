@@ -354,6 +354,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	for _, f := range res.Findings {
 		f.Target = t.Path
 		f.Source.File = repoPath(opts.Root, f.Source.File)
+		for k := range f.Related {
+			f.Related[k].File = repoPath(opts.Root, f.Related[k].File)
+		}
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
