@@ -183,6 +183,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	var findings []report.Finding
 	var val *schema.Validator
 	if !opts.SkipSchema {
+		opts.Progress.step(PhaseLoadSchemas, 0)
 		crds, crdFindings, err := collectCRDs(opts, results)
 		if err != nil {
 			return nil, err
@@ -220,8 +221,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i])
-			opts.Progress.step(PhaseCheck, len(results))
+			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i], func(phase string) { opts.Progress.step(phase, len(results)) })
 			return nil
 		})
 	}
@@ -338,7 +338,9 @@ func componentPatches(root string, results []built) (matched, misses map[report.
 	return matched, misses
 }
 
-func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache) (rep report.Target, findings []report.Finding) {
+// check checks one built target; done is told as its schema check
+// (PhaseSchemas) and its policies (PhasePolicies) finish.
+func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache, done func(phase string)) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
 	defer func() {
@@ -361,6 +363,13 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	}
 	if res.Err != nil {
 		rep.Error = res.Err.Error()
+		// Nothing to check: the target is done with both phases.
+		if val != nil {
+			done(PhaseSchemas)
+		}
+		if len(opts.Checkers) > 0 {
+			done(PhasePolicies)
+		}
 		return rep, findings
 	}
 	rep.Resources = len(res.Objects)
@@ -431,6 +440,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			}
 			findings = append(findings, withoutKinds(fresh, opts.SkipKinds)...)
 		}
+		done(PhaseSchemas)
 	}
 	for _, o := range objs {
 		if kindIn(opts.RejectKinds, o.Resource) {
@@ -460,6 +470,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			}
 			findings = append(findings, place(f, idx))
 		}
+	}
+	if len(opts.Checkers) > 0 {
+		done(PhasePolicies)
 	}
 	return rep, findings
 }
