@@ -293,3 +293,21 @@ func TestRelatedLocations(t *testing.T) {
 		assert.Contains(t, b.String(), want, format)
 	}
 }
+
+// The Markdown report draws its Diagram after the status line and names
+// the targets it left out, at most markdownLeftShown of them.
+func TestMarkdownDiagram(t *testing.T) {
+	r := sampleReport()
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b, r))
+	assert.NotContains(t, b.String(), "```mermaid", "no diagram, no block")
+
+	left := []string{"t00", "t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10", "t11"}
+	r.Diagram = &Diagram{Caption: "What deploys the targets", Mermaid: "flowchart LR\n  n0[\"a\"]\n", Left: left}
+	b.Reset()
+	require.NoError(t, WriteMarkdown(&b, r))
+	out := b.String()
+	assert.Contains(t, out, "in 2 targets (2 resources)\n\nWhat deploys the targets:\n\n```mermaid\nflowchart LR\n  n0[\"a\"]\n```\n\n")
+	assert.Contains(t, out, "Not drawn, to keep the picture readable: `t00`, `t01`, `t02`, `t03`, `t04`, `t05`, `t06`, `t07`, `t08`, `t09` and 2 more (`kvet graph` draws the whole repository).\n")
+	assert.Less(t, strings.Index(out, "```mermaid"), strings.Index(out, "| target |"), "the picture comes before the tables")
+}

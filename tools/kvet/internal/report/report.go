@@ -145,6 +145,19 @@ type Report struct {
 	// Rules documents rule ids (policy metadata) for formats that carry
 	// rule help (SARIF); not part of the JSON contract.
 	Rules []RuleDoc `json:"-"`
+	// Diagram, when set, is drawn by the Markdown report; not part of the
+	// JSON contract.
+	Diagram *Diagram `json:"-"`
+}
+
+// Diagram is a picture of the repository for the Markdown report: Mermaid
+// source (package graph draws it), what it shows, and what it leaves out.
+type Diagram struct {
+	// Caption says what is drawn, e.g. "the 3 targets this change affects".
+	Caption string
+	Mermaid string
+	// Left lists the targets of the caption that are not drawn.
+	Left []string
 }
 
 // New assembles a report: it sorts targets and findings deterministically

@@ -79,6 +79,9 @@ type Options struct {
 	// whose objects get no schema check; RejectKinds those that are an
 	// error wherever they appear (kubeconform's -skip and -reject).
 	SkipKinds, RejectKinds []string
+	// Discovered, when set, is told every target discovered, before Select
+	// narrows them (the Markdown report draws them).
+	Discovered func(targets []discover.Target)
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
@@ -125,6 +128,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)}, opts.Paths)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Discovered != nil {
+		opts.Discovered(targets)
 	}
 	if opts.Select != nil {
 		if targets, err = opts.Select(ctx, targets); err != nil {
