@@ -362,6 +362,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	for _, f := range res.Findings {
 		f.Target = t.Path
 		f.Source.File = repoPath(opts.Root, f.Source.File)
+		f.Related = slices.Clone(f.Related) // the build's own stay as built
 		for k := range f.Related {
 			f.Related[k].File = repoPath(opts.Root, f.Related[k].File)
 		}
