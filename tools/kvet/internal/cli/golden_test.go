@@ -248,6 +248,13 @@ var unmatchedPatchFiles = map[string]string{
 	"file/patch.yaml": "# the name is misspelt\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  A: b\n" +
 		"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: shop\n  name: setings\ndata:\n  A: b\n",
 	"inline/kustomization.yaml": "resources:\n- ../base\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: settngs\n      namespace: shop\n    data:\n      A: b\n",
+	// A Flux Kustomization's inline patch: kvet builds a rewritten
+	// kustomization, whose lines are no file's; the finding is at the
+	// manifest's patch entry only.
+	"clusters/prod/kustomization.yaml": "resources:\n- apps.yaml\n",
+	"clusters/prod/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\n" +
+		"spec:\n  interval: 1m\n  path: ./base\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n" +
+		"  patches:\n    - patch: |\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: nope\n          namespace: shop\n",
 }
 
 // TestGoldenPatchNoMatch: the finding points at the kustomization entry
@@ -272,15 +279,18 @@ func TestGoldenPatchNoMatch(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
-	related := map[string]string{}
+	related := map[string][]string{}
 	for _, f := range rep.Findings {
 		require.Equal(t, "patch-no-match", f.Rule)
-		require.Len(t, f.Related, 1, f.Source.File)
-		related[f.Source.File] = fmt.Sprintf("%s:%d", f.Related[0].File, f.Related[0].Line)
+		related[f.Source.File] = []string{}
+		for _, r := range f.Related {
+			related[f.Source.File] = append(related[f.Source.File], fmt.Sprintf("%s:%d", r.File, r.Line))
+		}
 	}
-	assert.Equal(t, map[string]string{
-		"file/kustomization.yaml":   "file/patch.yaml:14",
-		"inline/kustomization.yaml": "inline/kustomization.yaml:8",
+	assert.Equal(t, map[string][]string{
+		"file/kustomization.yaml":   {"file/patch.yaml:14"},
+		"inline/kustomization.yaml": {"inline/kustomization.yaml:8"},
+		"clusters/prod/apps.yaml":   {},
 	}, related)
 
 	_, stdout, _ = cvMain(t, "validate", "--no-policies", "-o", "sarif", ".")
@@ -299,8 +309,12 @@ func TestGoldenPatchNoMatch(t *testing.T) {
 		}
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &sarif))
-	require.Len(t, sarif.Runs[0].Results, 2)
+	require.Len(t, sarif.Runs[0].Results, 3)
 	for _, r := range sarif.Runs[0].Results {
+		if strings.Contains(r.Message.Text, "Flux Kustomization") {
+			assert.Empty(t, r.RelatedLocations)
+			continue
+		}
 		require.Len(t, r.RelatedLocations, 1)
 		loc := r.RelatedLocations[0]
 		assert.Equal(t, 1, loc.ID)
