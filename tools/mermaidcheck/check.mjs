@@ -75,38 +75,45 @@ try {
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.setContent("<!doctype html><html><body style='background:#fff'><main id='out'></main></body></html>");
   await page.addScriptTag({ path: require.resolve("mermaid/dist/mermaid.min.js") });
-  await page.evaluate(() => {
-    // GitHub renders with securityLevel strict; errors must throw, not
-    // become a picture of the error.
-    window.mermaid.initialize({ startOnLoad: false, securityLevel: "strict", suppressErrorRendering: true });
-  });
   console.log(`mermaid ${require("mermaid/package.json").version} in ${opts.chromium}`);
-  for (const [i, d] of diagrams.entries()) {
-    const res = await page.evaluate(
-      async ({ id, name, text }) => {
-        try {
-          await window.mermaid.parse(text);
-          const { svg } = await window.mermaid.render(id, text);
-          const box = document.createElement("section");
-          box.innerHTML = `<h3 style="font-family:sans-serif">${name.replace(/</g, "&lt;")}</h3>${svg}`;
-          document.getElementById("out").append(box);
-          const el = box.querySelector("svg");
-          return { ok: !!el, nodes: el ? el.querySelectorAll("g.node").length : 0, edges: el ? el.querySelectorAll("g.edgeLabel").length : 0 };
-        } catch (e) {
-          return { ok: false, error: String(e?.message ?? e) };
-        }
-      },
-      { id: `d${i}`, name: d.name, text: d.text },
-    );
-    const want = declaredNodes(d.text);
-    if (!res.ok) {
-      failed++;
-      console.error(`FAIL ${d.name}: ${res.error ?? "no SVG"}`);
-    } else if (res.nodes < want) {
-      failed++;
-      console.error(`FAIL ${d.name}: ${res.nodes} nodes drawn, ${want} declared`);
-    } else {
-      console.log(`ok   ${d.name}: ${res.nodes} nodes, ${res.edges} edge labels`);
+  // GitHub draws with Mermaid's default theme, or its dark theme for
+  // readers in dark mode: both, on GitHub's page backgrounds.
+  for (const [theme, background] of [["default", "#ffffff"], ["dark", "#0d1117"]]) {
+    await page.evaluate((theme) => {
+      // GitHub renders with securityLevel strict; errors must throw, not
+      // become a picture of the error.
+      window.mermaid.initialize({ startOnLoad: false, theme, securityLevel: "strict", suppressErrorRendering: true });
+    }, theme);
+    for (const [i, d] of diagrams.entries()) {
+      const name = `${d.name} (${theme})`;
+      const res = await page.evaluate(
+        async ({ id, name, text, background }) => {
+          try {
+            await window.mermaid.parse(text);
+            const { svg } = await window.mermaid.render(id, text);
+            const box = document.createElement("section");
+            box.style.background = background;
+            box.style.color = background === "#ffffff" ? "#1f2328" : "#e6edf3";
+            box.innerHTML = `<h3 style="font-family:sans-serif">${name.replace(/</g, "&lt;")}</h3>${svg}`;
+            document.getElementById("out").append(box);
+            const el = box.querySelector("svg");
+            return { ok: !!el, nodes: el ? el.querySelectorAll("g.node").length : 0, edges: el ? el.querySelectorAll("g.edgeLabel").length : 0 };
+          } catch (e) {
+            return { ok: false, error: String(e?.message ?? e) };
+          }
+        },
+        { id: `d${theme}${i}`, name, text: d.text, background },
+      );
+      const want = declaredNodes(d.text);
+      if (!res.ok) {
+        failed++;
+        console.error(`FAIL ${name}: ${res.error ?? "no SVG"}`);
+      } else if (res.nodes < want) {
+        failed++;
+        console.error(`FAIL ${name}: ${res.nodes} nodes drawn, ${want} declared`);
+      } else {
+        console.log(`ok   ${name}: ${res.nodes} nodes, ${res.edges} edge labels`);
+      }
     }
   }
   if (consoleErrors.length > 0) {
@@ -122,7 +129,7 @@ try {
   rmSync(profile, { recursive: true, force: true });
 }
 if (failed > 0) {
-  console.error(`mermaid-check: ${failed} of ${diagrams.length} diagrams failed`);
+  console.error(`mermaid-check: ${failed} failures rendering ${diagrams.length} diagrams in 2 themes`);
   process.exit(1);
 }
-console.log(`mermaid-check: ${diagrams.length} diagrams rendered`);
+console.log(`mermaid-check: ${diagrams.length} diagrams rendered in 2 themes`);

@@ -19,11 +19,12 @@ import (
 const maxDiagramNodes = 40
 
 // diagramClasses colour the drawn targets by their verdict (GitHub's
-// Primer colours for danger, attention and success).
+// Primer colours for danger, attention and success), with dark text, so
+// that the light fills stay readable in GitHub's dark theme too.
 var diagramClasses = map[string]string{
-	"error":   "fill:#ffebe9,stroke:#cf222e",
-	"warning": "fill:#fff8c5,stroke:#9a6700",
-	"ok":      "fill:#dafbe1,stroke:#1a7f37",
+	"error":   "fill:#ffebe9,stroke:#cf222e,color:#1f2328",
+	"warning": "fill:#fff8c5,stroke:#9a6700,color:#1f2328",
+	"ok":      "fill:#dafbe1,stroke:#1a7f37,color:#1f2328",
 }
 
 // diagram draws the Markdown report's picture of kvet validate: it keeps
