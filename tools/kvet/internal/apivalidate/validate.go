@@ -24,10 +24,15 @@ const (
 	// minReplicas: 0 (k8s.io/kubernetes pkg/registry/autoscaling/
 	// horizontalpodautoscaler/strategy.go).
 	GateHPAScaleToZero = "HPAScaleToZero"
+	// GateStrictIPCIDRValidation makes the API server refuse IPs and CIDRs
+	// with leading zeros and CIDRs with bits set beyond the prefix length
+	// (k8s.io/apimachinery pkg/util/validation IsValidCIDRForLegacyField;
+	// Beta and on by default from 1.36).
+	GateStrictIPCIDRValidation = "StrictIPCIDRValidation"
 )
 
 // GatesUsed lists the feature gates the rules of this package consult.
-func GatesUsed() []string { return []string{GateHPAScaleToZero} }
+func GatesUsed() []string { return []string{GateHPAScaleToZero, GateStrictIPCIDRValidation} }
 
 func (o Options) enabled(gate string) bool { return o.FeatureGates[gate] }
 
@@ -62,7 +67,8 @@ func Validate(obj map[string]any, opts Options) []Issue {
 	case "apps/Deployment", "apps/ReplicaSet", "apps/DaemonSet", "apps/StatefulSet":
 		validateAppsWorkload(c, kind, spec, specPath)
 	case "batch/Job":
-		validateJobSpec(c, spec, specPath)
+		validateJobSpec(c, spec, specPath, false)
+		validateIndexedJobName(c, obj, spec)
 	case "batch/CronJob":
 		validateCronJob(c, obj, spec, specPath)
 	case "/Service":
@@ -73,8 +79,9 @@ func Validate(obj map[string]any, opts Options) []Issue {
 		validateSecret(c, obj)
 	case "networking.k8s.io/Ingress":
 		validateIngress(c, spec, specPath)
+		validateIngressClassAnnotation(c, obj, spec)
 	case "networking.k8s.io/NetworkPolicy":
-		validateNetworkPolicy(c, spec, specPath)
+		validateNetworkPolicy(c, spec, specPath, opts)
 	case "policy/PodDisruptionBudget":
 		validatePDB(c, spec, specPath)
 	case "autoscaling/HorizontalPodAutoscaler":
