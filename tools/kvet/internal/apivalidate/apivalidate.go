@@ -53,6 +53,7 @@ const (
 	RuleInvalidRestartPolicy = "invalid-restart-policy"
 	RuleInvalidService       = "invalid-service"
 	RuleInvalidIngress       = "invalid-ingress"
+	RuleInvalidRBAC          = "invalid-rbac"
 	RuleInvalidDataKey       = "invalid-data-key"
 	RuleInvalidSecret        = "invalid-secret"
 	RuleInvalidValue         = "invalid-value"
@@ -83,6 +84,7 @@ var hints = map[string]string{
 	RuleInvalidRestartPolicy: "use the restartPolicy the controller supports",
 	RuleInvalidService:       "fix the Service spec as the message says",
 	RuleInvalidIngress:       "fix the Ingress spec as the message says",
+	RuleInvalidRBAC:          "fix the RBAC rule, roleRef or subject as the message says",
 	RuleInvalidDataKey:       "keys consist of alphanumerics, '-', '_' or '.' and must not be in both data and binaryData",
 	RuleInvalidSecret:        "provide the keys the Secret type requires",
 	RuleInvalidValue:         "use a value the API server accepts",

@@ -2,8 +2,8 @@ package apivalidate
 
 import (
 	"fmt"
-	"net"
 	"maps"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +15,7 @@ import (
 	netutils "k8s.io/utils/net"
 )
 
-func validateService(c *collector, spec map[string]any, p *field.Path) {
+func validateService(c *collector, obj, spec map[string]any, p *field.Path, opts Options) {
 	if spec == nil {
 		return
 	}
@@ -102,9 +102,15 @@ func validateService(c *collector, spec map[string]any, p *field.Path) {
 			}
 		}
 	}
-	if etp, ok := getString(spec, "externalTrafficPolicy"); ok && etp != "" && typ != "NodePort" && typ != "LoadBalancer" {
-		c.add(RuleInvalidService, p.Child("externalTrafficPolicy").String(), fmt.Sprintf("externalTrafficPolicy may only be set on NodePort and LoadBalancer services, not %s", typ))
+	// apiservice.ExternallyAccessible: NodePort, LoadBalancer, or a
+	// ClusterIP Service with externalIPs.
+	external := typ == "NodePort" || typ == "LoadBalancer" || (typ == "ClusterIP" && len(getList(spec, "externalIPs")) > 0)
+	if etp, ok := getString(spec, "externalTrafficPolicy"); ok && etp != "" && !external {
+		c.add(RuleInvalidService, p.Child("externalTrafficPolicy").String(), fmt.Sprintf("externalTrafficPolicy may only be set on NodePort and LoadBalancer services and on ClusterIP services with externalIPs, not %s", typ))
+	} else if ok && etp != "" && etp != "Cluster" && etp != "Local" {
+		c.add(RuleInvalidService, p.Child("externalTrafficPolicy").String(), fmt.Sprintf("externalTrafficPolicy %q is not supported: use Cluster or Local", etp))
 	}
+	validateServiceFields(c, obj, spec, typ, p, opts)
 }
 
 func validateIngress(c *collector, spec map[string]any, p *field.Path) {

@@ -72,7 +72,7 @@ func Validate(obj map[string]any, opts Options) []Issue {
 	case "batch/CronJob":
 		validateCronJob(c, obj, spec, specPath)
 	case "/Service":
-		validateService(c, spec, specPath)
+		validateService(c, obj, spec, specPath, opts)
 	case "/ConfigMap":
 		validateConfigMap(c, obj)
 	case "/Secret":
@@ -86,6 +86,15 @@ func Validate(obj map[string]any, opts Options) []Issue {
 		validatePDB(c, spec, specPath)
 	case "autoscaling/HorizontalPodAutoscaler":
 		validateHPA(c, spec, specPath, opts)
+	case "rbac.authorization.k8s.io/Role":
+		validatePolicyRules(c, obj, true)
+	case "rbac.authorization.k8s.io/ClusterRole":
+		validatePolicyRules(c, obj, false)
+		validateAggregationRule(c, obj)
+	case "rbac.authorization.k8s.io/RoleBinding":
+		validateRoleBinding(c, obj, true)
+	case "rbac.authorization.k8s.io/ClusterRoleBinding":
+		validateRoleBinding(c, obj, false)
 	case "/PersistentVolumeClaim":
 		validatePVC(c, spec, specPath)
 	case "/ResourceQuota":

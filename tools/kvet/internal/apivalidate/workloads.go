@@ -244,22 +244,42 @@ func validateCronJob(c *collector, obj, spec map[string]any, p *field.Path) {
 	}
 }
 
+// validatePVC follows ValidatePersistentVolumeClaimSpec (k8s.io/kubernetes
+// pkg/apis/core/validation), which also checks StatefulSet
+// volumeClaimTemplates.
 func validatePVC(c *collector, spec map[string]any, p *field.Path) {
 	if spec == nil {
 		return
 	}
 	modes := getList(spec, "accessModes")
 	if len(modes) == 0 {
-		if _, ok := spec["dataSourceRef"]; !ok {
-			c.add(RuleRequiredField, p.Child("accessModes").String(), "at least one access mode is required")
-		}
+		c.add(RuleRequiredField, p.Child("accessModes").String(), "at least one access mode is required")
 	}
+	rwop, other := false, false
 	for i, m := range modes {
 		s, _ := m.(string)
 		if !slices.Contains([]string{"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"}, s) {
 			c.add(RuleInvalidValue, p.Child("accessModes").Index(i).String(), fmt.Sprintf("access mode %q is not supported: use ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod", s))
+			continue
+		}
+		if s == "ReadWriteOncePod" {
+			rwop = true
+		} else {
+			other = true
 		}
 	}
+	if rwop && other {
+		c.add(RuleInvalidValue, p.Child("accessModes").String(), "ReadWriteOncePod may not be combined with other access modes")
+	}
+	if sc, ok := getString(spec, "storageClassName"); ok && sc != "" {
+		for _, msg := range validation.IsDNS1123Subdomain(sc) {
+			c.add(RuleInvalidValue, p.Child("storageClassName").String(), fmt.Sprintf("storageClassName %q: %s", sc, msg))
+		}
+	}
+	if vm, ok := getString(spec, "volumeMode"); ok && vm != "Filesystem" && vm != "Block" {
+		c.add(RuleInvalidValue, p.Child("volumeMode").String(), fmt.Sprintf("volumeMode %q is not supported: use Filesystem or Block", vm))
+	}
+	validatePVCDataSources(c, spec, p)
 	res := getMap(spec, "resources")
 	req := validateResourceList(c, getMap(res, "requests"), p.Child("resources", "requests"), false)
 	validateResourceList(c, getMap(res, "limits"), p.Child("resources", "limits"), false)
@@ -269,4 +289,64 @@ func validatePVC(c *collector, spec map[string]any, p *field.Path) {
 		c.add(RuleInvalidQuantity, p.Child("resources", "requests").Key("storage").String(), "storage request must be greater than zero")
 	}
 	validateLabelSelectorOnly(c, getMap(spec, "selector"), p.Child("selector"))
+}
+
+// validatePVCDataSources follows validateDataSource and validateDataSourceRef.
+// dataSourceRef.namespace needs the alpha CrossNamespaceVolumeDataSource gate
+// (the API server drops it otherwise) and is not checked.
+func validatePVCDataSources(c *collector, spec map[string]any, p *field.Path) {
+	ds, ref := getMap(spec, "dataSource"), getMap(spec, "dataSourceRef")
+	if ds != nil && ref == nil && !isPVCOrSnapshot(ds) {
+		// EnforceDataSourceBackwardsCompatibility (k8s.io/kubernetes
+		// pkg/api/persistentvolumeclaim) silently drops such a dataSource of
+		// a claim. StatefulSet claim templates are validated as written, so
+		// there this is the lenient reading: a miss, never a false error.
+		ds = nil
+	}
+	for _, src := range []struct {
+		key string
+		m   map[string]any
+	}{{"dataSource", ds}, {"dataSourceRef", ref}} {
+		if src.m == nil {
+			continue
+		}
+		sp := p.Child(src.key)
+		for _, k := range []string{"name", "kind"} {
+			if v, _ := getString(src.m, k); v == "" {
+				c.add(RuleRequiredField, sp.Child(k).String(), fmt.Sprintf("%s needs %s", src.key, k))
+			}
+		}
+		group, _ := getString(src.m, "apiGroup")
+		if kind, _ := getString(src.m, "kind"); group == "" && kind != "" && kind != "PersistentVolumeClaim" {
+			c.add(RuleInvalidValue, sp.Child("apiGroup").String(), fmt.Sprintf("%s kind %q needs its apiGroup (such as snapshot.storage.k8s.io for a VolumeSnapshot): without one only PersistentVolumeClaim is allowed", src.key, kind))
+		}
+		if group != "" {
+			for _, msg := range validation.IsDNS1123Subdomain(group) {
+				c.add(RuleInvalidValue, sp.Child("apiGroup").String(), fmt.Sprintf("apiGroup %q: %s", group, msg))
+			}
+		}
+	}
+	if ds != nil && ref != nil {
+		if ns, _ := getString(ref, "namespace"); ns == "" {
+			g1, _ := getString(ds, "apiGroup")
+			g2, _ := getString(ref, "apiGroup")
+			k1, _ := getString(ds, "kind")
+			k2, _ := getString(ref, "kind")
+			n1, _ := getString(ds, "name")
+			n2, _ := getString(ref, "name")
+			// isDataSourceEqualDataSourceRef; an absent and an empty apiGroup
+			// are taken as equal here, the lenient reading.
+			if g1 != g2 || k1 != k2 || n1 != n2 {
+				c.add(RuleInvalidValue, p.Child("dataSource").String(), "dataSource must match dataSourceRef when both are set: set only dataSourceRef")
+			}
+		}
+	}
+}
+
+// isPVCOrSnapshot is dataSourceIsPvcOrSnapshot: the two dataSource kinds
+// the API server keeps when dataSourceRef is not set.
+func isPVCOrSnapshot(ds map[string]any) bool {
+	group, _ := getString(ds, "apiGroup")
+	kind, _ := getString(ds, "kind")
+	return (kind == "PersistentVolumeClaim" && group == "") || (kind == "VolumeSnapshot" && group == "snapshot.storage.k8s.io")
 }
