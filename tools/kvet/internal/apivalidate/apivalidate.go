@@ -2,8 +2,10 @@
 // rules that an OpenAPI schema cannot express: DNS names, label and
 // annotation syntax, selectors that must match pod template labels,
 // security-context combinations, port ranges and names, quantities and
-// resource names, duplicate names, environment variable names, and the CEL
-// x-kubernetes-validations rules of CustomResourceDefinitions.
+// resource names, duplicate names, environment variable names, the spec
+// rules of workloads, Jobs and CronJobs, Services, Ingresses,
+// NetworkPolicies, PersistentVolumeClaims, HPAs, PDBs and RBAC objects, and
+// the CEL x-kubernetes-validations rules of CustomResourceDefinitions.
 //
 // The checks use the libraries the API server itself uses
 // (k8s.io/apimachinery/pkg/util/validation, .../api/validation,

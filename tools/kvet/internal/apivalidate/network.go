@@ -394,6 +394,8 @@ func parseLegacyCIDR(c *collector, s string, p *field.Path, opts Options) (net.I
 	return ip, ipnet, true
 }
 
+// validatePDB follows ValidatePodDisruptionBudgetSpec (k8s.io/kubernetes
+// pkg/apis/policy/validation).
 func validatePDB(c *collector, spec map[string]any, p *field.Path) {
 	if spec == nil {
 		return
