@@ -18,6 +18,7 @@ const (
 	maxPodFailurePolicyOnExitCodesValues = 255
 	maxPodFailurePolicyOnPodConditions   = 20
 	maxSuccessPolicyRules                = 20
+	maxManagedByLength                   = 63
 )
 
 // validateJobModes follows validateJobSpec of k8s.io/kubernetes
@@ -36,6 +37,15 @@ func validateJobModes(c *collector, spec map[string]any, p *field.Path, template
 	maxFailed, hasMaxFailed := getInt(spec, "maxFailedIndexes")
 	if hasMaxFailed && !hasPerIndex {
 		c.add(RuleRequiredField, p.Child("backoffLimitPerIndex").String(), "maxFailedIndexes needs backoffLimitPerIndex")
+	}
+	if mb, ok := getString(spec, "managedBy"); ok {
+		// JobManagedBy is GA and locked on from 1.35.
+		for _, e := range validation.IsDomainPrefixedPath(p.Child("managedBy"), mb) {
+			c.add(RuleInvalidValue, p.Child("managedBy").String(), fmt.Sprintf("managedBy %q: %s", mb, e.Detail))
+		}
+		if len(mb) > maxManagedByLength {
+			c.add(RuleInvalidValue, p.Child("managedBy").String(), fmt.Sprintf("managedBy is %d characters long: at most %d are allowed", len(mb), maxManagedByLength))
+		}
 	}
 	mode, _ := getString(spec, "completionMode")
 	switch mode {
@@ -276,6 +286,9 @@ func countIndexes(s string, completions int64) (int64, error) {
 func validateIndexedJobName(c *collector, obj, spec map[string]any) {
 	name, _ := getString(getMap(obj, "metadata"), "name")
 	completions, ok := getInt(spec, "completions")
+	if _, hasParallelism := spec["parallelism"]; !ok && !hasParallelism {
+		completions, ok = 1, true // SetDefaults_Job
+	}
 	if mode, _ := getString(spec, "completionMode"); mode != "Indexed" || !ok || completions <= 0 || name == "" {
 		return
 	}

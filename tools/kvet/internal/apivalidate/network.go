@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -454,13 +455,11 @@ func validateHPA(c *collector, spec map[string]any, p *field.Path, opts Options)
 	if hasMin && hasMax && maxR < minR {
 		c.add(RuleInvalidValue, p.Child("maxReplicas").String(), fmt.Sprintf("maxReplicas %d must be greater than or equal to minReplicas %d", maxR, minR))
 	}
-	ref := getMap(spec, "scaleTargetRef")
-	if ref != nil {
-		for _, k := range []string{"kind", "name"} {
-			if s, _ := getString(ref, k); s == "" {
-				c.add(RuleRequiredField, p.Child("scaleTargetRef", k).String(), "scaleTargetRef."+k+" is required")
-			}
-		}
+	if ref := getMap(spec, "scaleTargetRef"); ref != nil {
+		// The strategy allows an empty API group only for a
+		// ReplicationController (validationOptionsForHorizontalPodAutoscaler).
+		kind, _ := getString(ref, "kind")
+		validateCrossVersionRef(c, ref, p.Child("scaleTargetRef"), kind == "ReplicationController")
 	}
 	for i, m := range getList(spec, "metrics") {
 		validateMetricSpec(c, asMap(m), p.Child("metrics").Index(i))
@@ -471,6 +470,31 @@ func validateHPA(c *collector, spec map[string]any, p *field.Path, opts Options)
 				validateScalingRules(c, r, p.Child("behavior", dir))
 			}
 		}
+	}
+}
+
+// validateCrossVersionRef follows ValidateCrossVersionObjectReference
+// (k8s.io/kubernetes pkg/apis/autoscaling/validation): kind and name are
+// path segments, apiVersion a group/version, with a group unless
+// allowEmptyGroup.
+func validateCrossVersionRef(c *collector, ref map[string]any, p *field.Path, allowEmptyGroup bool) {
+	for _, k := range []string{"kind", "name"} {
+		v, _ := getString(ref, k)
+		if v == "" {
+			c.add(RuleRequiredField, p.Child(k).String(), p.Child(k).String()+" is required")
+			continue
+		}
+		for _, msg := range path.IsValidPathSegmentName(v) {
+			c.add(RuleInvalidValue, p.Child(k).String(), fmt.Sprintf("%s %q: %s", k, v, msg))
+		}
+	}
+	av, _ := getString(ref, "apiVersion")
+	gv, err := schema.ParseGroupVersion(av)
+	switch {
+	case err != nil:
+		c.add(RuleInvalidValue, p.Child("apiVersion").String(), fmt.Sprintf("apiVersion %q is not a group/version such as apps/v1: %v", av, err))
+	case gv.Group == "" && !allowEmptyGroup:
+		c.add(RuleInvalidValue, p.Child("apiVersion").String(), fmt.Sprintf("apiVersion %q has no API group: name the target's group/version, such as apps/v1 for a Deployment or StatefulSet", av))
 	}
 }
 
@@ -505,6 +529,11 @@ func validateMetricSpec(c *collector, mm map[string]any, mp *field.Path) {
 			for _, msg := range path.IsValidPathSegmentName(n) {
 				c.add(RuleInvalidValue, sp.Child("metric", "name").String(), fmt.Sprintf("metric name %q: %s", n, msg))
 			}
+		}
+	}
+	if key == "object" {
+		if d := getMap(src, "describedObject"); d != nil {
+			validateCrossVersionRef(c, d, sp.Child("describedObject"), true)
 		}
 	}
 	target := getMap(src, "target")
@@ -574,15 +603,17 @@ const (
 )
 
 // validateScalingRules follows validateScalingRules and
-// validateScalingPolicy. An empty policies list is not checked: defaulting
-// fills a missing one, and whether an explicit [] survives to validation
-// depends on the client.
+// validateScalingPolicy.
 func validateScalingRules(c *collector, r map[string]any, p *field.Path) {
 	if w, ok := getInt(r, "stabilizationWindowSeconds"); ok && (w < 0 || w > maxHPAStabilizationWindowSeconds) {
 		c.add(RuleInvalidValue, p.Child("stabilizationWindowSeconds").String(), fmt.Sprintf("stabilizationWindowSeconds %d must be between 0 and %d", w, maxHPAStabilizationWindowSeconds))
 	}
 	if sp, ok := getString(r, "selectPolicy"); ok && sp != "Max" && sp != "Min" && sp != "Disabled" {
 		c.add(RuleInvalidValue, p.Child("selectPolicy").String(), fmt.Sprintf("selectPolicy %q is not supported: use Max, Min or Disabled", sp))
+	}
+	if pols, ok := r["policies"].([]any); ok && len(pols) == 0 {
+		// Defaulting fills a missing list, not an explicit empty one.
+		c.add(RuleRequiredField, p.Child("policies").String(), "policies may not be empty: list at least one policy or remove the field for the defaults")
 	}
 	for i, pol := range getList(r, "policies") {
 		pm := asMap(pol)

@@ -124,8 +124,18 @@ func validateServiceFields(c *collector, obj, spec map[string]any, typ string, p
 		}
 	}
 
+	if td, ok := getString(spec, "trafficDistribution"); ok && !slices.Contains([]string{"PreferClose", "PreferSameZone", "PreferSameNode"}, td) {
+		// validateServiceTrafficDistribution; PreferSameTrafficDistribution
+		// is GA and locked on from 1.35.
+		c.add(RuleInvalidService, p.Child("trafficDistribution").String(), fmt.Sprintf("trafficDistribution %q is not supported: use PreferClose, PreferSameZone or PreferSameNode", td))
+	}
+
 	if typ == "ExternalName" {
-		// Type ExternalName allocates no cluster IP.
+		// Type ExternalName allocates no cluster IP: the API server copies
+		// clusterIP (None too) into clusterIPs and refuses it.
+		if ip, _ := getString(spec, "clusterIP"); ip != "" {
+			c.add(RuleInvalidService, p.Child("clusterIP").String(), fmt.Sprintf("clusterIP %q may not be set on an ExternalName Service", ip))
+		}
 		for _, k := range []string{"clusterIPs", "ipFamilies"} {
 			if len(getList(spec, k)) > 0 {
 				c.add(RuleInvalidService, p.Child(k).String(), k+" may not be set on an ExternalName Service")
