@@ -356,9 +356,13 @@ func validateNetworkPolicy(c *collector, spec map[string]any, p *field.Path, opt
 // StrictIPCIDRValidation gate is on: no bits set beyond the prefix length,
 // no leading zeros), each except a strict subset of cidr.
 func validateIPBlock(c *collector, ib map[string]any, p *field.Path, opts Options) {
-	cidr, _ := getString(ib, "cidr")
+	cidr, ok := getString(ib, "cidr")
+	if !ok {
+		return // required: the schema check reports a missing cidr
+	}
 	if cidr == "" {
-		return // required: the schema check reports it
+		c.add(RuleRequiredField, p.Child("cidr").String(), "ipBlock needs a cidr such as 10.0.0.0/8")
+		return
 	}
 	_, block, ok := parseLegacyCIDR(c, cidr, p.Child("cidr"), opts)
 	if !ok {

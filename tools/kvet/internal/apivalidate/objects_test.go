@@ -125,6 +125,7 @@ func TestIngressAndNetworkPolicyRules(t *testing.T) {
 		{"except inside cidr", npHead + "  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/8, except: [10.1.0.0/16]}}]}]", ""},
 		{"except outside cidr", npHead + "  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.1.0.0/24]}}]}]", "invalid-value spec.egress[0].to[0].ipBlock.except[0]"},
 		{"except equal to cidr", npHead + "  egress: [{to: [{ipBlock: {cidr: 10.0.0.0/16, except: [10.0.0.0/16]}}]}]", "invalid-value spec.egress[0].to[0].ipBlock.except[0]"},
+		{"empty cidr", npHead + "  egress: [{to: [{ipBlock: {cidr: ''}}]}]", "required-field spec.egress[0].to[0].ipBlock.cidr"},
 		{"endPort above 65535", npHead + "  egress: [{ports: [{port: 80, endPort: 70000}]}]", "invalid-port spec.egress[0].ports[0].endPort"},
 		{"three policyTypes", npHead + "  policyTypes: [Ingress, Egress, Ingress]", "invalid-value spec.policyTypes"},
 	}, strict)
