@@ -205,7 +205,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer v.Close()
 		val = v
 		for _, f := range vf {
 			f.Target = "."
