@@ -271,17 +271,9 @@ func validatePVC(c *collector, spec map[string]any, p *field.Path) {
 	if rwop && other {
 		c.add(RuleInvalidValue, p.Child("accessModes").String(), "ReadWriteOncePod may not be combined with other access modes")
 	}
-	if sc, ok := getString(spec, "storageClassName"); ok && sc != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(sc) {
-			c.add(RuleInvalidValue, p.Child("storageClassName").String(), fmt.Sprintf("storageClassName %q: %s", sc, msg))
-		}
-	}
+	subdomainField(c, spec, "storageClassName", p, RuleInvalidValue)
 	// VolumeAttributesClass is on from 1.34 (locked from 1.36).
-	if vac, ok := getString(spec, "volumeAttributesClassName"); ok && vac != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(vac) {
-			c.add(RuleInvalidValue, p.Child("volumeAttributesClassName").String(), fmt.Sprintf("volumeAttributesClassName %q: %s", vac, msg))
-		}
-	}
+	subdomainField(c, spec, "volumeAttributesClassName", p, RuleInvalidValue)
 	if vm, ok := getString(spec, "volumeMode"); ok && vm != "Filesystem" && vm != "Block" {
 		c.add(RuleInvalidValue, p.Child("volumeMode").String(), fmt.Sprintf("volumeMode %q is not supported: use Filesystem or Block", vm))
 	}
