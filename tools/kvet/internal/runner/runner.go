@@ -212,7 +212,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer v.Close()
 		val = v
 		for _, f := range vf {
 			f.Target = "."
