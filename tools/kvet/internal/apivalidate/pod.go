@@ -143,16 +143,8 @@ func validatePodSpec(c *collector, spec map[string]any, p *field.Path, pc podCtx
 			}
 		}
 	}
-	if sa, ok := getString(spec, "serviceAccountName"); ok && sa != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(sa) {
-			c.add(RuleInvalidName, p.Child("serviceAccountName").String(), fmt.Sprintf("serviceAccountName %q: %s", sa, msg))
-		}
-	}
-	if pc, ok := getString(spec, "priorityClassName"); ok && pc != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(pc) {
-			c.add(RuleInvalidName, p.Child("priorityClassName").String(), fmt.Sprintf("priorityClassName %q: %s", pc, msg))
-		}
-	}
+	subdomainField(c, spec, "serviceAccountName", p, RuleInvalidName)
+	subdomainField(c, spec, "priorityClassName", p, RuleInvalidName)
 	if ns := getMap(spec, "nodeSelector"); ns != nil {
 		validateLabelsAt(c, stringMap(spec, "nodeSelector"), p.Child("nodeSelector"))
 	}
@@ -649,5 +641,17 @@ func validateLabelsAt(c *collector, m map[string]string, p *field.Path) {
 func validateAnnotationsAt(c *collector, m map[string]string, p *field.Path) {
 	for _, e := range annotationErrs(m, p) {
 		c.add(RuleInvalidAnnotation, e.Field, "annotation "+e.ErrorBody())
+	}
+}
+
+// subdomainField checks an optional name field that must be a DNS-1123
+// subdomain (a class, service account or priority class name).
+func subdomainField(c *collector, m map[string]any, key string, p *field.Path, rule string) {
+	v, ok := getString(m, key)
+	if !ok || v == "" {
+		return
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(v) {
+		c.add(rule, p.Child(key).String(), fmt.Sprintf("%s %q: %s", key, v, msg))
 	}
 }
