@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -262,6 +263,13 @@ func validateContainer(c *collector, cm map[string]any, cp *field.Path, volumes 
 			if _, ok := em[k]; ok {
 				n++
 			}
+			if ref := getMap(em, k); ref != nil {
+				if rn, _ := getString(ref, "name"); rn == "" {
+					c.add(RuleRequiredField, ip.Child(k, "name").String(), fmt.Sprintf("envFrom %s.name is required", k))
+				} else {
+					validateRefName(c, rn, ip.Child(k, "name"), "envFrom "+k, true)
+				}
+			}
 		}
 		if n != 1 {
 			c.add(RuleInvalidEnv, ip.String(), "envFrom needs exactly one of configMapRef or secretRef")
@@ -345,6 +353,8 @@ func validateEnvVar(c *collector, em map[string]any, ip *field.Path) {
 			}
 			if rn, _ := getString(ref, "name"); rn == "" {
 				c.add(RuleRequiredField, ip.Child("valueFrom", k, "name").String(), fmt.Sprintf("env var %q: %s.name is required", name, k))
+			} else {
+				validateRefName(c, rn, ip.Child("valueFrom", k, "name"), fmt.Sprintf("env var %q: %s", name, k), false)
 			}
 		}
 	}
@@ -353,6 +363,16 @@ func validateEnvVar(c *collector, em map[string]any, ip *field.Path) {
 		if !validEnvFieldPaths.Has(fp) && !isLabelOrAnnotationPath(fp) {
 			c.add(RuleInvalidEnv, ip.Child("valueFrom", "fieldRef", "fieldPath").String(), fmt.Sprintf("fieldPath %q is not supported: use metadata.name, metadata.namespace, metadata.uid, metadata.labels['KEY'], metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.hostIP(s) or status.podIP(s)", fp))
 		}
+	}
+}
+
+// validateRefName checks the name of the ConfigMap or Secret an env
+// source names as the API server does (ValidateConfigMapName and
+// ValidateSecretName: a DNS subdomain; prefix allows a trailing dash, as
+// the server's envFrom check does).
+func validateRefName(c *collector, name string, p *field.Path, what string, prefix bool) {
+	for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(name, prefix) {
+		c.add(RuleInvalidName, p.String(), fmt.Sprintf("%s name %q: %s", what, name, msg))
 	}
 }
 
