@@ -50,6 +50,9 @@ func explainCause(read readFunc, detail string, files []*kustfile.File) []report
 		nf.Related = related
 		return append(out, nf)
 	}
+	if f, ok := unmatchedReplicas(msg, files); ok {
+		return []report.Finding{f}
+	}
 	// YAML problems: find the file and line ourselves, kustomize's messages
 	// rarely name the file.
 	for _, f := range files {
@@ -98,6 +101,32 @@ var (
 )
 
 var pluginRE = regexp.MustCompile(`external plugin '([^']+)'`)
+
+// replicasRE is the error of kustomize's replicas transformer
+// (api/internal/builtins/ReplicaCountTransformer.go) for an entry whose
+// name matches no workload: unlike images, it fails the build.
+var replicasRE = regexp.MustCompile(`^resource with name (\S+) does not match a config with the following GVK`)
+
+// unmatchedReplicas reports the replicas entry kustomize refused, at the
+// entry. Bases build before the kustomizations that include them, so the
+// deepest kustomization with such an entry is the one that failed.
+func unmatchedReplicas(msg string, files []*kustfile.File) (report.Finding, bool) {
+	m := replicasRE.FindStringSubmatch(msg)
+	if m == nil {
+		return report.Finding{}, false
+	}
+	for j := len(files) - 1; j >= 0; j-- {
+		f := files[j]
+		for i, r := range f.K.Replicas {
+			if r.Name == m[1] {
+				return finding("replicas-no-match",
+					fmt.Sprintf("replicas entry %q names no Deployment, StatefulSet, ReplicaSet or ReplicationController of this build, so kustomize refuses the build: use the workload's name as its resources write it (before namePrefix/nameSuffix), or remove the entry", r.Name),
+					f.Path, f.Line("replicas", i)), true
+			}
+		}
+	}
+	return report.Finding{}, false
+}
 
 // locatePlugin finds the generators, transformers or validators entry that
 // declares the plugin kind a kustomize error names.
