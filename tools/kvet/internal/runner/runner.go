@@ -105,6 +105,9 @@ type Options struct {
 	// whose objects get no schema check; RejectKinds those that are an
 	// error wherever they appear (kubeconform's -skip and -reject).
 	SkipKinds, RejectKinds []string
+	// Discovered, when set, is told every target discovered, before Select
+	// narrows them (the Markdown report draws them).
+	Discovered func(targets []discover.Target)
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
@@ -165,6 +168,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Discovered != nil {
+		opts.Discovered(targets)
 	}
 	if opts.Select != nil {
 		if targets, err = opts.Select(ctx, targets); err != nil {
@@ -231,6 +237,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	var findings []report.Finding
 	var schemaOpts *schema.Options
 	if !opts.SkipSchema {
+		opts.Progress.step(PhaseLoadSchemas, 0)
 		crds, crdFindings, err := collectCRDs(opts, results)
 		if err != nil {
 			return nil, err
@@ -273,7 +280,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			if err != nil {
 				return nil, err
 			}
-			defer v.Close()
 			val = v
 			if !ok {
 				keys.storeValidator(schemaOpts.Only, fresh)
@@ -301,15 +307,21 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
+			done := func(phase string) { opts.Progress.step(phase, len(results)) }
 			if c := checked[i]; c != nil {
 				reps[i], perTarget[i] = c.rep, c.findings
+				if schemaOpts != nil {
+					done(PhaseSchemas)
+				}
+				if len(opts.Checkers) > 0 {
+					done(PhasePolicies)
+				}
 			} else {
-				reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i])
+				reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i], done)
 				if gctx.Err() == nil {
 					caches[i].storeCheck(reps[i], perTarget[i])
 				}
 			}
-			opts.Progress.step(PhaseCheck, len(results))
 			return nil
 		})
 	}
@@ -426,7 +438,9 @@ func componentPatches(root string, results []built) (matched, misses map[report.
 	return matched, misses
 }
 
-func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache) (rep report.Target, findings []report.Finding) {
+// check checks one built target; done is told as its schema check
+// (PhaseSchemas) and its policies (PhasePolicies) finish.
+func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache, done func(phase string)) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
 	defer func() {
@@ -442,10 +456,21 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	for _, f := range res.Findings {
 		f.Target = t.Path
 		f.Source.File = repoPath(opts.Root, f.Source.File)
+		f.Related = slices.Clone(f.Related) // the build's own stay as built
+		for k := range f.Related {
+			f.Related[k].File = repoPath(opts.Root, f.Related[k].File)
+		}
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
 		rep.Error = res.Err.Error()
+		// Nothing to check: the target is done with both phases.
+		if val != nil {
+			done(PhaseSchemas)
+		}
+		if len(opts.Checkers) > 0 {
+			done(PhasePolicies)
+		}
 		return rep, findings
 	}
 	rep.Resources = len(res.Objects)
@@ -516,6 +541,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			}
 			findings = append(findings, withoutKinds(fresh, opts.SkipKinds)...)
 		}
+		done(PhaseSchemas)
 	}
 	for _, o := range objs {
 		if kindIn(opts.RejectKinds, o.Resource) {
@@ -545,6 +571,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			}
 			findings = append(findings, place(f, idx))
 		}
+	}
+	if len(opts.Checkers) > 0 {
+		done(PhasePolicies)
 	}
 	return rep, findings
 }
