@@ -92,6 +92,10 @@ type Options struct {
 	// Progress, when set, is told each time a target is built and checked
 	// (progress.go); it is called from several goroutines.
 	Progress Progress
+	// Rendered, when set, is given each target's rendered objects before
+	// they are checked (kvet lsp shows a field's value per target); it is
+	// called from several goroutines and must not keep objs' maps mutable.
+	Rendered func(t discover.Target, objs []Object)
 }
 
 type built struct {
@@ -250,6 +254,15 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	return report.New(reps, findings), nil
 }
 
+// sourceMap reads the target's files as its build did: from the disk, or
+// from the file system the build options name (editor buffers).
+func sourceMap(opts Options, dir string) *sourcemap.Map {
+	if opts.Build.FS != nil {
+		return sourcemap.NewReading(dir, opts.Build.FS.ReadFile)
+	}
+	return sourcemap.New(dir)
+}
+
 func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *build.Result) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -379,6 +392,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 		objs = append(objs, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
 			Source: report.Source{File: repoPath(opts.Root, o.Source.File), Line: o.Source.Line}})
 	}
+	if opts.Rendered != nil {
+		opts.Rendered(t, objs)
+	}
 	byIndex := map[int]Object{}
 	for _, o := range objs {
 		byIndex[o.Index] = o
@@ -399,7 +415,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 					ptr = sourcemap.Pointer(o.Body, f.Path)
 				}
 				if sm == nil {
-					sm = sourcemap.New(t.Dir)
+					sm = sourceMap(opts, t.Dir)
 				}
 				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
 					f.Source = report.Source{File: repoPath(opts.Root, src.File), Line: src.Line}

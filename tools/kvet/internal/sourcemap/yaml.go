@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 
 	yaml3 "go.yaml.in/yaml/v3"
 )
@@ -25,14 +24,6 @@ func docs(b []byte) []*yaml3.Node {
 			out = append(out, n.Content[0])
 		}
 	}
-}
-
-func readDocs(path string) []*yaml3.Node {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	return docs(b)
 }
 
 // field returns the key and value nodes of key in mapping n.
