@@ -70,6 +70,7 @@ type Server struct {
 	docs     map[string]*document // absolute path -> buffer
 	state    *state               // targets and the last results (check.go)
 	shutdown bool
+	exited   bool
 
 	sched scheduler // check.go
 }
@@ -96,19 +97,29 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 		<-s.conn.Done()
 	}
 	s.sched.stop()
-	if err := s.conn.Err(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) && !errors.Is(err, errExit) {
-		return err
+	s.mu.Lock()
+	exited := s.exited
+	s.mu.Unlock()
+	if err := s.conn.Err(); err != nil && !exited && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
+		return fmt.Errorf("kvet lsp: %w", err)
 	}
 	return nil
 }
-
-var errExit = errors.New("exit")
 
 // handle dispatches one message. It runs on the connection's reading
 // goroutine: notifications only record state and schedule checks, and
 // requests answer from the last check's results, so nothing here waits
 // for a build.
 func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
+	if err := s.dispatch(ctx, reply, req); err != nil {
+		// Only a failed write gets here. Returning it would make jsonrpc2
+		// record a second error when the stream then fails, and panic.
+		fmt.Fprintf(s.opts.Log, "kvet lsp: %s: %v\n", req.Method(), err)
+	}
+	return nil
+}
+
+func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc2.Request) error {
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(s.opts.Log, "kvet lsp: %s panicked: %v\n", req.Method(), r)
@@ -132,8 +143,13 @@ func (s *Server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		s.sched.stop()
 		return reply(ctx, nil, nil)
 	case protocol.MethodExit:
+		s.mu.Lock()
+		s.exited = true
+		s.mu.Unlock()
 		_ = reply(ctx, nil, nil)
-		return errExit // ends the connection
+		// Closing the stream ends the reading loop.
+		go func() { _ = s.conn.Close() }()
+		return nil
 	case protocol.MethodTextDocumentDidOpen:
 		var p protocol.DidOpenTextDocumentParams
 		if err := decode(req, &p); err != nil {

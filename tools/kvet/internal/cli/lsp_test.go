@@ -1,0 +1,275 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+	"go.uber.org/zap"
+)
+
+// lspClient is an editor: it talks JSON-RPC to kvet lsp over pipes and
+// records what the server publishes.
+type lspClient struct {
+	server protocol.Server
+	diags  chan *protocol.PublishDiagnosticsParams
+	dir    string
+	done   chan int
+}
+
+func (c *lspClient) Progress(context.Context, *protocol.ProgressParams) error { return nil }
+func (c *lspClient) WorkDoneProgressCreate(context.Context, *protocol.WorkDoneProgressCreateParams) error {
+	return nil
+}
+func (c *lspClient) LogMessage(context.Context, *protocol.LogMessageParams) error { return nil }
+func (c *lspClient) PublishDiagnostics(_ context.Context, p *protocol.PublishDiagnosticsParams) error {
+	c.diags <- p
+	return nil
+}
+func (c *lspClient) ShowMessage(context.Context, *protocol.ShowMessageParams) error { return nil }
+func (c *lspClient) ShowMessageRequest(context.Context, *protocol.ShowMessageRequestParams) (*protocol.MessageActionItem, error) {
+	return nil, nil
+}
+func (c *lspClient) Telemetry(context.Context, any) error { return nil }
+func (c *lspClient) RegisterCapability(context.Context, *protocol.RegistrationParams) error {
+	return nil
+}
+func (c *lspClient) UnregisterCapability(context.Context, *protocol.UnregistrationParams) error {
+	return nil
+}
+func (c *lspClient) ApplyEdit(context.Context, *protocol.ApplyWorkspaceEditParams) (bool, error) {
+	return false, nil
+}
+func (c *lspClient) Configuration(context.Context, *protocol.ConfigurationParams) ([]any, error) {
+	return nil, nil
+}
+func (c *lspClient) WorkspaceFolders(context.Context) ([]protocol.WorkspaceFolder, error) {
+	return nil, nil
+}
+
+type pipes struct {
+	io.Reader
+	io.WriteCloser
+}
+
+func (p pipes) Close() error { return p.WriteCloser.Close() }
+
+// startLSP runs kvet lsp in-process on a copy of the fixture repository
+// and connects a client to it.
+func startLSP(t *testing.T, fixture string) *lspClient {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(fixture)))
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	toServerR, toServerW := io.Pipe()
+	toClientR, toClientW := io.Pipe()
+	c := &lspClient{diags: make(chan *protocol.PublishDiagnosticsParams, 1000), dir: dir, done: make(chan int, 1)}
+	go func() {
+		code, err := lspCommand(ctx, []string{"--debounce", "20ms"}, toServerR, toClientW, io.Discard)
+		if err != nil {
+			t.Errorf("kvet lsp: %v", err)
+		}
+		_ = toClientW.Close()
+		c.done <- code
+	}()
+	_, _, c.server = protocol.NewClient(ctx, c, jsonrpc2.NewStream(pipes{toClientR, toServerW}), zap.NewNop())
+	res, err := c.server.Initialize(ctx, &protocol.InitializeParams{RootURI: uri.File(dir)})
+	require.NoError(t, err)
+	require.NotNil(t, res.Capabilities.HoverProvider)
+	require.NoError(t, c.server.Initialized(ctx, &protocol.InitializedParams{}))
+	return c
+}
+
+func (c *lspClient) uri(rel string) protocol.DocumentURI { return uri.File(filepath.Join(c.dir, rel)) }
+
+func (c *lspClient) read(t *testing.T, rel string) string {
+	b, err := os.ReadFile(filepath.Join(c.dir, rel))
+	require.NoError(t, err)
+	return string(b)
+}
+
+func (c *lspClient) open(t *testing.T, rel string) string {
+	text := c.read(t, rel)
+	require.NoError(t, c.server.DidOpen(context.Background(), &protocol.DidOpenTextDocumentParams{TextDocument: protocol.TextDocumentItem{
+		URI: c.uri(rel), LanguageID: "yaml", Version: 1, Text: text}}))
+	return text
+}
+
+func (c *lspClient) change(t *testing.T, rel string, version int32, text string) {
+	require.NoError(t, c.server.DidChange(context.Background(), &protocol.DidChangeTextDocumentParams{
+		TextDocument:   protocol.VersionedTextDocumentIdentifier{TextDocumentIdentifier: protocol.TextDocumentIdentifier{URI: c.uri(rel)}, Version: version},
+		ContentChanges: []protocol.TextDocumentContentChangeEvent{{Text: text}},
+	}))
+}
+
+// wait returns the first diagnostics published for rel that satisfy ok.
+func (c *lspClient) wait(t *testing.T, rel string, ok func([]protocol.Diagnostic) bool) []protocol.Diagnostic {
+	t.Helper()
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case p := <-c.diags:
+			if p.URI == c.uri(rel) && ok(p.Diagnostics) {
+				return p.Diagnostics
+			}
+		case <-timeout:
+			t.Fatalf("no diagnostics for %s as expected", rel)
+		}
+	}
+}
+
+func withRule(rule string, line uint32) func([]protocol.Diagnostic) bool {
+	return func(ds []protocol.Diagnostic) bool {
+		return slices.ContainsFunc(ds, func(d protocol.Diagnostic) bool { return d.Code == rule && d.Range.Start.Line == line })
+	}
+}
+
+func without(rule string) func([]protocol.Diagnostic) bool {
+	return func(ds []protocol.Diagnostic) bool {
+		return !slices.ContainsFunc(ds, func(d protocol.Diagnostic) bool { return d.Code == rule })
+	}
+}
+
+// apply applies a quick fix's edits of one document to its text.
+func apply(t *testing.T, text string, edits []protocol.TextEdit) string {
+	t.Helper()
+	slices.SortFunc(edits, func(a, b protocol.TextEdit) int { return int(b.Range.Start.Line) - int(a.Range.Start.Line) })
+	offset := func(p protocol.Position) int {
+		lines := strings.SplitAfter(text, "\n")
+		o := 0
+		for i := 0; i < int(p.Line) && i < len(lines); i++ {
+			o += len(lines[i])
+		}
+		return min(o+int(p.Character), len(text))
+	}
+	for _, e := range edits {
+		text = text[:offset(e.Range.Start)] + e.NewText + text[offset(e.Range.End):]
+	}
+	return text
+}
+
+func (c *lspClient) quickFix(t *testing.T, rel string, line uint32, title string) []protocol.TextEdit {
+	t.Helper()
+	actions, err := c.server.CodeAction(context.Background(), &protocol.CodeActionParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(rel)},
+		Range: protocol.Range{Start: protocol.Position{Line: line}, End: protocol.Position{Line: line}}})
+	require.NoError(t, err)
+	for _, a := range actions {
+		if strings.HasPrefix(a.Title, title) {
+			require.NotNil(t, a.Edit)
+			return a.Edit.Changes[c.uri(rel)]
+		}
+	}
+	t.Fatalf("no quick fix %q on %s:%d among %v", title, rel, line+1, actions)
+	return nil
+}
+
+// TestLSP drives kvet lsp as an editor would, over JSON-RPC: a base edited
+// into a privileged container gets the finding at its line, a quick fix
+// clears it; hover shows the value per overlay; an unknown field is
+// renamed; a patch edited to match nothing gets its finding in the
+// kustomization that lists it, removed by a quick fix; definition and the
+// code lens follow the kustomizations.
+func TestLSP(t *testing.T) {
+	c := startLSP(t, filepath.Join("testdata", "lsp"))
+	ctx := context.Background()
+	const deploy = "base/app/deployment.yaml"
+	text := c.open(t, deploy)
+	c.wait(t, deploy, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+
+	// A privileged container in the base: the finding is on that line.
+	privileged := strings.Replace(text, "            allowPrivilegeEscalation: false\n",
+		"            allowPrivilegeEscalation: false\n            privileged: true\n", 1)
+	line := uint32(slices.Index(strings.Split(privileged, "\n"), "            privileged: true"))
+	c.change(t, deploy, 2, privileged)
+	ds := c.wait(t, deploy, withRule("privileged-container", line))
+	for _, d := range ds {
+		if d.Code == "privileged-container" {
+			assert.Equal(t, protocol.DiagnosticSeverityError, d.Severity)
+			assert.Contains(t, d.Message, "remove securityContext.privileged")
+			assert.Contains(t, d.Message, "[overlays/dev, overlays/production]")
+			assert.Equal(t, uint32(12), d.Range.Start.Character)
+		}
+	}
+	// Fixed by hand: cleared.
+	c.change(t, deploy, 3, text)
+	c.wait(t, deploy, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+
+	// Hover: the final value in each target, and what sets it.
+	hover, err := c.server.Hover(ctx, &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(deploy)}, Position: protocol.Position{Line: 6, Character: 4}}})
+	require.NoError(t, err)
+	require.NotNil(t, hover)
+	assert.Equal(t, "replicas: 3 (overlays/dev) · 6 (overlays/production, set by overlays/production/replicas.yaml:7)", hover.Contents.Value)
+
+	// The restricted-defaults quick fix, applied and re-validated.
+	c.change(t, deploy, 4, privileged)
+	c.wait(t, deploy, withRule("privileged-container", line))
+	fixed := apply(t, privileged, c.quickFix(t, deploy, line, "Set the restricted securityContext"))
+	assert.NotContains(t, fixed, "privileged")
+	c.change(t, deploy, 5, fixed)
+	c.wait(t, deploy, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+
+	// An unknown field renamed to the suggested one.
+	typo := strings.Replace(text, "  replicas: 3\n", "  replicaz: 3\n", 1)
+	c.change(t, deploy, 6, typo)
+	c.wait(t, deploy, withRule("unknown-field", 6))
+	renamed := apply(t, typo, c.quickFix(t, deploy, 6, "Rename replicaz to replicas"))
+	assert.Equal(t, text, renamed)
+	c.change(t, deploy, 7, renamed)
+	c.wait(t, deploy, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+
+	// A patch that no longer matches: the finding goes to the
+	// kustomization that lists it, which is not open.
+	const patch, kust = "overlays/production/replicas.yaml", "overlays/production/kustomization.yaml"
+	ptext := c.open(t, patch)
+	c.change(t, patch, 2, strings.Replace(ptext, "name: web", "name: webb", 1))
+	c.wait(t, kust, withRule("patch-no-match", 5))
+	ktext := c.open(t, kust)
+	removed := apply(t, ktext, c.quickFix(t, kust, 5, "Remove the patches entry"))
+	assert.NotContains(t, removed, "patches")
+	c.change(t, kust, 2, removed)
+	c.wait(t, kust, without("patch-no-match"))
+
+	// Go to definition: a resources entry to the base's kustomization, a
+	// patches entry to the patch file.
+	def := func(l uint32) []protocol.Location {
+		locs, err := c.server.Definition(ctx, &protocol.DefinitionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+			TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(kust)}, Position: protocol.Position{Line: l, Character: 6}}})
+		require.NoError(t, err)
+		return locs
+	}
+	c.change(t, kust, 3, ktext)
+	if locs := def(3); assert.Len(t, locs, 1) {
+		assert.Equal(t, c.uri("base/app/kustomization.yaml"), locs[0].URI)
+	}
+	if locs := def(5); assert.Len(t, locs, 1) {
+		assert.Equal(t, c.uri(patch), locs[0].URI)
+	}
+
+	// The code lens: which targets include the base's file.
+	lenses, err := c.server.CodeLens(ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(deploy)}})
+	require.NoError(t, err)
+	if assert.Len(t, lenses, 1) {
+		assert.Equal(t, "included by 2 targets: overlays/dev, overlays/production", lenses[0].Command.Title)
+	}
+
+	require.NoError(t, c.server.Shutdown(ctx))
+	require.NoError(t, c.server.Exit(ctx))
+	select {
+	case code := <-c.done:
+		assert.Equal(t, ExitOK, code)
+	case <-time.After(time.Minute):
+		t.Fatal("kvet lsp did not exit")
+	}
+}
