@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +20,8 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
+
+	"github.com/example/gitops-go-stack/tools/kvet/internal/lsp"
 )
 
 // lspClient is an editor: it talks JSON-RPC to kvet lsp over pipes and
@@ -70,13 +76,20 @@ func startLSP(t *testing.T, fixture string) *lspClient {
 	t.Helper()
 	dir := t.TempDir()
 	require.NoError(t, os.CopyFS(dir, os.DirFS(fixture)))
+	return startLSPIn(t, dir, "--debounce", "20ms")
+}
+
+// startLSPIn runs kvet lsp with args on the repository dir (which it only
+// reads: edits stay in the client's buffers).
+func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	toServerR, toServerW := io.Pipe()
 	toClientR, toClientW := io.Pipe()
 	c := &lspClient{diags: make(chan *protocol.PublishDiagnosticsParams, 1000), dir: dir, done: make(chan int, 1)}
 	go func() {
-		code, err := lspCommand(ctx, []string{"--debounce", "20ms"}, toServerR, toClientW, io.Discard)
+		code, err := lspCommand(ctx, args, toServerR, toClientW, io.Discard)
 		if err != nil {
 			t.Errorf("kvet lsp: %v", err)
 		}
@@ -272,4 +285,74 @@ func TestLSP(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("kvet lsp did not exit")
 	}
+}
+
+// TestLSPLatency is make bench's editor figure: a warm server on this
+// repository, one file of the shared base edited again and again, the
+// time from each edit to its diagnostics (default debounce included).
+// Skipped unless KVET_LSP_BENCH is set.
+func TestLSPLatency(t *testing.T) {
+	if os.Getenv("KVET_LSP_BENCH") == "" {
+		t.Skip("make bench runs it (KVET_LSP_BENCH=1)")
+	}
+	root, err := filepath.Abs(filepath.Join("..", "..", "..", ".."))
+	require.NoError(t, err)
+	const file = "base/go-app/workload/deployment.yaml"
+	c := startLSPIn(t, root)
+	text := c.open(t, file)
+	c.wait(t, file, func([]protocol.Diagnostic) bool { return true }) // warm: the first check
+	lens, err := c.server.CodeLens(context.Background(), &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(file)}})
+	require.NoError(t, err)
+	edits := 30
+	if n, err := strconv.Atoi(os.Getenv("KVET_LSP_BENCH_EDITS")); err == nil && n > 1 {
+		edits = n
+	}
+	var took, cpu []time.Duration
+	for i := range edits {
+		version := int32(i + 2)
+		edited := text
+		if i%2 == 0 {
+			edited = strings.Replace(text, "replicas: ", "replicas:  ", 1) // same objects, new bytes
+		}
+		start, startCPU := time.Now(), cpuTime()
+		c.change(t, file, version, edited)
+		c.waitVersion(t, file, version)
+		took = append(took, time.Since(start))
+		cpu = append(cpu, cpuTime()-startCPU)
+	}
+	slices.Sort(took)
+	slices.Sort(cpu)
+	title := ""
+	if len(lens) == 1 {
+		title = lens[0].Command.Title
+	}
+	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+	fmt.Printf("lsp latency: %d edits of %s (%s): median %s, p95 %s, max %s from edit to diagnostics (%s debounce included); CPU per edit: median %s, p95 %s; GOMAXPROCS %d\n",
+		edits, file, strings.SplitN(title, ":", 2)[0], ms(took[edits/2]), ms(took[edits*95/100]), ms(took[edits-1]), lsp.DefaultDebounce,
+		ms(cpu[edits/2]), ms(cpu[edits*95/100]), runtime.GOMAXPROCS(0))
+}
+
+// waitVersion waits for the diagnostics of rel at version.
+func (c *lspClient) waitVersion(t *testing.T, rel string, version int32) {
+	t.Helper()
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case p := <-c.diags:
+			if p.URI == c.uri(rel) && p.Version == uint32(version) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no diagnostics for %s at version %d", rel, version)
+		}
+	}
+}
+
+// cpuTime is the CPU time this process used so far (user and system).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
