@@ -307,7 +307,19 @@ func TestLSPLatency(t *testing.T) {
 	if n, err := strconv.Atoi(os.Getenv("KVET_LSP_BENCH_EDITS")); err == nil && n > 1 {
 		edits = n
 	}
-	var took, cpu []time.Duration
+	title := ""
+	if len(lens) == 1 {
+		title = lens[0].Command.Title
+	}
+	// The overlays' diagnostics come first, the GitOps entry points'
+	// (which render the same overlays) in a second publish.
+	publishes := 1
+	if len(lens) == 1 && len(lens[0].Command.Arguments) == 1 {
+		if names, ok := lens[0].Command.Arguments[0].([]any); ok && slices.ContainsFunc(names, func(n any) bool { return strings.Contains(fmt.Sprint(n), "#") }) {
+			publishes = 2
+		}
+	}
+	var first, last, cpu []time.Duration
 	for i := range edits {
 		version := int32(i + 2)
 		edited := text
@@ -317,19 +329,20 @@ func TestLSPLatency(t *testing.T) {
 		start, startCPU := time.Now(), cpuTime()
 		c.change(t, file, version, edited)
 		c.waitVersion(t, file, version)
-		took = append(took, time.Since(start))
+		first = append(first, time.Since(start))
+		if publishes == 2 {
+			c.waitVersion(t, file, version)
+		}
+		last = append(last, time.Since(start))
 		cpu = append(cpu, cpuTime()-startCPU)
 	}
-	slices.Sort(took)
-	slices.Sort(cpu)
-	title := ""
-	if len(lens) == 1 {
-		title = lens[0].Command.Title
+	for _, d := range [][]time.Duration{first, last, cpu} {
+		slices.Sort(d)
 	}
-	ms := func(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
-	fmt.Printf("lsp latency: %d edits of %s (%s): median %s, p95 %s, max %s from edit to diagnostics (%s debounce included); CPU per edit: median %s, p95 %s; GOMAXPROCS %d\n",
-		edits, file, strings.SplitN(title, ":", 2)[0], ms(took[edits/2]), ms(took[edits*95/100]), ms(took[edits-1]), lsp.DefaultDebounce,
-		ms(cpu[edits/2]), ms(cpu[edits*95/100]), runtime.GOMAXPROCS(0))
+	ms := func(d []time.Duration, pct int) time.Duration { return d[(len(d)-1)*pct/100].Round(time.Millisecond) }
+	fmt.Printf("lsp latency: %d edits of %s (%s), %s debounce included: first diagnostics (overlays) median %s, p95 %s; all targets median %s, p95 %s; CPU per edit median %s, p95 %s; GOMAXPROCS %d\n",
+		edits, file, strings.SplitN(title, ":", 2)[0], lsp.DefaultDebounce, ms(first, 50), ms(first, 95), ms(last, 50), ms(last, 95),
+		ms(cpu, 50), ms(cpu, 95), runtime.GOMAXPROCS(0))
 }
 
 // waitVersion waits for the diagnostics of rel at version.
