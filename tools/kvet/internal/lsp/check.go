@@ -255,6 +255,7 @@ func (s *Server) run(ctx context.Context, root string, sess *Session, fsys *over
 		Select: func(_ context.Context, ts []discover.Target) ([]discover.Target, error) {
 			return slices.DeleteFunc(ts, func(t discover.Target) bool { return !selected[t.Path] }), nil
 		},
+		NewValidator: s.validators.get,
 		Rendered: func(t discover.Target, objs []runner.Object) {
 			mu.Lock()
 			rendered[t.Path] = &result{dir: t.Dir, objects: objs}

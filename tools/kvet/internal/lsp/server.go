@@ -72,7 +72,8 @@ type Server struct {
 	shutdown bool
 	exited   bool
 
-	sched scheduler // check.go
+	sched      scheduler  // check.go
+	validators validators // validators.go
 }
 
 // Serve runs the server on rwc (stdin/stdout for kvet lsp) until the
@@ -97,6 +98,9 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 		<-s.conn.Done()
 	}
 	s.sched.stop()
+	s.sched.running.Lock() // the check in flight, if any, has returned
+	s.validators.reset()
+	s.sched.running.Unlock()
 	s.mu.Lock()
 	exited := s.exited
 	s.mu.Unlock()
@@ -334,7 +338,7 @@ func (s *Server) saved(u protocol.DocumentURI, text string) {
 	reload := filepath.Base(p) == "kvet.yaml" && filepath.Dir(p) == s.root
 	s.mu.Unlock()
 	if reload {
-		s.reloadSession()
+		go s.reloadSession() // it waits for the check in flight
 	}
 	s.sched.changed(p)
 }
@@ -350,6 +354,9 @@ func (s *Server) reloadSession() {
 	s.session = sess
 	s.state = newState()
 	s.mu.Unlock()
+	s.sched.running.Lock()
+	s.validators.reset() // schema locations and CRD directories may differ
+	s.sched.running.Unlock()
 	s.sched.changed(filepath.Join(s.root, "kvet.yaml"))
 }
 

@@ -96,6 +96,10 @@ type Options struct {
 	// they are checked (kvet lsp shows a field's value per target); it is
 	// called from several goroutines and must not keep objs' maps mutable.
 	Rendered func(t discover.Target, objs []Object)
+	// NewValidator, when set, makes the schema validator instead of
+	// schema.New, and owns it: the run does not close it (kvet lsp keeps
+	// one across checks, compiled schemas and all).
+	NewValidator func(schema.Options) (*schema.Validator, []report.Finding, error)
 }
 
 type built struct {
@@ -204,12 +208,18 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if keys != nil {
 			keys.setSchema(opts, version, crds, fluxOperator)
 		}
-		v, vf, err := schema.New(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
+		newValidator := opts.NewValidator
+		if newValidator == nil {
+			newValidator = schema.New
+		}
+		v, vf, err := newValidator(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
 			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs})
 		if err != nil {
 			return nil, err
 		}
-		defer v.Close()
+		if opts.NewValidator == nil {
+			defer v.Close()
+		}
 		val = v
 		for _, f := range vf {
 			f.Target = "."
