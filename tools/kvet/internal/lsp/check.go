@@ -71,6 +71,9 @@ func (st *state) including(root, rel string) []discover.Target {
 type scheduler struct {
 	s    *Server
 	base context.Context
+	// check runs one check (Server.check; tests replace it).
+	check    func(ctx context.Context, files []string) error
+	debounce time.Duration
 
 	mu       sync.Mutex
 	pending  map[string]bool
@@ -84,6 +87,7 @@ type scheduler struct {
 
 func (c *scheduler) init(ctx context.Context, s *Server) {
 	c.s, c.base, c.pending = s, ctx, map[string]bool{}
+	c.check, c.debounce = s.check, s.opts.Debounce
 }
 
 func (c *scheduler) changed(p string) {
@@ -102,7 +106,7 @@ func (c *scheduler) changed(p string) {
 	if c.timer != nil {
 		c.timer.Stop()
 	}
-	c.timer = time.AfterFunc(c.s.opts.Debounce, c.fire)
+	c.timer = time.AfterFunc(c.debounce, c.fire)
 }
 
 func (c *scheduler) stop() {
@@ -132,14 +136,14 @@ func (c *scheduler) fire() {
 	c.mu.Unlock()
 	defer cancel()
 
-	err := c.s.check(ctx, slices.Sorted(func(yield func(string) bool) {
+	err := c.check(ctx, slices.Sorted(func(yield func(string) bool) {
 		for f := range files {
 			if !yield(f) {
 				return
 			}
 		}
 	}))
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil && !errors.Is(err, context.Canceled) && c.s != nil {
 		fmt.Fprintf(c.s.opts.Log, "kvet lsp: check: %v\n", err)
 		c.s.showMessage(protocol.MessageTypeError, "kvet: "+err.Error())
 	}
