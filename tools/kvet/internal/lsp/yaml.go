@@ -1,29 +1,10 @@
 package lsp
 
 import (
-	"bytes"
-	"errors"
-	"io"
-
 	yaml3 "go.yaml.in/yaml/v3"
-)
 
-// docs parses every YAML document of text with positions; parsing stops
-// at the first error (an editor buffer is often half-typed).
-func docs(text []byte) []*yaml3.Node {
-	var out []*yaml3.Node
-	dec := yaml3.NewDecoder(bytes.NewReader(text))
-	for {
-		var n yaml3.Node
-		err := dec.Decode(&n)
-		if errors.Is(err, io.EOF) || err != nil {
-			return out
-		}
-		if len(n.Content) > 0 {
-			out = append(out, n.Content[0])
-		}
-	}
-}
+	"github.com/example/gitops-go-stack/tools/kvet/internal/sourcemap"
+)
 
 // step is one level of a field's path as written: a key, or a list item
 // (named by its name field when it has one).
@@ -90,25 +71,7 @@ func find(n *yaml3.Node, line int, path []step) ([]step, bool) {
 	return nil, false
 }
 
-// mapField returns the key and value nodes of key in mapping n.
-func mapField(n *yaml3.Node, key string) (k, v *yaml3.Node) {
-	if n == nil || n.Kind != yaml3.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i], n.Content[i+1]
-		}
-	}
-	return nil, nil
-}
-
-func scalar(n *yaml3.Node, path ...string) string {
-	for _, p := range path {
-		_, n = mapField(n, p)
-	}
-	if n == nil || n.Kind != yaml3.ScalarNode {
-		return ""
-	}
-	return n.Value
-}
+// docs, mapField and scalar read YAML as the source maps do.
+func docs(text []byte) []*yaml3.Node                        { return sourcemap.Docs(text) }
+func mapField(n *yaml3.Node, key string) (k, v *yaml3.Node) { return sourcemap.Field(n, key) }
+func scalar(n *yaml3.Node, path ...string) string           { return sourcemap.Scalar(n, path...) }

@@ -109,3 +109,14 @@ func seqItem(seq *yaml3.Node, s segment) *yaml3.Node {
 	}
 	return nil
 }
+
+// Docs, Field and Scalar are docs, field and str for kvet lsp, which reads
+// editor buffers the same way (a half-typed buffer gives the documents
+// before its first error).
+func Docs(b []byte) []*yaml3.Node { return docs(b) }
+
+// Field returns the key and value nodes of key in mapping n.
+func Field(n *yaml3.Node, key string) (k, v *yaml3.Node) { return field(n, key) }
+
+// Scalar is the scalar value at path under n, "" when there is none.
+func Scalar(n *yaml3.Node, path ...string) string { return str(n, path...) }
