@@ -225,6 +225,13 @@ func TestLSP(t *testing.T) {
 	require.NotNil(t, hover)
 	assert.Equal(t, "replicas: 3 (overlays/dev) · 6 (overlays/production, set by overlays/production/replicas.yaml:7)", hover.Contents.Value)
 
+	// On a patch: only the targets that include it.
+	hover, err = c.server.Hover(ctx, &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: c.uri("overlays/production/replicas.yaml")}, Position: protocol.Position{Line: 6, Character: 4}}})
+	require.NoError(t, err)
+	require.NotNil(t, hover)
+	assert.Equal(t, "replicas: 6 (overlays/production)", hover.Contents.Value)
+
 	// The restricted-defaults quick fix, applied and re-validated.
 	c.change(t, deploy, 4, privileged)
 	c.wait(t, deploy, withRule("privileged-container", line))
@@ -269,6 +276,11 @@ func TestLSP(t *testing.T) {
 	if locs := def(5); assert.Len(t, locs, 1) {
 		assert.Equal(t, c.uri(patch), locs[0].URI)
 	}
+
+	// The safety rules of kvet validate: a remote base in a buffer is
+	// refused, not fetched.
+	c.change(t, kust, 4, strings.Replace(ktext, "  - ../../base/app\n", "  - ../../base/app\n  - https://github.com/example/remote//base?ref=v1\n", 1))
+	c.wait(t, kust, withRule("remote-resource", 4))
 
 	// The code lens: which targets include the base's file.
 	lenses, err := c.server.CodeLens(ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(deploy)}})

@@ -46,7 +46,14 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 		obj    runner.Object
 	}
 	var hits []hit
+	including := map[string]bool{}
+	for _, t := range s.state.including(root, rel) {
+		including[t.Path] = true
+	}
 	for t, r := range s.state.results {
+		if !including[t] {
+			continue // a patch of one overlay says nothing about another
+		}
 		for _, o := range r.objects {
 			if o.Resource.Kind == kind && sameObject(o, rel, name) {
 				hits = append(hits, hit{t, r, o})
