@@ -94,7 +94,8 @@ type Options struct {
 	Progress Progress
 	// Rendered, when set, is given each target's rendered objects before
 	// they are checked (kvet lsp shows a field's value per target); it is
-	// called from several goroutines and must not keep objs' maps mutable.
+	// called from several goroutines. The run does not change objs or their
+	// bodies afterwards, and the hook must not change them either.
 	Rendered func(t discover.Target, objs []Object)
 	// NewValidator, when set, makes the schema validator instead of
 	// schema.New, and owns it: the run does not close it (kvet lsp keeps
