@@ -12,7 +12,7 @@ import (
 )
 
 // validators keeps the schema validators of the last checks: a warm server
-// does not write and compile the same schemas at every keystroke. A
+// does not compile the same schemas again at every keystroke. A
 // validator depends only on its options (the kinds rendered, the CRDs, the
 // Kubernetes version...), so equal options reuse it.
 type validators struct {
@@ -30,8 +30,7 @@ type validatorEntry struct {
 // two waves of a check, and some room for files of other targets.
 const keepValidators = 4
 
-// get is runner.Options.NewValidator. Checks run one at a time, so a
-// validator evicted here is no longer in use.
+// get is runner.Options.NewValidator.
 func (c *validators) get(o schema.Options) (*schema.Validator, []report.Finding, error) {
 	b, err := json.Marshal(o)
 	if err != nil {
@@ -52,18 +51,14 @@ func (c *validators) get(o schema.Options) (*schema.Validator, []report.Finding,
 	}
 	c.entries = append(c.entries, validatorEntry{key: key, v: v, findings: fs})
 	if len(c.entries) > keepValidators {
-		_ = c.entries[0].v.Close()
 		c.entries = c.entries[1:]
 	}
 	return v, slices.Clone(fs), nil
 }
 
-// reset closes every validator (kvet.yaml changed, or the server stops).
+// reset forgets every validator (kvet.yaml changed, or the server stops).
 func (c *validators) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, e := range c.entries {
-		_ = e.v.Close()
-	}
 	c.entries = nil
 }

@@ -98,8 +98,8 @@ type Options struct {
 	// bodies afterwards, and the hook must not change them either.
 	Rendered func(t discover.Target, objs []Object)
 	// NewValidator, when set, makes the schema validator instead of
-	// schema.New, and owns it: the run does not close it (kvet lsp keeps
-	// one across checks, compiled schemas and all).
+	// schema.New (kvet lsp keeps one across checks, and the schemas it
+	// compiled with it).
 	NewValidator func(schema.Options) (*schema.Validator, []report.Finding, error)
 }
 
@@ -217,9 +217,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs})
 		if err != nil {
 			return nil, err
-		}
-		if opts.NewValidator == nil {
-			defer v.Close()
 		}
 		val = v
 		for _, f := range vf {
