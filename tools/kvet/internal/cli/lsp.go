@@ -25,7 +25,8 @@ The repository is the editor's workspace folder (its nearest parent with
 .git); kvet.yaml is read from there, and read again when it is saved. The
 safety rules of kvet validate hold: no network, no execution, reads only
 inside the repository, kvet.yaml's limits.`,
-	exit: `0  the client sent exit, or closed the stream
+	exit: `0  the client sent shutdown then exit, or closed the stream
+1  the client sent exit without shutdown (as the protocol says)
 2  kvet could not run: bad flag`,
 	examples: `kvet lsp                         # started by the editor, not by hand
 kvet lsp --debounce 300ms        # wait longer after the last keystroke`,
@@ -64,6 +65,9 @@ func lspCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return sess, nil
 	}
 	err := lsp.Serve(ctx, stdio{stdin, stdout}, lsp.Options{Prepare: prepare, Debounce: *debounce, Log: stderr, Jobs: *jobs})
+	if errors.Is(err, lsp.ErrExitWithoutShutdown) {
+		return ExitFindings, nil // the protocol's status for it
+	}
 	if err != nil {
 		return ExitUsage, err
 	}

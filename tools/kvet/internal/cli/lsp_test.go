@@ -382,3 +382,15 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// exit without shutdown ends the server with status 1, as the protocol says.
+func TestLSPExitWithoutShutdown(t *testing.T) {
+	c := startLSP(t, filepath.Join("testdata", "lsp"))
+	require.NoError(t, c.server.Exit(context.Background()))
+	select {
+	case code := <-c.done:
+		assert.Equal(t, ExitFindings, code)
+	case <-time.After(time.Minute):
+		t.Fatal("kvet lsp did not exit")
+	}
+}

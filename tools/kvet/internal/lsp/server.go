@@ -71,6 +71,7 @@ type Server struct {
 	state    *state               // targets and the last results (check.go)
 	shutdown bool
 	exited   bool
+	exit     chan struct{} // closed by the exit notification
 
 	sched      scheduler  // check.go
 	validators validators // validators.go
@@ -85,7 +86,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	if opts.Log == nil {
 		opts.Log = io.Discard
 	}
-	s := &Server{opts: opts, docs: map[string]*document{}}
+	s := &Server{opts: opts, docs: map[string]*document{}, exit: make(chan struct{})}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.sched.init(ctx, s)
@@ -93,22 +94,36 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	s.conn.Go(ctx, s.handle)
 	select {
 	case <-s.conn.Done():
+	case <-s.exit:
 	case <-ctx.Done():
-		_ = s.conn.Close()
-		<-s.conn.Done()
+	}
+	// Closing may not interrupt a read blocked on stdin (a terminal or a
+	// pipe in blocking mode): do not wait for the reading goroutine long,
+	// the process ends when Serve returns.
+	_ = s.conn.Close()
+	select {
+	case <-s.conn.Done():
+	case <-time.After(250 * time.Millisecond):
 	}
 	s.sched.stop()
 	s.sched.running.Lock() // the check in flight, if any, has returned
 	s.validators.reset()
 	s.sched.running.Unlock()
 	s.mu.Lock()
-	exited := s.exited
+	exited, shutdown := s.exited, s.shutdown
 	s.mu.Unlock()
+	if exited && !shutdown {
+		return ErrExitWithoutShutdown
+	}
 	if err := s.conn.Err(); err != nil && !exited && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
 		return fmt.Errorf("kvet lsp: %w", err)
 	}
 	return nil
 }
+
+// ErrExitWithoutShutdown: the client sent exit before shutdown, which the
+// protocol answers with exit status 1.
+var ErrExitWithoutShutdown = errors.New("exit without shutdown")
 
 // handle dispatches one message. It runs on the connection's reading
 // goroutine: notifications only record state and schedule checks, and
@@ -148,11 +163,14 @@ func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonr
 		return reply(ctx, nil, nil)
 	case protocol.MethodExit:
 		s.mu.Lock()
+		if s.exited {
+			s.mu.Unlock()
+			return nil
+		}
 		s.exited = true
 		s.mu.Unlock()
 		_ = reply(ctx, nil, nil)
-		// Closing the stream ends the reading loop.
-		go func() { _ = s.conn.Close() }()
+		close(s.exit) // Serve returns
 		return nil
 	case protocol.MethodTextDocumentDidOpen:
 		var p protocol.DidOpenTextDocumentParams
