@@ -29,8 +29,10 @@ import (
 type lspClient struct {
 	server protocol.Server
 	diags  chan *protocol.PublishDiagnosticsParams
-	dir    string
-	done   chan int
+	// registered receives the server's dynamic registrations.
+	registered chan protocol.Registration
+	dir        string
+	done       chan int
 }
 
 func (c *lspClient) Progress(context.Context, *protocol.ProgressParams) error { return nil }
@@ -47,7 +49,10 @@ func (c *lspClient) ShowMessageRequest(context.Context, *protocol.ShowMessageReq
 	return nil, nil
 }
 func (c *lspClient) Telemetry(context.Context, any) error { return nil }
-func (c *lspClient) RegisterCapability(context.Context, *protocol.RegistrationParams) error {
+func (c *lspClient) RegisterCapability(_ context.Context, p *protocol.RegistrationParams) error {
+	for _, r := range p.Registrations {
+		c.registered <- r
+	}
 	return nil
 }
 func (c *lspClient) UnregisterCapability(context.Context, *protocol.UnregistrationParams) error {
@@ -87,9 +92,9 @@ func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
 	t.Cleanup(cancel)
 	toServerR, toServerW := io.Pipe()
 	toClientR, toClientW := io.Pipe()
-	c := &lspClient{diags: make(chan *protocol.PublishDiagnosticsParams, 1000), dir: dir, done: make(chan int, 1)}
+	c := &lspClient{diags: make(chan *protocol.PublishDiagnosticsParams, 1000), registered: make(chan protocol.Registration, 10), dir: dir, done: make(chan int, 1)}
 	go func() {
-		code, err := lspCommand(ctx, args, toServerR, toClientW, io.Discard)
+		code, err := lspCommand(ctx, args, toServerR, toClientW, logWriter{t})
 		if err != nil {
 			t.Errorf("kvet lsp: %v", err)
 		}
@@ -97,7 +102,8 @@ func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
 		c.done <- code
 	}()
 	_, _, c.server = protocol.NewClient(ctx, c, jsonrpc2.NewStream(pipes{toClientR, toServerW}), zap.NewNop())
-	res, err := c.server.Initialize(ctx, &protocol.InitializeParams{RootURI: uri.File(dir)})
+	res, err := c.server.Initialize(ctx, &protocol.InitializeParams{RootURI: uri.File(dir), Capabilities: protocol.ClientCapabilities{
+		Workspace: &protocol.WorkspaceClientCapabilities{DidChangeWatchedFiles: &protocol.DidChangeWatchedFilesWorkspaceClientCapabilities{DynamicRegistration: true}}}})
 	require.NoError(t, err)
 	require.NotNil(t, res.Capabilities.HoverProvider)
 	require.NoError(t, c.server.Initialized(ctx, &protocol.InitializedParams{}))
@@ -393,4 +399,32 @@ func TestLSPExitWithoutShutdown(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("kvet lsp did not exit")
 	}
+}
+
+// A file changed on disk (a checkout, another editor) is checked again
+// when the client reports it; the server asks to be told.
+func TestLSPWatchedFiles(t *testing.T) {
+	c := startLSP(t, filepath.Join("testdata", "lsp"))
+	select {
+	case r := <-c.registered:
+		assert.Equal(t, protocol.MethodWorkspaceDidChangeWatchedFiles, r.Method)
+	case <-time.After(time.Minute):
+		t.Fatal("no registration for watched files")
+	}
+	const patch, kust = "overlays/production/replicas.yaml", "overlays/production/kustomization.yaml"
+	require.NoError(t, os.WriteFile(filepath.Join(c.dir, patch), []byte(strings.Replace(c.read(t, patch), "name: web", "name: webb", 1)), 0o600))
+	require.NoError(t, c.server.DidChangeWatchedFiles(context.Background(), &protocol.DidChangeWatchedFilesParams{
+		Changes: []*protocol.FileEvent{{Type: protocol.FileChangeTypeChanged, URI: c.uri(patch)}}}))
+	c.wait(t, kust, withRule("patch-no-match", 5))
+	require.NoError(t, c.server.Shutdown(context.Background()))
+	require.NoError(t, c.server.Exit(context.Background()))
+	assert.Equal(t, ExitOK, <-c.done)
+}
+
+// logWriter sends the server's log to the test's.
+type logWriter struct{ t *testing.T }
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(b), "\n"))
+	return len(b), nil
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -72,6 +73,7 @@ type Server struct {
 	shutdown bool
 	exited   bool
 	exit     chan struct{} // closed by the exit notification
+	canWatch bool          // the client watches files for the server
 
 	sched      scheduler  // check.go
 	validators validators // validators.go
@@ -154,6 +156,14 @@ func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonr
 		res, err := s.initialize(ctx, &p)
 		return reply(ctx, res, err)
 	case protocol.MethodInitialized:
+		s.watchFiles()
+		return reply(ctx, nil, nil)
+	case protocol.MethodWorkspaceDidChangeWatchedFiles:
+		var p protocol.DidChangeWatchedFilesParams
+		if err := decode(req, &p); err != nil {
+			return reply(ctx, nil, err)
+		}
+		s.filesChanged(p.Changes)
 		return reply(ctx, nil, nil)
 	case protocol.MethodShutdown:
 		s.mu.Lock()
@@ -278,6 +288,9 @@ func (s *Server) initialize(ctx context.Context, p *protocol.InitializeParams) (
 	s.mu.Lock()
 	s.root, s.session = root, sess
 	s.state = newState()
+	if w := p.Capabilities.Workspace; w != nil && w.DidChangeWatchedFiles != nil {
+		s.canWatch = w.DidChangeWatchedFiles.DynamicRegistration
+	}
 	s.mu.Unlock()
 	fmt.Fprintf(s.opts.Log, "kvet lsp: repository %s\n", root)
 	return &protocol.InitializeResult{
@@ -410,4 +423,57 @@ func (s *Server) text(p string) []byte {
 
 func (s *Server) showMessage(t protocol.MessageType, msg string) {
 	_ = s.conn.Notify(context.Background(), protocol.MethodWindowShowMessage, &protocol.ShowMessageParams{Type: t, Message: msg})
+}
+
+// watchFiles asks the client to report the repository's YAML files that
+// change on disk (a git checkout, a formatter, another editor), when it
+// can. The request is answered on the reading goroutine, so it is sent
+// from another one.
+func (s *Server) watchFiles() {
+	s.mu.Lock()
+	can := s.canWatch
+	s.mu.Unlock()
+	if !can {
+		return
+	}
+	go func() {
+		_, err := s.conn.Call(context.Background(), protocol.MethodClientRegisterCapability, &protocol.RegistrationParams{
+			Registrations: []protocol.Registration{{
+				ID: "kvet-yaml", Method: protocol.MethodWorkspaceDidChangeWatchedFiles,
+				RegisterOptions: &protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{
+					{GlobPattern: "**/*.{yaml,yml}"}, {GlobPattern: "**/Kustomization"},
+				}},
+			}},
+		}, nil)
+		if err != nil {
+			fmt.Fprintf(s.opts.Log, "kvet lsp: the client does not watch files: %v\n", err)
+		}
+	}()
+}
+
+// filesChanged re-checks what changed on disk: which targets exist and
+// what they include are read again, as after a save. Open files keep
+// their buffers.
+func (s *Server) filesChanged(changes []*protocol.FileEvent) {
+	var files []string
+	s.mu.Lock()
+	for _, c := range changes {
+		if c == nil {
+			continue
+		}
+		if p := s.file(c.URI); p != "" && s.docs[p] == nil {
+			files = append(files, p)
+		}
+	}
+	if len(files) > 0 && s.state != nil {
+		s.state.stale = true
+	}
+	reload := slices.Contains(files, filepath.Join(s.root, "kvet.yaml"))
+	s.mu.Unlock()
+	if reload {
+		go s.reloadSession()
+	}
+	for _, p := range files {
+		s.sched.changed(p)
+	}
 }
