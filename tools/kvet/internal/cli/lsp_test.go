@@ -402,7 +402,7 @@ func TestLSPExitWithoutShutdown(t *testing.T) {
 }
 
 // A file changed on disk (a checkout, another editor) is checked again
-// when the client reports it; the server asks to be told.
+// when the client reports it, kvet.yaml too; the server asks to be told.
 func TestLSPWatchedFiles(t *testing.T) {
 	c := startLSP(t, filepath.Join("testdata", "lsp"))
 	select {
@@ -416,6 +416,18 @@ func TestLSPWatchedFiles(t *testing.T) {
 	require.NoError(t, c.server.DidChangeWatchedFiles(context.Background(), &protocol.DidChangeWatchedFilesParams{
 		Changes: []*protocol.FileEvent{{Type: protocol.FileChangeTypeChanged, URI: c.uri(patch)}}}))
 	c.wait(t, kust, withRule("patch-no-match", 5))
+
+	// kvet.yaml changed: read again, the open files checked again.
+	const deploy = "base/app/deployment.yaml"
+	text := c.open(t, deploy)
+	privileged := strings.Replace(text, "            allowPrivilegeEscalation: false\n", "            allowPrivilegeEscalation: false\n            privileged: true\n", 1)
+	c.change(t, deploy, 2, privileged)
+	c.wait(t, deploy, withRule("privileged-container", 32))
+	require.NoError(t, os.WriteFile(filepath.Join(c.dir, "kvet.yaml"), []byte(
+		"policy:\n  exceptions:\n    - {rule: privileged-container, path: \"overlays/*\", reason: a test, expires: \"2099-01-01\"}\n"), 0o600))
+	require.NoError(t, c.server.DidChangeWatchedFiles(context.Background(), &protocol.DidChangeWatchedFilesParams{
+		Changes: []*protocol.FileEvent{{Type: protocol.FileChangeTypeCreated, URI: c.uri("kvet.yaml")}}}))
+	c.wait(t, deploy, without("privileged-container"))
 	require.NoError(t, c.server.Shutdown(context.Background()))
 	require.NoError(t, c.server.Exit(context.Background()))
 	assert.Equal(t, ExitOK, <-c.done)

@@ -53,7 +53,12 @@ func (s *Server) codeActions(u protocol.DocumentURI, rng protocol.Range) []proto
 		var edit *protocol.TextEdit
 		switch {
 		case f.Rule == "patch-no-match":
-			title, edit = "Remove the patches entry that matches nothing", removeListItem(text, "patches", f.Source.Line)
+			for _, field := range []string{"patches", "patchesStrategicMerge", "patchesJson6902"} {
+				if e := removeListItem(text, field, f.Source.Line); e != nil {
+					title, edit = "Remove the "+field+" entry that matches nothing", e
+					break
+				}
+			}
 		case f.Rule == "unknown-field" && f.Suggestion != "" && len(f.Pointer) > 0:
 			key := f.Pointer[len(f.Pointer)-1]
 			title, edit = fmt.Sprintf("Rename %s to %s", key, f.Suggestion), renameKey(lines, f.Source.Line, key, f.Suggestion)

@@ -155,6 +155,12 @@ func TestQuickFixEdits(t *testing.T) {
 		require.NotNil(t, e)
 		assert.Equal(t, "resources:\n  - ../base\n", applyEdit(text, e))
 	})
+	t.Run("remove a patchesStrategicMerge entry", func(t *testing.T) {
+		text := "patchesStrategicMerge:\n  - a.yaml\n  - b.yaml\n"
+		e := removeListItem([]byte(text), "patchesStrategicMerge", 3)
+		require.NotNil(t, e)
+		assert.Equal(t, "patchesStrategicMerge:\n  - a.yaml\n", applyEdit(text, e))
+	})
 	t.Run("no patch on the line", func(t *testing.T) {
 		assert.Nil(t, removeListItem([]byte("patches:\n  - path: a.yaml\n"), "patches", 1))
 	})

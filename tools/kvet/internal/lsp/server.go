@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -388,7 +389,13 @@ func (s *Server) reloadSession() {
 	s.sched.running.Lock()
 	s.validators.reset() // schema locations and CRD directories may differ
 	s.sched.running.Unlock()
-	s.sched.changed(filepath.Join(s.root, "kvet.yaml"))
+	// Every verdict may change: check the open files again.
+	s.mu.Lock()
+	open := slices.Collect(maps.Keys(s.docs))
+	s.mu.Unlock()
+	for _, p := range append(open, filepath.Join(s.root, "kvet.yaml")) {
+		s.sched.changed(p)
+	}
 }
 
 func (s *Server) closed(u protocol.DocumentURI) {
