@@ -62,3 +62,4 @@ fuzz:
 include tools/schemagen/schemas.mk
 -include tools/e2e/e2e.mk
 include tools/bench/bench.mk
+include tools/mermaidcheck/mermaid.mk
