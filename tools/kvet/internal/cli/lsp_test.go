@@ -93,7 +93,9 @@ func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
 	toServerR, toServerW := io.Pipe()
 	toClientR, toClientW := io.Pipe()
 	c := &lspClient{diags: make(chan *protocol.PublishDiagnosticsParams, 1000), registered: make(chan protocol.Registration, 10), dir: dir, done: make(chan int, 1)}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		code, err := lspCommand(ctx, args, toServerR, toClientW, logWriter{t})
 		if err != nil {
 			t.Errorf("kvet lsp: %v", err)
@@ -101,6 +103,10 @@ func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
 		_ = toClientW.Close()
 		c.done <- code
 	}()
+	t.Cleanup(func() {
+		cancel()
+		<-stopped // the server logs to t: it must be gone before t ends
+	})
 	_, _, c.server = protocol.NewClient(ctx, c, jsonrpc2.NewStream(pipes{toClientR, toServerW}), zap.NewNop())
 	res, err := c.server.Initialize(ctx, &protocol.InitializeParams{RootURI: uri.File(dir), Capabilities: protocol.ClientCapabilities{
 		Workspace: &protocol.WorkspaceClientCapabilities{DidChangeWatchedFiles: &protocol.DidChangeWatchedFilesWorkspaceClientCapabilities{DynamicRegistration: true}}}})
