@@ -301,6 +301,11 @@ func TestLSP(t *testing.T) {
 		assert.Equal(t, "included by 2 targets: overlays/dev, overlays/production", lenses[0].Command.Title)
 	}
 
+	// didSave (with the text, as the server asks) checks too.
+	require.NoError(t, c.server.DidSave(ctx, &protocol.DidSaveTextDocumentParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(deploy)}, Text: privileged}))
+	c.wait(t, deploy, withRule("privileged-container", line))
+
 	require.NoError(t, c.server.Shutdown(ctx))
 	require.NoError(t, c.server.Exit(ctx))
 	select {
