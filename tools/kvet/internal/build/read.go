@@ -14,6 +14,10 @@ type readFunc func(path string) ([]byte, error)
 // outside the repository (a failed build's "../../etc/x.yaml") is never
 // opened, so none of its bytes can reach a message.
 func (b *Builder) read(path string) ([]byte, error) {
+	if b.opts.FS != nil {
+		// The same checks over the configured file system (editor buffers).
+		return b.guarded().ReadFile(path)
+	}
 	data, v, err := guard.ReadFile(b.opts.Root, path, b.opts.Limits)
 	if v != nil {
 		return nil, v

@@ -42,6 +42,7 @@ Usage:
   kvet schemas export DIR           write the schemas kvet uses, in kubeconform's layout
   kvet schemas list [PATH...]       the kinds kvet has schemas for, and those PATH uses without one
   kvet version [-o json]            tool, kustomize API, bundled Kubernetes versions and CRD sources
+  kvet lsp                          language server for editors, on stdin/stdout (docs/editor.md)
 
 Run "kvet <command> --help" for a command's description, flags, exit
 statuses and examples.
@@ -71,6 +72,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = policyCommand(ctx, args[1:], stdout, stderr)
 	case "schemas":
 		code, err = schemasCommand(ctx, args[1:], stdout, stderr)
+	case "lsp":
+		code, err = lspCommand(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version":
 		code, err = versionCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
