@@ -13,6 +13,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -269,22 +270,10 @@ func mustAbs(t *testing.T, p string) string {
 // and the name of the release archive the action downloads for it.
 func runnerOS(t *testing.T) (osName, arch, archive string) {
 	t.Helper()
-	switch runtime.GOOS {
-	case "linux":
-		osName = "Linux"
-	case "darwin":
-		osName = "macOS"
-	default:
-		t.Fatalf("the action's scripts are tested on linux and darwin, not %s", runtime.GOOS)
-	}
-	switch runtime.GOARCH {
-	case "amd64":
-		arch = "X64"
-	case "arm64":
-		arch = "ARM64"
-	default:
-		t.Fatalf("no kvet release for %s", runtime.GOARCH)
-	}
+	osName, ok := map[string]string{"linux": "Linux", "darwin": "macOS"}[runtime.GOOS]
+	require.True(t, ok, "the action's scripts are tested on linux and darwin, not %s", runtime.GOOS)
+	arch, ok = map[string]string{"amd64": "X64", "arm64": "ARM64"}[runtime.GOARCH]
+	require.True(t, ok, "no kvet release for %s", runtime.GOARCH)
 	return osName, arch, fmt.Sprintf("kvet_%s_%s.tar.gz", runtime.GOOS, runtime.GOARCH)
 }
 
@@ -351,7 +340,8 @@ func runStep(t *testing.T, script, dir string, env []string) scriptResult {
 	cmd.Env = append(os.Environ(), append(env, "GITHUB_OUTPUT="+ghOut)...)
 	out, err := cmd.CombinedOutput()
 	res := scriptResult{output: string(out), ghOut: map[string]string{}}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		res.code = ee.ExitCode()
 	} else {
 		require.NoError(t, err, string(out))
@@ -394,7 +384,12 @@ func TestActionInstallsAndValidates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://github.com/example/gitops-go-stack/releases/download/v1.2.3/"+archive+"\n"+
 		"https://github.com/example/gitops-go-stack/releases/download/v1.2.3/checksums.txt\n", string(logged))
-	assert.Equal(t, cli.Version, res.ghOut["version"], "the installed kvet reports its version")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, cli.ExitOK, cli.Main(context.Background(), []string{"version", "-o", "json"}, &stdout, &stderr), stderr.String())
+	var version struct{ Kvet string }
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &version))
+	require.NotEmpty(t, version.Kvet)
+	assert.Equal(t, version.Kvet, res.ghOut["version"], "the installed kvet reports its version")
 	path, err := os.ReadFile(ghPath)
 	require.NoError(t, err)
 	installed := strings.TrimSpace(string(path))
