@@ -41,7 +41,7 @@ test-go:
 	$(GO) test -race -count=1 $(PKGS)
 
 lint:
-	@echo "== go vet, gofmt"
+	@echo "== go vet, gofmt (a first run type-checks every dependency: minutes without output)"
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
