@@ -73,3 +73,4 @@ include tools/schemagen/schemas.mk
 -include tools/e2e/e2e.mk
 include tools/bench/bench.mk
 include tools/release/release.mk
+include tools/mermaidcheck/mermaid.mk

@@ -1,5 +1,6 @@
 package kvet.gitops_test
 
+import data.kvet.fixtures as fx
 import data.kvet.gitops
 
 repository := {"known": true, "dirs": {"overlays/production": true, ".": true}, "urls": []}
@@ -168,4 +169,68 @@ test_flux_path_other_branch_not_checked if {
 	bad := gitops.deny_gitops_path with input as tenant_ks("./staging")
 		with data.kvet.repository as branches with data.kvet.cluster as main
 	count(bad) == 1
+}
+
+helm_release(values_from) := {
+	"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+	"metadata": {"name": "podinfo", "namespace": "apps"},
+	"spec": {
+		"chart": {"spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}},
+		"valuesFrom": values_from,
+	},
+}
+
+values_cm(name, ns, d) := {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": d}
+
+test_helm_values_from_missing if {
+	hr := helm_release([
+		{"kind": "ConfigMap", "name": "podinfo-values"},
+		{"kind": "Secret", "name": "podinfo-secret", "optional": true},
+		{"kind": "Secret", "name": "podinfo-${CLUSTER}"},
+	])
+	bad := gitops.deny_helm_values_from with input as hr with data.kvet.inventory as fx.inventory([hr])
+	bad == {{"msg": "HelmRelease podinfo takes values from ConfigMap podinfo-values in namespace \"apps\", which no target of its cluster defines", "path": "spec.valuesFrom[0].name"}}
+
+	# defined by another target of the cluster, in the HelmRelease's namespace
+	cm := values_cm("podinfo-values", "apps", {"values.yaml": "replicaCount: 2"})
+	count(gitops.deny_helm_values_from) == 0 with input as hr with data.kvet.inventory as fx.inventory([]) with data.kvet.cluster as fx.inventory([cm])
+
+	# in another namespace: helm-controller reads only its own
+	elsewhere := values_cm("podinfo-values", "flux-system", {"values.yaml": "replicaCount: 2"})
+	count(gitops.deny_helm_values_from) == 1 with input as hr with data.kvet.inventory as fx.inventory([elsewhere])
+
+	# made by a SealedSecret
+	sealed := helm_release([{"kind": "Secret", "name": "podinfo-secret", "valuesKey": "values.yaml"}])
+	ss := {"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "metadata": {"name": "podinfo-secret", "namespace": "apps"}, "spec": {"encryptedData": {"values.yaml": "AgB..."}}}
+	count(gitops.deny_helm_values_from) == 0 with input as sealed with data.kvet.inventory as fx.inventory([ss])
+
+	# a remote chart in the namespace could make it: a note
+	remote := {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": "config", "namespace": "apps"}, "spec": {"chart": {"spec": {"chart": "config", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}}}
+	notes := gitops.deny_helm_values_from with input as hr with data.kvet.inventory as fx.inventory([remote])
+	some n in notes
+	n.note == true
+}
+
+test_helm_values_from_generated if {
+	hr := helm_release([{"kind": "ConfigMap", "name": "podinfo-values"}])
+	generated := values_cm("podinfo-values-5tdk2hm7bb", "apps", {"values.yaml": "replicaCount: 2"})
+	bad := gitops.deny_helm_values_from with input as hr with data.kvet.inventory as fx.inventory([generated])
+	some b in bad
+	contains(b.msg, "the repository generates podinfo-values-5tdk2hm7bb")
+}
+
+test_helm_values_from_key if {
+	cm := values_cm("podinfo-values", "apps", {"values.yaml": "replicaCount: 2", "prod.yaml": "replicaCount: 3"})
+	ok := helm_release([{"kind": "ConfigMap", "name": "podinfo-values"}, {"kind": "ConfigMap", "name": "podinfo-values", "valuesKey": "prod.yaml"}])
+	count(gitops.deny_helm_values_from) == 0 with input as ok with data.kvet.inventory as fx.inventory([cm])
+
+	bad := gitops.deny_helm_values_from with input as helm_release([{"kind": "ConfigMap", "name": "podinfo-values", "valuesKey": "production.yaml"}]) with data.kvet.inventory as fx.inventory([cm])
+	bad == {{"msg": "HelmRelease podinfo takes values from key \"production.yaml\" of ConfigMap podinfo-values in namespace \"apps\", which holds no such key (it holds prod.yaml, values.yaml)", "path": "spec.valuesFrom[0].valuesKey"}}
+
+	# the default key
+	other := values_cm("podinfo-values", "apps", {"config.yaml": "x: 1"})
+	dflt := gitops.deny_helm_values_from with input as helm_release([{"kind": "ConfigMap", "name": "podinfo-values"}]) with data.kvet.inventory as fx.inventory([other])
+	some d in dflt
+	d.path == "spec.valuesFrom[0].name"
+	contains(d.msg, "key \"values.yaml\"")
 }

@@ -99,8 +99,16 @@ external_or_incomplete(es) := external_keys(es) if external_complete(es)
 else := "incomplete"
 
 # missing_key holds when the repository defines kind/name, every definition
-# completely, and none holds key.
+# completely, none holds key, and no producer kvet does not render could
+# make the object.
 missing_key(kind, name, key) if {
+	key_absent(kind, name, key)
+	count(lib.could_be_made(kind, ns, name)) == 0
+}
+
+# key_absent holds when the repository defines kind/name, every definition
+# completely, and none holds key (producers not considered).
+key_absent(kind, name, key) if {
 	defs := sources(kind, name)
 	count(defs) > 0
 	every d in defs {
@@ -108,7 +116,6 @@ missing_key(kind, name, key) if {
 		not key in d
 	}
 	not lib.platform_object(kind, name)
-	count(lib.could_be_made(kind, ns, name)) == 0
 }
 
 # --- what the pod reads ---------------------------------------------------------------

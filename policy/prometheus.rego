@@ -210,3 +210,119 @@ deny_pod_monitor_port contains lib.finding(
 	is_string(e.port)
 	not e.port in container_port_names
 }
+
+# --- prometheus-rule-expr ---------------------------------------------------------------
+
+prometheus_rules contains [i, j, g, r] if {
+	monitor("PrometheusRule")
+	some i, g in input.spec.groups
+	some j, r in g.rules
+}
+
+# rule_name names a rule in messages: its alert or record name.
+rule_name(r) := sprintf("alert %s", [r.alert]) if has(r, "alert")
+
+else := sprintf("record %s", [r.record]) if has(r, "record")
+
+else := "an unnamed rule"
+
+# METADATA
+# title: PrometheusRule expressions must parse
+# description: >-
+#   Every rule's expr is parsed with the Prometheus PromQL parser (the
+#   kvet.promql_parse_error built-in; experimental functions, fill modifiers
+#   and unquoted UTF-8 names accepted, as a Prometheus with those feature
+#   flags does). The Prometheus Operator validates a PrometheusRule with
+#   the same parser and leaves the whole object out of the rule files when
+#   one expression does not parse, so none of its alerts fires. Expressions
+#   holding ${VAR} (substituted by Flux postBuild) are not checked; where the
+#   cluster runs the VictoriaMetrics operator (which evaluates converted
+#   PrometheusRules as MetricsQL) it is a note.
+# custom:
+#   id: prometheus-rule-expr
+#   severity: error
+#   remediation: fix the PromQL expression (promtool check rules shows the same error)
+deny_prometheus_rule_expr contains expr_finding(
+	sprintf("PrometheusRule %s: %s in group %s does not parse: %s", [input.metadata.name, rule_name(r), g.name, msg]),
+	sprintf("spec.groups[%d].rules[%d].expr", [i, j]),
+) if {
+	some [i, j, g, r] in prometheus_rules
+	is_string(r.expr)
+	not contains(r.expr, "${")
+	msg := kvet.promql_parse_error(r.expr)
+	msg != ""
+}
+
+# expr_finding is a finding; a note where the cluster runs the
+# VictoriaMetrics operator, which converts PrometheusRules into VMRules
+# evaluated as MetricsQL, a superset of PromQL.
+expr_finding(msg, path) := lib.finding(msg, path) if {
+	not victoria_metrics
+} else := {
+	"msg": sprintf("%s; the VictoriaMetrics operator in the cluster may evaluate it as MetricsQL, which kvet does not parse", [msg]),
+	"path": path,
+	"note": true,
+}
+
+victoria_metrics if {
+	some src in [lib.inventory, lib.cluster]
+	some _, by_ns in src
+	some _, names in by_ns
+	some _, obj in names
+	lib.api_group(obj.apiVersion) == "operator.victoriametrics.com"
+}
+
+# --- prometheus-rule-fields -------------------------------------------------------------
+
+# has holds when the rule sets field to a non-empty string (rulefmt's test).
+has(r, field) if object.get(r, field, "") != ""
+
+# nonzero holds for a Prometheus duration other than 0 (0s, 0m, ...).
+nonzero(d) if regex.match(`[1-9]`, d)
+
+rule_field_errors contains [i, j, g, r, "spec.groups[%d].rules[%d].record", "sets both alert and record"] if {
+	some [i, j, g, r] in prometheus_rules
+	has(r, "alert")
+	has(r, "record")
+}
+
+rule_field_errors contains [i, j, g, r, "spec.groups[%d].rules[%d]", "sets neither alert nor record"] if {
+	some [i, j, g, r] in prometheus_rules
+	not has(r, "alert")
+	not has(r, "record")
+}
+
+rule_field_errors contains [i, j, g, r, sprintf("spec.groups[%%d].rules[%%d].%s", [field]), sprintf("is a recording rule with %s, which only alerting rules have", [field])] if {
+	some [i, j, g, r] in prometheus_rules
+	has(r, "record")
+	not has(r, "alert")
+	some field in ["for", "keep_firing_for"]
+	is_string(r[field])
+	nonzero(r[field])
+}
+
+rule_field_errors contains [i, j, g, r, "spec.groups[%d].rules[%d].annotations", "is a recording rule with annotations, which only alerting rules have"] if {
+	some [i, j, g, r] in prometheus_rules
+	has(r, "record")
+	not has(r, "alert")
+	count(object.get(r, "annotations", {})) > 0
+}
+
+# METADATA
+# title: PrometheusRule rules must be alerting or recording rules
+# description: >-
+#   Prometheus' rule file validation (rulefmt, which the Prometheus Operator
+#   runs on every PrometheusRule) rejects a rule that sets both alert and
+#   record or neither, and a recording rule with for, keep_firing_for or
+#   annotations. The operator then leaves the whole PrometheusRule out of
+#   the rule files.
+# custom:
+#   id: prometheus-rule-fields
+#   severity: error
+#   remediation: set exactly one of alert and record, and keep for, keep_firing_for and annotations to alerting rules
+deny_prometheus_rule_fields contains lib.finding(
+	sprintf("PrometheusRule %s: %s in group %s %s", [input.metadata.name, rule_name(r), g.name, what]),
+	sprintf(path, [i, j]),
+) if {
+	some [i, j, g, r, path, what] in rule_field_errors
+}

@@ -83,3 +83,72 @@ test_pod_monitor if {
 	sidecar := fx.spec_patched({"initContainers": [{"name": "exporter", "image": "ghcr.io/example/exporter:1.0", "restartPolicy": "Always", "ports": [{"name": "metrics", "containerPort": 9100}]}]})
 	count(prometheus.deny_pod_monitor_port) == 0 with input as pod_monitor({"matchLabels": fx.labels}, "metrics") with data.kvet.inventory as inv([sidecar])
 }
+
+prometheus_rule(rules) := {
+	"apiVersion": "monitoring.coreos.com/v1", "kind": "PrometheusRule",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {"groups": [{"name": "web.rules", "rules": rules}]},
+}
+
+test_prometheus_rule_expr if {
+	ok := prometheus_rule([
+		{"alert": "WebDown", "expr": "up{job=\"web\"} == 0", "for": "5m"},
+		{"record": "job:http_requests:rate5m", "expr": "sum by (job) (rate(http_requests_total[5m]))"},
+		# an experimental function, accepted as behind its feature flag
+		{"record": "job:top", "expr": "limitk(3, http_requests_total)"},
+		# int-or-string: a number is a valid expression
+		{"alert": "Always", "expr": 1},
+		# substituted by Flux postBuild: not checked
+		{"alert": "Sub", "expr": "up{cluster=\"${CLUSTER}\"} == 0"},
+	])
+	count(prometheus.deny_prometheus_rule_expr) == 0 with input as ok
+
+	bad := prometheus.deny_prometheus_rule_expr with input as prometheus_rule([
+		{"alert": "WebDown", "expr": "up == 0"},
+		{"alert": "WebSlow", "expr": "histogram_quantile(0.99, rate(http_duration_bucket[5m]) > 1"},
+	])
+	bad == {{
+		"msg": "PrometheusRule web: alert WebSlow in group web.rules does not parse: 1:60: parse error: unclosed left parenthesis",
+		"path": "spec.groups[0].rules[1].expr",
+	}}
+}
+
+test_prometheus_rule_expr_victoria_metrics if {
+	metricsql := prometheus_rule([{"alert": "WebDown", "expr": "rate(http_requests_total) > 1 default 0"}])
+	vm := {"apiVersion": "operator.victoriametrics.com/v1beta1", "kind": "VMAlert", "metadata": {"name": "vm", "namespace": "monitoring"}}
+	count(prometheus.deny_prometheus_rule_expr) == 1 with input as metricsql with data.kvet.inventory as inv([])
+	notes := prometheus.deny_prometheus_rule_expr with input as metricsql with data.kvet.inventory as inv([]) with data.kvet.cluster as inv([vm])
+	some n in notes
+	n.note == true
+}
+
+test_promql_parse_error_builtin if {
+	kvet.promql_parse_error("rate(x[5m])") == ""
+	startswith(kvet.promql_parse_error("rate(x[5m]"), "1:")
+	kvet.promql_parse_error("") != ""
+}
+
+test_prometheus_rule_fields if {
+	ok := prometheus_rule([
+		{"alert": "WebDown", "expr": "up == 0", "for": "5m", "keep_firing_for": "10m", "annotations": {"summary": "down"}},
+		{"record": "job:up:sum", "expr": "sum(up)", "for": "0s"},
+		{"record": "job:up:max", "expr": "max(up)", "alert": ""},
+	])
+	count(prometheus.deny_prometheus_rule_fields) == 0 with input as ok
+
+	bad := prometheus.deny_prometheus_rule_fields with input as prometheus_rule([
+		{"alert": "A", "record": "a:b", "expr": "up"},
+		{"expr": "up"},
+		{"record": "a:c", "expr": "up", "for": "5m", "keep_firing_for": "1m", "annotations": {"x": "y"}},
+	])
+	paths := {f.path | some f in bad}
+	paths == {
+		"spec.groups[0].rules[0].record",
+		"spec.groups[0].rules[1]",
+		"spec.groups[0].rules[2].for",
+		"spec.groups[0].rules[2].keep_firing_for",
+		"spec.groups[0].rules[2].annotations",
+	}
+	some f in bad
+	f.msg == "PrometheusRule web: record a:c in group web.rules is a recording rule with for, which only alerting rules have"
+}

@@ -316,16 +316,29 @@ projected_ref("secret", spec) := ["Secret", spec.name]
 implicit := {["ConfigMap", "kube-root-ca.crt"]}
 
 # produced holds for Secrets that a controller creates from an object the
-# target renders: SealedSecret, ExternalSecret (target name or own name).
+# target or another target of its cluster renders: SealedSecret,
+# ExternalSecret (target name or own name), in the namespace (either side
+# unknown matches).
 produced("Secret", name) if {
-	some ss in lib.inventory.SealedSecret[ns]
+	some ss in producer_objects("SealedSecret")
 	object.get(ss, ["spec", "template", "metadata", "name"], ss.metadata.name) == name
 }
 
 produced("Secret", name) if {
-	some es in lib.inventory.ExternalSecret[ns]
+	some es in producer_objects("ExternalSecret")
 	object.get(es, ["spec", "target", "name"], es.metadata.name) == name
 }
+
+producer_objects(kind) := [obj |
+	some src in [lib.inventory, lib.cluster]
+	some n, names in object.get(src, kind, {})
+	same_namespace(n)
+	some _, obj in names
+]
+
+same_namespace(n) if n in {ns, ""}
+
+same_namespace(_) if ns == ""
 
 declared_external(kind, name) if {
 	some pattern in data.kvet.config.external
@@ -350,7 +363,7 @@ resolved(kind, name) if declared_external(kind, name)
 #   A workload must not reference a ServiceAccount, ConfigMap, Secret or
 #   PersistentVolumeClaim that no target of its cluster renders, unless the
 #   reference is optional, the ServiceAccount is "default", a SealedSecret or
-#   ExternalSecret produces the Secret, the platform creates it
+#   ExternalSecret of its cluster produces the Secret, the platform creates it
 #   (kube-root-ca.crt, istio-ca-root-cert where Istio is installed), a pod of
 #   the namespace may create it (a Role grants create to its ServiceAccount), or
 #   kvet.yaml declares the object external. A reference to something a producer

@@ -163,6 +163,19 @@ test_missing_reference_resolved if {
 	count(r) == 0
 }
 
+# The SealedSecret or ExternalSecret that makes a Secret may be rendered by
+# another target of the cluster (a secrets kustomization of its own), in
+# the namespace; in another namespace it makes another Secret.
+test_missing_reference_produced_in_cluster if {
+	pod := object.union(fx.deployment, {"spec": {"template": {"spec": {"containers": [object.union(fx.container, {"envFrom": [{"secretRef": {"name": "db"}}]})]}}}})
+	es := {"apiVersion": "external-secrets.io/v1", "kind": "ExternalSecret", "metadata": {"name": "db", "namespace": "shop"}}
+	count(refs.deny_missing_reference) == 0 with input as pod with data.kvet.inventory as inv([]) with data.kvet.cluster as inv([es])
+	ss := {"apiVersion": "bitnami.com/v1alpha1", "kind": "SealedSecret", "metadata": {"name": "db", "namespace": "shop"}}
+	count(refs.deny_missing_reference) == 0 with input as pod with data.kvet.inventory as inv([]) with data.kvet.cluster as inv([ss])
+	elsewhere := object.union(es, {"metadata": {"namespace": "billing"}})
+	count(refs.deny_missing_reference) == 1 with input as pod with data.kvet.inventory as inv([]) with data.kvet.cluster as inv([elsewhere])
+}
+
 # --- the cluster and the open world --------------------------------------------------------
 
 sts := {

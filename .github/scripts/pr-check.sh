@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The pull-request check (.github/workflows/pull-request.yml): kvet's
-# rendered diff as the job summary, every finding as SARIF, and annotations
+# The pull-request check (.github/workflows/pull-request.yml): the affected
+# targets' findings with a Mermaid picture and kvet's rendered diff as the
+# job summary, every finding as SARIF, and annotations
 # on the changed lines. Every report is written whatever kvet finds, a
 # target that no longer builds included: each command's exit status is
 # recorded, not acted on, and the script exits non-zero only at the end,
@@ -16,8 +17,10 @@
 # env:   KVET                 kvet binary (default ./bin/kvet)
 #        OUT                  directory of the reports (default .)
 #        GITHUB_STEP_SUMMARY  job summary (default $OUT/kvet-summary.md)
-# writes $OUT/kvet-diff.md, $OUT/kvet.sarif (absent when kvet could not
-# run), $OUT/kvet-annotations.txt (also printed: GitHub reads them there).
+# writes $OUT/kvet-diff.md, $OUT/kvet-findings.md (the affected targets'
+# findings and their Mermaid picture), $OUT/kvet.sarif (absent when kvet
+# could not run), $OUT/kvet-annotations.txt (also printed: GitHub reads
+# them there).
 set -uo pipefail # not -e: every step runs, its status is recorded
 
 base=${1:?usage: pr-check.sh BASE_REF}
@@ -38,6 +41,11 @@ fi
 "$kvet" validate -o github --changed-since "$base" . | tee "$out/kvet-annotations.txt"
 annotations_rc=${PIPESTATUS[0]}
 
+# The findings of the affected targets with a Mermaid picture of them (what
+# deploys them, what they include), for the job summary. The cache makes
+# this second run of the same targets cheap; its status is the one above.
+"$kvet" validate -o markdown --changed-since "$base" . >"$out/kvet-findings.md"
+
 describe() {
 	case $1 in
 	0) echo "passed" ;;
@@ -53,6 +61,8 @@ describe() {
 	echo "| rendered diff against \`$base\` | $(describe "$diff_rc") |"
 	echo "| validate, every target (SARIF) | $(describe "$sarif_rc") |"
 	echo "| validate, affected targets (annotations) | $(describe "$annotations_rc") |"
+	echo
+	cat "$out/kvet-findings.md"
 	echo
 	cat "$out/kvet-diff.md"
 } >>"$summary"

@@ -173,10 +173,9 @@ func collect(o options, paths []string, corpus bool) ([]*object, []string, error
 		if err != nil {
 			if strings.Contains(t.Path, "#") {
 				// A GitOps entry target (an Argo CD Application or a Flux
-				// Kustomization that builds a directory with its own
-				// options): `kvet render` takes directories only, so its
-				// objects cannot be compared yet. Its directory is compared
-				// as a target of its own when kvet discovers it.
+				// Kustomization) whose render fails, e.g. one kvet refuses
+				// to render (another repository's source): listed as not
+				// compared rather than counted as a disagreement.
 				skipped = append(skipped, t.Path)
 				continue
 			}

@@ -2,8 +2,10 @@
 // rules that an OpenAPI schema cannot express: DNS names, label and
 // annotation syntax, selectors that must match pod template labels,
 // security-context combinations, port ranges and names, quantities and
-// resource names, duplicate names, environment variable names, and the CEL
-// x-kubernetes-validations rules of CustomResourceDefinitions.
+// resource names, duplicate names, environment variable names, the spec
+// rules of workloads, Jobs and CronJobs, Services, Ingresses,
+// NetworkPolicies, PersistentVolumeClaims, HPAs, PDBs and RBAC objects, and
+// the CEL x-kubernetes-validations rules of CustomResourceDefinitions.
 //
 // The checks use the libraries the API server itself uses
 // (k8s.io/apimachinery/pkg/util/validation, .../api/validation,
@@ -53,6 +55,7 @@ const (
 	RuleInvalidRestartPolicy = "invalid-restart-policy"
 	RuleInvalidService       = "invalid-service"
 	RuleInvalidIngress       = "invalid-ingress"
+	RuleInvalidRBAC          = "invalid-rbac"
 	RuleInvalidDataKey       = "invalid-data-key"
 	RuleInvalidSecret        = "invalid-secret"
 	RuleInvalidValue         = "invalid-value"
@@ -83,6 +86,7 @@ var hints = map[string]string{
 	RuleInvalidRestartPolicy: "use the restartPolicy the controller supports",
 	RuleInvalidService:       "fix the Service spec as the message says",
 	RuleInvalidIngress:       "fix the Ingress spec as the message says",
+	RuleInvalidRBAC:          "fix the RBAC rule, roleRef or subject as the message says",
 	RuleInvalidDataKey:       "keys consist of alphanumerics, '-', '_' or '.' and must not be in both data and binaryData",
 	RuleInvalidSecret:        "provide the keys the Secret type requires",
 	RuleInvalidValue:         "use a value the API server accepts",

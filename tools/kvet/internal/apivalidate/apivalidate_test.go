@@ -163,6 +163,9 @@ func TestDeploymentRules(t *testing.T) {
 		{"env name with equals", []change{{c0 + "env.0.name", "LOG=LEVEL"}}, RuleInvalidEnvName, cp + "env[0].name", "LOG=LEVEL"},
 		{"env value and valueFrom", []change{{c0 + "env.1.value", "x"}}, RuleInvalidEnv, cp + "env[1].valueFrom", "POD_NAME"},
 		{"env fieldPath unsupported", []change{{c0 + "env.1.valueFrom.fieldRef.fieldPath", "spec.hostname"}}, RuleInvalidEnv, cp + "env[1].valueFrom.fieldRef.fieldPath", "spec.hostname"},
+		{"secretKeyRef name not a subdomain", []change{{c0 + "env.1.valueFrom", map[string]any{"secretKeyRef": map[string]any{"name": "DB_Credentials", "key": "password"}}}}, RuleInvalidName, cp + "env[1].valueFrom.secretKeyRef.name", "DB_Credentials"},
+		{"envFrom configMapRef name not a subdomain", []change{{c0 + "envFrom", []any{map[string]any{"configMapRef": map[string]any{"name": "web_env"}}}}}, RuleInvalidName, cp + "envFrom[0].configMapRef.name", "web_env"},
+		{"envFrom secretRef without name", []change{{c0 + "envFrom", []any{map[string]any{"secretRef": map[string]any{"optional": true}}}}}, RuleRequiredField, cp + "envFrom[0].secretRef.name", "required"},
 		{"image missing", []change{{c0 + "image", nil}}, RuleRequiredField, cp + "image", "image"},
 		{"no containers", []change{{"spec.template.spec.containers", []any{}}}, RuleRequiredField, "spec.template.spec.containers", "at least one"},
 		{"mount of unknown volume", []change{{c0 + "volumeMounts.0.name", "data"}}, RuleInvalidVolume, cp + "volumeMounts[0].name", `"data"`},
@@ -261,6 +264,8 @@ func TestValidObjectsOfOtherKinds(t *testing.T) {
 		"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web}\nspec: {tls: [{hosts: ['*.example.com'], secretName: tls}], rules: [{host: '*.example.com', http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}]}}]}",
 		"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: kubernetes.io/tls\ndata: {tls.crt: eA==, tls.key: eA==}",
 		"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, env: [{name: 'my.var-1', value: x}], resources: {limits: {example.com/gpu: 1}}}]}",
+		// envFrom names are checked as prefixes (a trailing dash passes), key refs' are not.
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: busybox, envFrom: [{configMapRef: {name: web-env-}}, {prefix: DB_, secretRef: {name: db.credentials}}], env: [{name: A, valueFrom: {configMapKeyRef: {name: web-env.v1, key: a}}}]}]}",
 		// volumeMounts may name a StatefulSet's volumeClaimTemplates.
 		"apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: db}\nspec: {serviceName: db, selector: {matchLabels: {a: b}}, template: {metadata: {labels: {a: b}}, spec: {containers: [{name: db, image: postgres, volumeMounts: [{name: data, mountPath: /var/lib/postgresql}]}]}}, volumeClaimTemplates: [{metadata: {name: data}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]}",
 	} {

@@ -2,16 +2,21 @@ package apivalidate
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	netutils "k8s.io/utils/net"
 )
 
-func validateService(c *collector, spec map[string]any, p *field.Path) {
+func validateService(c *collector, obj, spec map[string]any, p *field.Path, opts Options) {
 	if spec == nil {
 		return
 	}
@@ -98,9 +103,15 @@ func validateService(c *collector, spec map[string]any, p *field.Path) {
 			}
 		}
 	}
-	if etp, ok := getString(spec, "externalTrafficPolicy"); ok && etp != "" && typ != "NodePort" && typ != "LoadBalancer" {
-		c.add(RuleInvalidService, p.Child("externalTrafficPolicy").String(), fmt.Sprintf("externalTrafficPolicy may only be set on NodePort and LoadBalancer services, not %s", typ))
+	// apiservice.ExternallyAccessible: NodePort, LoadBalancer, or a
+	// ClusterIP Service with externalIPs.
+	external := typ == "NodePort" || typ == "LoadBalancer" || (typ == "ClusterIP" && len(getList(spec, "externalIPs")) > 0)
+	if etp, ok := getString(spec, "externalTrafficPolicy"); ok && etp != "" && !external {
+		c.add(RuleInvalidService, p.Child("externalTrafficPolicy").String(), fmt.Sprintf("externalTrafficPolicy may only be set on NodePort and LoadBalancer services and on ClusterIP services with externalIPs, not %s", typ))
+	} else if ok && etp != "" && etp != "Cluster" && etp != "Local" {
+		c.add(RuleInvalidService, p.Child("externalTrafficPolicy").String(), fmt.Sprintf("externalTrafficPolicy %q is not supported: use Cluster or Local", etp))
 	}
+	validateServiceFields(c, obj, spec, typ, p, opts)
 }
 
 func validateIngress(c *collector, spec map[string]any, p *field.Path) {
@@ -124,6 +135,10 @@ func validateIngress(c *collector, spec map[string]any, p *field.Path) {
 		rp := p.Child("rules").Index(i)
 		if host, ok := getString(rm, "host"); ok && host != "" {
 			validateIngressHost(c, host, rp.Child("host"))
+		}
+		// validateHTTPIngressRuleValue: an http rule needs paths.
+		if http := getMap(rm, "http"); http != nil && len(getList(http, "paths")) == 0 {
+			c.add(RuleRequiredField, rp.Child("http", "paths").String(), "an http rule needs at least one path")
 		}
 		for j, pt := range getList(getMap(rm, "http"), "paths") {
 			pm, _ := pt.(map[string]any)
@@ -201,6 +216,7 @@ func validateIngressBackend(c *collector, b map[string]any, p *field.Path) {
 		return
 	}
 	if svc == nil {
+		validateIngressResourceBackend(c, res, p.Child("resource"))
 		return
 	}
 	name, _ := getString(svc, "name")
@@ -232,7 +248,42 @@ func validateIngressBackend(c *collector, b map[string]any, p *field.Path) {
 	}
 }
 
-func validateNetworkPolicy(c *collector, spec map[string]any, p *field.Path) {
+// validateIngressResourceBackend follows validateIngressTypedLocalObjectReference
+// (k8s.io/kubernetes pkg/apis/networking/validation).
+func validateIngressResourceBackend(c *collector, res map[string]any, p *field.Path) {
+	if g, ok := getString(res, "apiGroup"); ok {
+		for _, msg := range validation.IsDNS1123Subdomain(g) {
+			c.add(RuleInvalidIngress, p.Child("apiGroup").String(), fmt.Sprintf("apiGroup %q: %s", g, msg))
+		}
+	}
+	for _, k := range []string{"kind", "name"} {
+		v, _ := getString(res, k)
+		if v == "" {
+			c.add(RuleRequiredField, p.Child(k).String(), "a resource backend needs "+k)
+			continue
+		}
+		for _, msg := range path.IsValidPathSegmentName(v) {
+			c.add(RuleInvalidIngress, p.Child(k).String(), fmt.Sprintf("%s %q: %s", k, v, msg))
+		}
+	}
+}
+
+// ingressClassAnnotation is the deprecated annotation ValidateIngressCreate
+// compares with spec.ingressClassName.
+const ingressClassAnnotation = "kubernetes.io/ingress.class"
+
+// validateIngressClassAnnotation follows ValidateIngressCreate: when both
+// the annotation and spec.ingressClassName are set they must agree.
+func validateIngressClassAnnotation(c *collector, obj, spec map[string]any) {
+	ann, ok := stringMap(getMap(obj, "metadata"), "annotations")[ingressClassAnnotation]
+	cn, hasName := getString(spec, "ingressClassName")
+	if ok && hasName && ann != cn {
+		c.add(RuleInvalidIngress, field.NewPath("metadata", "annotations").Key(ingressClassAnnotation).String(),
+			fmt.Sprintf("annotation %s %q does not match spec.ingressClassName %q: remove the deprecated annotation", ingressClassAnnotation, ann, cn))
+	}
+}
+
+func validateNetworkPolicy(c *collector, spec map[string]any, p *field.Path, opts Options) {
 	if spec == nil {
 		return
 	}
@@ -261,6 +312,9 @@ func validateNetworkPolicy(c *collector, spec map[string]any, p *field.Path) {
 					} else if end < start {
 						c.add(RuleInvalidPort, pp.Child("endPort").String(), fmt.Sprintf("endPort %d must be greater than or equal to port %d", end, start))
 					}
+					for _, msg := range validation.IsValidPortNum(int(end)) {
+						c.add(RuleInvalidPort, pp.Child("endPort").String(), fmt.Sprintf("endPort %d: %s", end, msg))
+					}
 				}
 			}
 			for j, peer := range getList(rm, peerKey) {
@@ -281,19 +335,13 @@ func validateNetworkPolicy(c *collector, spec map[string]any, p *field.Path) {
 				validateLabelSelectorOnly(c, getMap(pm, "podSelector"), pp.Child("podSelector"))
 				validateLabelSelectorOnly(c, getMap(pm, "namespaceSelector"), pp.Child("namespaceSelector"))
 				if ib := getMap(pm, "ipBlock"); ib != nil {
-					cidr, _ := getString(ib, "cidr")
-					if _, _, err := net.ParseCIDR(cidr); err != nil {
-						c.add(RuleInvalidValue, pp.Child("ipBlock", "cidr").String(), fmt.Sprintf("cidr %q is not a valid CIDR such as 10.0.0.0/8", cidr))
-					}
-					for k, e := range getList(ib, "except") {
-						s, _ := e.(string)
-						if _, _, err := net.ParseCIDR(s); err != nil {
-							c.add(RuleInvalidValue, pp.Child("ipBlock", "except").Index(k).String(), fmt.Sprintf("except %q is not a valid CIDR", s))
-						}
-					}
+					validateIPBlock(c, ib, pp.Child("ipBlock"), opts)
 				}
 			}
 		}
+	}
+	if n := len(getList(spec, "policyTypes")); n > 2 {
+		c.add(RuleInvalidValue, p.Child("policyTypes").String(), fmt.Sprintf("policyTypes lists %d types: at most two (Ingress and Egress) are allowed", n))
 	}
 	for i, pt := range getList(spec, "policyTypes") {
 		s, _ := pt.(string)
@@ -303,6 +351,56 @@ func validateNetworkPolicy(c *collector, spec map[string]any, p *field.Path) {
 	}
 }
 
+// validateIPBlock follows ValidateIPBlock (k8s.io/kubernetes
+// pkg/apis/networking/validation): valid CIDRs (strict where the
+// StrictIPCIDRValidation gate is on: no bits set beyond the prefix length,
+// no leading zeros), each except a strict subset of cidr.
+func validateIPBlock(c *collector, ib map[string]any, p *field.Path, opts Options) {
+	cidr, ok := getString(ib, "cidr")
+	if !ok {
+		return // required: the schema check reports a missing cidr
+	}
+	if cidr == "" {
+		c.add(RuleRequiredField, p.Child("cidr").String(), "ipBlock needs a cidr such as 10.0.0.0/8")
+		return
+	}
+	_, block, ok := parseLegacyCIDR(c, cidr, p.Child("cidr"), opts)
+	if !ok {
+		return
+	}
+	blockLen, _ := block.Mask.Size()
+	for k, e := range getList(ib, "except") {
+		s, _ := e.(string)
+		ep := p.Child("except").Index(k)
+		_, except, ok := parseLegacyCIDR(c, s, ep, opts)
+		if !ok {
+			continue
+		}
+		if exceptLen, _ := except.Mask.Size(); !block.Contains(except.IP) || blockLen >= exceptLen {
+			c.add(RuleInvalidValue, ep.String(), fmt.Sprintf("except %q must be a strict subset of cidr %q", s, cidr))
+		}
+	}
+}
+
+// parseLegacyCIDR checks a CIDR as the API server's
+// IsValidCIDRForLegacyField does and returns it parsed; ok is false when it
+// is invalid (and reported).
+func parseLegacyCIDR(c *collector, s string, p *field.Path, opts Options) (net.IP, *net.IPNet, bool) {
+	if errs := validation.IsValidCIDRForLegacyField(p, s, opts.enabled(GateStrictIPCIDRValidation), nil); len(errs) > 0 {
+		for _, e := range errs {
+			c.add(RuleInvalidValue, p.String(), fmt.Sprintf("CIDR %q: %s (such as 10.0.0.0/8)", s, e.Detail))
+		}
+		return nil, nil, false
+	}
+	ip, ipnet, err := netutils.ParseCIDRSloppy(s)
+	if err != nil {
+		return nil, nil, false
+	}
+	return ip, ipnet, true
+}
+
+// validatePDB follows ValidatePodDisruptionBudgetSpec (k8s.io/kubernetes
+// pkg/apis/policy/validation).
 func validatePDB(c *collector, spec map[string]any, p *field.Path) {
 	if spec == nil {
 		return
@@ -317,6 +415,9 @@ func validatePDB(c *collector, spec map[string]any, p *field.Path) {
 		case string:
 			if msgs := validation.IsValidPercent(v); len(msgs) > 0 {
 				c.add(RuleInvalidValue, p.Child(k).String(), fmt.Sprintf("%s %q must be an integer or a percentage such as 50%%", k, v))
+			} else if n, err := strconv.Atoi(strings.TrimSuffix(v, "%")); err == nil && n > 100 {
+				// IsNotMoreThan100Percent (k8s.io/kubernetes pkg/apis/apps/validation).
+				c.add(RuleInvalidValue, p.Child(k).String(), fmt.Sprintf("%s %q must not be greater than 100%%", k, v))
 			}
 		default:
 			if n, ok := toInt(v); ok && n < 0 {
@@ -325,6 +426,9 @@ func validatePDB(c *collector, spec map[string]any, p *field.Path) {
 		}
 	}
 	validateLabelSelectorOnly(c, getMap(spec, "selector"), p.Child("selector"))
+	if v, ok := getString(spec, "unhealthyPodEvictionPolicy"); ok && v != "IfHealthyBudget" && v != "AlwaysAllow" {
+		c.add(RuleInvalidValue, p.Child("unhealthyPodEvictionPolicy").String(), fmt.Sprintf("unhealthyPodEvictionPolicy %q is not supported: use IfHealthyBudget or AlwaysAllow", v))
+	}
 }
 
 // validateHPA follows k8s.io/kubernetes pkg/apis/autoscaling/validation:
@@ -355,53 +459,182 @@ func validateHPA(c *collector, spec map[string]any, p *field.Path, opts Options)
 	if hasMin && hasMax && maxR < minR {
 		c.add(RuleInvalidValue, p.Child("maxReplicas").String(), fmt.Sprintf("maxReplicas %d must be greater than or equal to minReplicas %d", maxR, minR))
 	}
-	ref := getMap(spec, "scaleTargetRef")
-	if ref != nil {
-		for _, k := range []string{"kind", "name"} {
-			if s, _ := getString(ref, k); s == "" {
-				c.add(RuleRequiredField, p.Child("scaleTargetRef", k).String(), "scaleTargetRef."+k+" is required")
+	if ref := getMap(spec, "scaleTargetRef"); ref != nil {
+		// The strategy allows an empty API group only for a
+		// ReplicationController (validationOptionsForHorizontalPodAutoscaler).
+		kind, _ := getString(ref, "kind")
+		validateCrossVersionRef(c, ref, p.Child("scaleTargetRef"), kind == "ReplicationController")
+	}
+	for i, m := range getList(spec, "metrics") {
+		validateMetricSpec(c, asMap(m), p.Child("metrics").Index(i))
+	}
+	if b := getMap(spec, "behavior"); b != nil {
+		for _, dir := range []string{"scaleUp", "scaleDown"} {
+			if r := getMap(b, dir); r != nil {
+				validateScalingRules(c, r, p.Child("behavior", dir))
 			}
 		}
 	}
-	for i, m := range getList(spec, "metrics") {
-		mm, _ := m.(map[string]any)
-		mp := p.Child("metrics").Index(i)
-		t, _ := getString(mm, "type")
-		key := map[string]string{"Resource": "resource", "Pods": "pods", "Object": "object", "External": "external", "ContainerResource": "containerResource"}[t]
-		if key == "" {
-			c.add(RuleInvalidValue, mp.Child("type").String(), fmt.Sprintf("metric type %q is not supported: use Resource, Pods, Object, External or ContainerResource", t))
+}
+
+// validateCrossVersionRef follows ValidateCrossVersionObjectReference
+// (k8s.io/kubernetes pkg/apis/autoscaling/validation): kind and name are
+// path segments, apiVersion a group/version, with a group unless
+// allowEmptyGroup.
+func validateCrossVersionRef(c *collector, ref map[string]any, p *field.Path, allowEmptyGroup bool) {
+	for _, k := range []string{"kind", "name"} {
+		v, _ := getString(ref, k)
+		if v == "" {
+			c.add(RuleRequiredField, p.Child(k).String(), p.Child(k).String()+" is required")
 			continue
 		}
-		src := getMap(mm, key)
-		if src == nil {
-			c.add(RuleRequiredField, mp.Child(key).String(), fmt.Sprintf("metric type %s needs the %s field", t, key))
-			continue
+		for _, msg := range path.IsValidPathSegmentName(v) {
+			c.add(RuleInvalidValue, p.Child(k).String(), fmt.Sprintf("%s %q: %s", k, v, msg))
 		}
-		target := getMap(src, "target")
-		tt, _ := getString(target, "type")
-		tp := mp.Child(key, "target")
-		switch tt {
-		case "Utilization":
-			if v, ok := getInt(target, "averageUtilization"); !ok {
-				c.add(RuleRequiredField, tp.Child("averageUtilization").String(), "target type Utilization needs averageUtilization")
-			} else if v < 1 {
-				c.add(RuleInvalidValue, tp.Child("averageUtilization").String(), fmt.Sprintf("averageUtilization %d must be greater than 0", v))
-			}
-		case "Value":
-			if _, ok := target["value"]; !ok {
-				c.add(RuleRequiredField, tp.Child("value").String(), "target type Value needs value")
-			}
-		case "AverageValue":
-			if _, ok := target["averageValue"]; !ok {
-				c.add(RuleRequiredField, tp.Child("averageValue").String(), "target type AverageValue needs averageValue")
+	}
+	av, _ := getString(ref, "apiVersion")
+	gv, err := schema.ParseGroupVersion(av)
+	switch {
+	case err != nil:
+		c.add(RuleInvalidValue, p.Child("apiVersion").String(), fmt.Sprintf("apiVersion %q is not a group/version such as apps/v1: %v", av, err))
+	case gv.Group == "" && !allowEmptyGroup:
+		c.add(RuleInvalidValue, p.Child("apiVersion").String(), fmt.Sprintf("apiVersion %q has no API group: name the target's group/version, such as apps/v1 for a Deployment or StatefulSet", av))
+	}
+}
+
+// metricSources maps a metric type to the field that holds its source.
+var metricSources = map[string]string{"Resource": "resource", "Pods": "pods", "Object": "object", "External": "external", "ContainerResource": "containerResource"}
+
+// validateMetricSpec follows validateMetricSpec and the per-source
+// validators of k8s.io/kubernetes pkg/apis/autoscaling/validation: which
+// target fields a source needs depends on the source, not on target.type.
+func validateMetricSpec(c *collector, mm map[string]any, mp *field.Path) {
+	t, _ := getString(mm, "type")
+	key := metricSources[t]
+	if key == "" {
+		c.add(RuleInvalidValue, mp.Child("type").String(), fmt.Sprintf("metric type %q is not supported: use Resource, Pods, Object, External or ContainerResource", t))
+		return
+	}
+	for _, other := range slices.Sorted(maps.Values(metricSources)) {
+		if other != key && getMap(mm, other) != nil {
+			c.add(RuleInvalidValue, mp.Child(other).String(), fmt.Sprintf("a metric of type %s may only set %s, not %s", t, key, other))
+		}
+	}
+	src := getMap(mm, key)
+	if src == nil {
+		c.add(RuleRequiredField, mp.Child(key).String(), fmt.Sprintf("metric type %s needs the %s field", t, key))
+		return
+	}
+	sp := mp.Child(key)
+	if key != "resource" && key != "containerResource" {
+		if n, ok := getString(getMap(src, "metric"), "name"); ok && n == "" {
+			c.add(RuleRequiredField, sp.Child("metric", "name").String(), "a metric needs metric.name")
+		} else if ok {
+			for _, msg := range path.IsValidPathSegmentName(n) {
+				c.add(RuleInvalidValue, sp.Child("metric", "name").String(), fmt.Sprintf("metric name %q: %s", n, msg))
 			}
 		}
-		for _, q := range []string{"value", "averageValue"} {
-			if v, ok := target[q]; ok {
-				if qty, ok := validateQuantityField(c, v, tp.Child(q)); ok && qty.Sign() <= 0 {
-					c.add(RuleInvalidQuantity, tp.Child(q).String(), fmt.Sprintf("%s must be positive", q))
+	}
+	if key == "object" {
+		if d := getMap(src, "describedObject"); d != nil {
+			validateCrossVersionRef(c, d, sp.Child("describedObject"), true)
+		}
+	}
+	target := getMap(src, "target")
+	if target == nil {
+		return // required: the schema check reports it
+	}
+	tp := sp.Child("target")
+	// Missing required fields (target.type, names) are the schema check's.
+	switch tt, ok := getString(target, "type"); {
+	case !ok, tt == "Utilization", tt == "Value", tt == "AverageValue":
+	case tt == "":
+		c.add(RuleRequiredField, tp.Child("type").String(), "a metric target needs a type: Utilization, Value or AverageValue")
+	default:
+		c.add(RuleInvalidValue, tp.Child("type").String(), fmt.Sprintf("target type %q is not supported: use Utilization, Value or AverageValue", tt))
+	}
+	for _, q := range []string{"value", "averageValue"} {
+		if v, ok := target[q]; ok && v != nil {
+			if qty, ok := validateQuantityField(c, v, tp.Child(q)); ok && qty.Sign() <= 0 {
+				c.add(RuleInvalidQuantity, tp.Child(q).String(), fmt.Sprintf("%s must be positive", q))
+			}
+		}
+	}
+	util, hasUtil := getInt(target, "averageUtilization")
+	if hasUtil && util < 1 {
+		c.add(RuleInvalidValue, tp.Child("averageUtilization").String(), fmt.Sprintf("averageUtilization %d must be greater than 0", util))
+	}
+	_, hasValue := target["value"]
+	_, hasAvg := target["averageValue"]
+	switch key {
+	case "resource", "containerResource":
+		if !hasUtil && !hasAvg {
+			c.add(RuleRequiredField, tp.Child("averageUtilization").String(), "a resource metric target needs averageUtilization or averageValue")
+		}
+		if hasUtil && hasAvg {
+			c.add(RuleInvalidValue, tp.Child("averageValue").String(), "a resource metric target may not set both averageUtilization and averageValue")
+		}
+		if n, ok := getString(src, "name"); ok && n == "" {
+			c.add(RuleRequiredField, sp.Child("name").String(), "a resource metric needs the resource name, such as cpu or memory")
+		}
+		if key == "containerResource" {
+			if ct, ok := getString(src, "container"); ok && ct == "" {
+				c.add(RuleRequiredField, sp.Child("container").String(), "a containerResource metric needs the container name")
+			} else {
+				for _, msg := range validation.IsDNS1123Label(ct) {
+					c.add(RuleInvalidValue, sp.Child("container").String(), fmt.Sprintf("container %q: %s", ct, msg))
 				}
 			}
+		}
+	case "pods":
+		if !hasAvg {
+			c.add(RuleRequiredField, tp.Child("averageValue").String(), "a Pods metric target needs averageValue")
+		}
+	case "object", "external":
+		if !hasValue && !hasAvg {
+			c.add(RuleRequiredField, tp.Child("averageValue").String(), fmt.Sprintf("a%s metric target needs value or averageValue", map[string]string{"object": "n Object", "external": "n External"}[key]))
+		}
+		if key == "external" && hasValue && hasAvg {
+			c.add(RuleInvalidValue, tp.Child("value").String(), "an External metric target may not set both value and averageValue")
+		}
+	}
+}
+
+// Limits of k8s.io/kubernetes pkg/apis/autoscaling/validation.
+const (
+	maxHPAPeriodSeconds              = 1800
+	maxHPAStabilizationWindowSeconds = 3600
+)
+
+// validateScalingRules follows validateScalingRules and
+// validateScalingPolicy.
+func validateScalingRules(c *collector, r map[string]any, p *field.Path) {
+	if w, ok := getInt(r, "stabilizationWindowSeconds"); ok && (w < 0 || w > maxHPAStabilizationWindowSeconds) {
+		c.add(RuleInvalidValue, p.Child("stabilizationWindowSeconds").String(), fmt.Sprintf("stabilizationWindowSeconds %d must be between 0 and %d", w, maxHPAStabilizationWindowSeconds))
+	}
+	if sp, ok := getString(r, "selectPolicy"); ok && sp != "Max" && sp != "Min" && sp != "Disabled" {
+		c.add(RuleInvalidValue, p.Child("selectPolicy").String(), fmt.Sprintf("selectPolicy %q is not supported: use Max, Min or Disabled", sp))
+	}
+	if pols, ok := r["policies"].([]any); ok && len(pols) == 0 {
+		// Defaulting fills a missing list, not an explicit empty one.
+		c.add(RuleRequiredField, p.Child("policies").String(), "policies may not be empty: list at least one policy or remove the field for the defaults")
+	}
+	for i, pol := range getList(r, "policies") {
+		pm := asMap(pol)
+		pp := p.Child("policies").Index(i)
+		if t, ok := getString(pm, "type"); ok && t != "Pods" && t != "Percent" {
+			c.add(RuleInvalidValue, pp.Child("type").String(), fmt.Sprintf("policy type %q is not supported: use Pods or Percent", t))
+		}
+		if v, ok := getInt(pm, "value"); ok && v <= 0 {
+			c.add(RuleInvalidValue, pp.Child("value").String(), fmt.Sprintf("policy value %d must be greater than 0", v))
+		}
+		if ps, ok := getInt(pm, "periodSeconds"); ok && (ps <= 0 || ps > maxHPAPeriodSeconds) {
+			c.add(RuleInvalidValue, pp.Child("periodSeconds").String(), fmt.Sprintf("periodSeconds %d must be between 1 and %d", ps, maxHPAPeriodSeconds))
+		}
+	}
+	if tol, ok := r["tolerance"]; ok && tol != nil {
+		if q, ok := validateQuantityField(c, tol, p.Child("tolerance")); ok && q.Sign() < 0 {
+			c.add(RuleInvalidQuantity, p.Child("tolerance").String(), "tolerance must not be negative")
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+	apimachineryvalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -142,16 +143,8 @@ func validatePodSpec(c *collector, spec map[string]any, p *field.Path, pc podCtx
 			}
 		}
 	}
-	if sa, ok := getString(spec, "serviceAccountName"); ok && sa != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(sa) {
-			c.add(RuleInvalidName, p.Child("serviceAccountName").String(), fmt.Sprintf("serviceAccountName %q: %s", sa, msg))
-		}
-	}
-	if pc, ok := getString(spec, "priorityClassName"); ok && pc != "" {
-		for _, msg := range validation.IsDNS1123Subdomain(pc) {
-			c.add(RuleInvalidName, p.Child("priorityClassName").String(), fmt.Sprintf("priorityClassName %q: %s", pc, msg))
-		}
-	}
+	subdomainField(c, spec, "serviceAccountName", p, RuleInvalidName)
+	subdomainField(c, spec, "priorityClassName", p, RuleInvalidName)
 	if ns := getMap(spec, "nodeSelector"); ns != nil {
 		validateLabelsAt(c, stringMap(spec, "nodeSelector"), p.Child("nodeSelector"))
 	}
@@ -270,6 +263,13 @@ func validateContainer(c *collector, cm map[string]any, cp *field.Path, volumes 
 			if _, ok := em[k]; ok {
 				n++
 			}
+			if ref := getMap(em, k); ref != nil {
+				if rn, _ := getString(ref, "name"); rn == "" {
+					c.add(RuleRequiredField, ip.Child(k, "name").String(), fmt.Sprintf("envFrom %s.name is required", k))
+				} else {
+					validateRefName(c, rn, ip.Child(k, "name"), "envFrom "+k, true)
+				}
+			}
 		}
 		if n != 1 {
 			c.add(RuleInvalidEnv, ip.String(), "envFrom needs exactly one of configMapRef or secretRef")
@@ -353,6 +353,8 @@ func validateEnvVar(c *collector, em map[string]any, ip *field.Path) {
 			}
 			if rn, _ := getString(ref, "name"); rn == "" {
 				c.add(RuleRequiredField, ip.Child("valueFrom", k, "name").String(), fmt.Sprintf("env var %q: %s.name is required", name, k))
+			} else {
+				validateRefName(c, rn, ip.Child("valueFrom", k, "name"), fmt.Sprintf("env var %q: %s", name, k), false)
 			}
 		}
 	}
@@ -361,6 +363,16 @@ func validateEnvVar(c *collector, em map[string]any, ip *field.Path) {
 		if !validEnvFieldPaths.Has(fp) && !isLabelOrAnnotationPath(fp) {
 			c.add(RuleInvalidEnv, ip.Child("valueFrom", "fieldRef", "fieldPath").String(), fmt.Sprintf("fieldPath %q is not supported: use metadata.name, metadata.namespace, metadata.uid, metadata.labels['KEY'], metadata.annotations['KEY'], spec.nodeName, spec.serviceAccountName, status.hostIP(s) or status.podIP(s)", fp))
 		}
+	}
+}
+
+// validateRefName checks the name of the ConfigMap or Secret an env
+// source names as the API server does (ValidateConfigMapName and
+// ValidateSecretName: a DNS subdomain; prefix allows a trailing dash, as
+// the server's envFrom check does).
+func validateRefName(c *collector, name string, p *field.Path, what string, prefix bool) {
+	for _, msg := range apimachineryvalidation.NameIsDNSSubdomain(name, prefix) {
+		c.add(RuleInvalidName, p.String(), fmt.Sprintf("%s name %q: %s", what, name, msg))
 	}
 }
 
@@ -629,5 +641,17 @@ func validateLabelsAt(c *collector, m map[string]string, p *field.Path) {
 func validateAnnotationsAt(c *collector, m map[string]string, p *field.Path) {
 	for _, e := range annotationErrs(m, p) {
 		c.add(RuleInvalidAnnotation, e.Field, "annotation "+e.ErrorBody())
+	}
+}
+
+// subdomainField checks an optional name field that must be a DNS-1123
+// subdomain (a class, service account or priority class name).
+func subdomainField(c *collector, m map[string]any, key string, p *field.Path, rule string) {
+	v, ok := getString(m, key)
+	if !ok || v == "" {
+		return
+	}
+	for _, msg := range validation.IsDNS1123Subdomain(v) {
+		c.add(rule, p.Child(key).String(), fmt.Sprintf("%s %q: %s", key, v, msg))
 	}
 }

@@ -24,10 +24,15 @@ const (
 	// minReplicas: 0 (k8s.io/kubernetes pkg/registry/autoscaling/
 	// horizontalpodautoscaler/strategy.go).
 	GateHPAScaleToZero = "HPAScaleToZero"
+	// GateStrictIPCIDRValidation makes the API server refuse IPs and CIDRs
+	// with leading zeros and CIDRs with bits set beyond the prefix length
+	// (k8s.io/apimachinery pkg/util/validation IsValidCIDRForLegacyField;
+	// Beta and on by default from 1.36).
+	GateStrictIPCIDRValidation = "StrictIPCIDRValidation"
 )
 
 // GatesUsed lists the feature gates the rules of this package consult.
-func GatesUsed() []string { return []string{GateHPAScaleToZero} }
+func GatesUsed() []string { return []string{GateHPAScaleToZero, GateStrictIPCIDRValidation} }
 
 func (o Options) enabled(gate string) bool { return o.FeatureGates[gate] }
 
@@ -62,23 +67,34 @@ func Validate(obj map[string]any, opts Options) []Issue {
 	case "apps/Deployment", "apps/ReplicaSet", "apps/DaemonSet", "apps/StatefulSet":
 		validateAppsWorkload(c, kind, spec, specPath)
 	case "batch/Job":
-		validateJobSpec(c, spec, specPath)
+		validateJobSpec(c, spec, specPath, false)
+		validateIndexedJobName(c, obj, spec)
 	case "batch/CronJob":
 		validateCronJob(c, obj, spec, specPath)
 	case "/Service":
-		validateService(c, spec, specPath)
+		validateService(c, obj, spec, specPath, opts)
 	case "/ConfigMap":
 		validateConfigMap(c, obj)
 	case "/Secret":
 		validateSecret(c, obj)
 	case "networking.k8s.io/Ingress":
 		validateIngress(c, spec, specPath)
+		validateIngressClassAnnotation(c, obj, spec)
 	case "networking.k8s.io/NetworkPolicy":
-		validateNetworkPolicy(c, spec, specPath)
+		validateNetworkPolicy(c, spec, specPath, opts)
 	case "policy/PodDisruptionBudget":
 		validatePDB(c, spec, specPath)
 	case "autoscaling/HorizontalPodAutoscaler":
 		validateHPA(c, spec, specPath, opts)
+	case "rbac.authorization.k8s.io/Role":
+		validatePolicyRules(c, obj, true)
+	case "rbac.authorization.k8s.io/ClusterRole":
+		validatePolicyRules(c, obj, false)
+		validateAggregationRule(c, obj)
+	case "rbac.authorization.k8s.io/RoleBinding":
+		validateRoleBinding(c, obj, true)
+	case "rbac.authorization.k8s.io/ClusterRoleBinding":
+		validateRoleBinding(c, obj, false)
 	case "/PersistentVolumeClaim":
 		validatePVC(c, spec, specPath)
 	case "/ResourceQuota":

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -86,7 +87,13 @@ var remapFields = []string{"patches", "patchesJson6902", "patchesStrategicMerge"
 // remap points a finding about the rewritten kustomization at the line to
 // edit: the original file's entry, or the entry point's.
 func (er *entryRoot) remap(f report.Finding) report.Finding {
-	if er == nil || er.file == nil || er.file == er.orig || f.Source.File != er.file.Path {
+	if er == nil || er.file == nil || er.file == er.orig {
+		return f
+	}
+	// A line of the rewritten kustomization is no line of a file a person
+	// edits: such a related place is left out rather than misplaced.
+	f.Related = slices.DeleteFunc(slices.Clone(f.Related), func(r report.Related) bool { return r.File == er.file.Path })
+	if f.Source.File != er.file.Path {
 		return f
 	}
 	entryFile, entryLine := er.entry.Source.File, er.entry.Source.Line

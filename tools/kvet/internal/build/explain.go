@@ -43,11 +43,15 @@ func explainCause(read readFunc, detail string, files []*kustfile.File) []report
 	if f, ok := unknownKustomizationField(msg, files); ok {
 		return []report.Finding{f}
 	}
-	if f, line, ok := locateUnmatchedPatch(read, msg, files); ok {
-		out = append(out, finding("patch-no-match",
+	if f, line, related, ok := locateUnmatchedPatch(read, msg, files); ok {
+		nf := finding("patch-no-match",
 			"strategic-merge patch selects no object: "+msg+"; fix the patch's apiVersion/kind/metadata.name (and namespace) to match an object of this build, or remove it",
-			f, line))
-		return out
+			f, line)
+		nf.Related = related
+		return append(out, nf)
+	}
+	if f, ok := unmatchedReplicas(msg, files); ok {
+		return []report.Finding{f}
 	}
 	// YAML problems: find the file and line ourselves, kustomize's messages
 	// rarely name the file.
@@ -97,6 +101,32 @@ var (
 )
 
 var pluginRE = regexp.MustCompile(`external plugin '([^']+)'`)
+
+// replicasRE is the error of kustomize's replicas transformer
+// (api/internal/builtins/ReplicaCountTransformer.go) for an entry whose
+// name matches no workload: unlike images, it fails the build.
+var replicasRE = regexp.MustCompile(`^resource with name (\S+) does not match a config with the following GVK`)
+
+// unmatchedReplicas reports the replicas entry kustomize refused, at the
+// entry. Bases build before the kustomizations that include them, so the
+// deepest kustomization with such an entry is the one that failed.
+func unmatchedReplicas(msg string, files []*kustfile.File) (report.Finding, bool) {
+	m := replicasRE.FindStringSubmatch(msg)
+	if m == nil {
+		return report.Finding{}, false
+	}
+	for j := len(files) - 1; j >= 0; j-- {
+		f := files[j]
+		for i, r := range f.K.Replicas {
+			if r.Name == m[1] {
+				return finding("replicas-no-match",
+					fmt.Sprintf("replicas entry %q names no Deployment, StatefulSet, ReplicaSet or ReplicationController of this build, so kustomize refuses the build: use the workload's name as its resources write it (before namePrefix/nameSuffix), or remove the entry", r.Name),
+					f.Path, f.Line("replicas", i)), true
+			}
+		}
+	}
+	return report.Finding{}, false
+}
 
 // locatePlugin finds the generators, transformers or validators entry that
 // declares the plugin kind a kustomize error names.
@@ -245,11 +275,13 @@ func lintYAML(read readFunc, path string) (report.Finding, bool) {
 var idRE = regexp.MustCompile(`no matches for Id ([^ ;]+)`)
 
 // locateUnmatchedPatch finds the strategic-merge patch kustomize could not
-// apply, from the resource id in its error message.
-func locateUnmatchedPatch(read readFunc, msg string, files []*kustfile.File) (string, int, bool) {
+// apply, from the resource id in its error message: the kustomization
+// entry that applies it, and the patch's metadata.name line (nil when the
+// patch is not found), the other place a fix may go.
+func locateUnmatchedPatch(read readFunc, msg string, files []*kustfile.File) (string, int, []report.Related, bool) {
 	m := idRE.FindStringSubmatch(msg)
 	if m == nil || !strings.Contains(msg, "patch") {
-		return "", 0, false
+		return "", 0, nil, false
 	}
 	// Id format: Kind.version.group/name.namespace
 	id := m[1]
@@ -261,8 +293,11 @@ func locateUnmatchedPatch(read readFunc, msg string, files []*kustfile.File) (st
 	}
 	for _, f := range files {
 		for i, p := range f.K.Patches {
-			if p.Target == nil && patchNames(read, f.Dir, p.Path, p.Patch, kind, name) {
-				return f.Path, f.Line("patches", i), true
+			if p.Target != nil {
+				continue
+			}
+			if rel, ok := patchNameLine(read, f, "patches", i, p.Path, p.Patch, kind, name); ok {
+				return f.Path, f.Line("patches", i), rel, true
 			}
 		}
 		for i, p := range f.K.PatchesStrategicMerge { //nolint:staticcheck
@@ -271,41 +306,99 @@ func locateUnmatchedPatch(read readFunc, msg string, files []*kustfile.File) (st
 			if strings.Contains(s, "\n") {
 				path, inline = "", s
 			}
-			if patchNames(read, f.Dir, path, inline, kind, name) {
-				return f.Path, f.Line("patchesStrategicMerge", i), true
+			if rel, ok := patchNameLine(read, f, "patchesStrategicMerge", i, path, inline, kind, name); ok {
+				return f.Path, f.Line("patchesStrategicMerge", i), rel, true
 			}
 		}
 	}
 	if len(files) > 0 {
-		return files[0].Path, 0, true
+		return files[0].Path, 0, nil, true
 	}
-	return "", 0, false
+	return "", 0, nil, false
 }
 
-func patchNames(read readFunc, dir, path, inline, kind, name string) bool {
-	content := []byte(inline)
+// patchNameLine reports whether the patch (a file, or inline text of
+// f's field entry i) holds a document of kind named name, and where its
+// metadata.name is written.
+func patchNameLine(read readFunc, f *kustfile.File, field string, i int, path, inline, kind, name string) ([]report.Related, bool) {
+	content, file := []byte(inline), f.Path
 	if path != "" {
-		b, err := read(filepath.Join(dir, path))
+		file = filepath.Join(f.Dir, path)
+		b, err := read(file)
 		if err != nil {
-			return false
+			return nil, false
 		}
 		content = b
 	}
+	line, ok := nameLine(content, kind, name)
+	if !ok {
+		return nil, false
+	}
+	if path == "" {
+		line = inlineLine(f, field, i, line)
+	}
+	if line == 0 {
+		return nil, true
+	}
+	return []report.Related{{File: file, Line: line,
+		Message: fmt.Sprintf("the patch's metadata.name (%s %s): fix it, or the patch's kind or namespace, to name an object of this build", kind, name)}}, true
+}
+
+// nameLine is the line of metadata.name in the first document of content
+// with that kind and name (0 when it is written on no line of its own).
+func nameLine(content []byte, kind, name string) (int, bool) {
 	dec := yaml3.NewDecoder(bytes.NewReader(content))
 	for {
-		var doc struct {
-			Kind     string `yaml:"kind"`
-			Metadata struct {
-				Name string `yaml:"name"`
-			} `yaml:"metadata"`
-		}
+		var doc yaml3.Node
 		if err := dec.Decode(&doc); err != nil {
-			return false
+			return 0, false
 		}
-		if doc.Kind == kind && doc.Metadata.Name == name {
-			return true
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml3.MappingNode {
+			continue
+		}
+		top := doc.Content[0]
+		k := mapValue(top, "kind")
+		meta := mapValue(top, "metadata")
+		if k == nil || k.Value != kind || meta == nil {
+			continue
+		}
+		if n := mapValue(meta, "name"); n != nil && n.Value == name {
+			return n.Line, true
 		}
 	}
+}
+
+func mapValue(m *yaml3.Node, key string) *yaml3.Node {
+	if m.Kind != yaml3.MappingNode {
+		return nil
+	}
+	for j := 0; j+1 < len(m.Content); j += 2 {
+		if m.Content[j].Value == key {
+			return m.Content[j+1]
+		}
+	}
+	return nil
+}
+
+// inlineLine maps line l of the inline patch of f's field entry i to a
+// line of f: a block scalar (patch: |) starts on the line after its
+// indicator; a patch written otherwise is given no line (0).
+func inlineLine(f *kustfile.File, field string, i, l int) int {
+	if f.Node == nil {
+		return 0
+	}
+	seq := mapValue(f.Node.YNode(), field)
+	if seq == nil || seq.Kind != yaml3.SequenceNode || i >= len(seq.Content) {
+		return 0
+	}
+	v := seq.Content[i]
+	if v.Kind == yaml3.MappingNode {
+		v = mapValue(v, "patch")
+	}
+	if v == nil || v.Style&(yaml3.LiteralStyle|yaml3.FoldedStyle) == 0 {
+		return 0
+	}
+	return v.Line + l
 }
 
 // lineIndex finds the line where an object's document starts in a file.

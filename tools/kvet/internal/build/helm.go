@@ -27,8 +27,9 @@ func (b *Builder) buildHelm(ctx context.Context, spec Spec, res *Result) *Result
 		res.Notes = append(res.Notes, fmt.Sprintf("chart not rendered: %s (kvet renders HelmRelease charts stored in this repository only; the HelmRelease itself is validated where its manifest is built)", hs.NotRendered))
 		return res
 	}
-	values, issues := e.HelmValues()
+	values, issues, notes := e.HelmValues()
 	res.Findings = append(res.Findings, issues...)
+	res.Notes = append(res.Notes, notes...)
 	chartDir := filepath.Join(e.Root, filepath.FromSlash(hs.ChartPath))
 	name, ns := e.HelmRelease()
 	nodes, herr := b.renderChart(ctx, res, chartDir, values, name, ns, hs.InstallsCRDs())

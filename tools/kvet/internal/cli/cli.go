@@ -212,6 +212,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		defer store.Close()
 	}
 	progress := newProgress(stderr, *output) // progress.go
+	picture := newDiagram(*output)           // diagram.go
 	stopProfiles, err := perf.start()
 	if err != nil {
 		return ExitUsage, err
@@ -220,12 +221,14 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
 		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
 		SkipSchema: perf.noSchema, Progress: progress.report(), Cache: store, SkipKinds: view.skip, RejectKinds: view.reject,
+		Discovered: picture.discovered(),
 	})
 	progress.finish()
 	if err := errors.Join(err, stopProfiles()); err != nil {
 		return ExitUsage, err
 	}
 	rep.Rules = rules
+	picture.draw(root, rep, narrow.changedSince)
 	if err := view.write(stdout, *output, rep); err != nil {
 		return ExitUsage, err
 	}

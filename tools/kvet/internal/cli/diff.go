@@ -76,6 +76,11 @@ func diffCommand(ctx context.Context, args []string, stdout, stderr io.Writer) (
 	if err != nil {
 		return ExitUsage, err
 	}
+	if err := ctx.Err(); err != nil {
+		// Interrupted: the targets cut short are no result, and the run
+		// must not look like one with changes (exit 1) or none (0).
+		return ExitUsage, err
+	}
 	res := diff.NewResult(*base, commit, targets)
 	if err := diff.Write(stdout, *output, res); err != nil {
 		return ExitUsage, err

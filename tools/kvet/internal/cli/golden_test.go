@@ -7,6 +7,7 @@ package cli_test
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -234,5 +235,90 @@ func TestFailOnSkipReject(t *testing.T) {
 				assert.Contains(t, stdout, "at a/configmap.yaml:1")
 			}
 		})
+	}
+}
+
+// unmatchedPatchFiles: strategic-merge patches without a target whose
+// metadata.name matches nothing, in a file (behind a comment, in its second
+// document) and inline as a block scalar.
+var unmatchedPatchFiles = map[string]string{
+	"base/kustomization.yaml": "resources:\n- configmap.yaml\n",
+	"base/configmap.yaml":     cvConfigMap,
+	"file/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: patch.yaml\n",
+	"file/patch.yaml": "# the name is misspelt\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  A: b\n" +
+		"---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: shop\n  name: setings\ndata:\n  A: b\n",
+	"inline/kustomization.yaml": "resources:\n- ../base\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: settngs\n      namespace: shop\n    data:\n      A: b\n",
+	// A Flux Kustomization's inline patch: kvet builds a rewritten
+	// kustomization, whose lines are no file's; the finding is at the
+	// manifest's patch entry only.
+	"clusters/prod/kustomization.yaml": "resources:\n- apps.yaml\n",
+	"clusters/prod/apps.yaml": "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\n" +
+		"spec:\n  interval: 1m\n  path: ./base\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n" +
+		"  patches:\n    - patch: |\n        apiVersion: v1\n        kind: ConfigMap\n        metadata:\n          name: nope\n          namespace: shop\n",
+}
+
+// TestGoldenPatchNoMatch: the finding points at the kustomization entry
+// and at the patch's metadata.name line, in every format that carries it.
+func TestGoldenPatchNoMatch(t *testing.T) {
+	dir := cvRepo(t, unmatchedPatchFiles)
+	code, stdout, stderr := cvMain(t, "validate", "--no-policies", "--color", "never", ".")
+	assert.Equal(t, 1, code, stderr)
+	assert.NotContains(t, stdout, dir, "no absolute path")
+	golden(t, "patch-no-match.txt", stdout)
+
+	_, stdout, _ = cvMain(t, "validate", "--no-policies", "-o", "json", ".")
+	var rep struct {
+		Findings []struct {
+			Rule    string
+			Source  struct{ File string }
+			Related []struct {
+				File    string
+				Line    int
+				Message string
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &rep))
+	related := map[string][]string{}
+	for _, f := range rep.Findings {
+		require.Equal(t, "patch-no-match", f.Rule)
+		related[f.Source.File] = []string{}
+		for _, r := range f.Related {
+			related[f.Source.File] = append(related[f.Source.File], fmt.Sprintf("%s:%d", r.File, r.Line))
+		}
+	}
+	assert.Equal(t, map[string][]string{
+		"file/kustomization.yaml":   {"file/patch.yaml:14"},
+		"inline/kustomization.yaml": {"inline/kustomization.yaml:8"},
+		"clusters/prod/apps.yaml":   {},
+	}, related)
+
+	_, stdout, _ = cvMain(t, "validate", "--no-policies", "-o", "sarif", ".")
+	var sarif struct {
+		Runs []struct {
+			Results []struct {
+				Message          struct{ Text string }
+				RelatedLocations []struct {
+					ID               int
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+						Region           struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &sarif))
+	require.Len(t, sarif.Runs[0].Results, 3)
+	for _, r := range sarif.Runs[0].Results {
+		if strings.Contains(r.Message.Text, "Flux Kustomization") {
+			assert.Empty(t, r.RelatedLocations)
+			continue
+		}
+		require.Len(t, r.RelatedLocations, 1)
+		loc := r.RelatedLocations[0]
+		assert.Equal(t, 1, loc.ID)
+		assert.Contains(t, related, strings.Split(loc.PhysicalLocation.ArtifactLocation.URI, "/")[0]+"/kustomization.yaml")
+		assert.Contains(t, r.Message.Text, fmt.Sprintf("](%d)", loc.ID), "the message links the related location")
 	}
 }

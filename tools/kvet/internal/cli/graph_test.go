@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cli"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/graph/graphtest"
 )
 
 // repositoryRoot is this repository, whose graph the goldens hold.
@@ -85,7 +85,8 @@ func TestGraphEscapes(t *testing.T) {
 	for _, format := range []string{"mermaid", "dot", "json"} {
 		code, stdout, stderr := cvMain(t, "graph", "-o", format)
 		require.Equal(t, cli.ExitOK, code, stderr)
-		assertGraphWellFormed(t, format, stdout)
+		p := assertGraphWellFormed(t, format, stdout)
+		assert.NotEmpty(t, p.Node(dir), "%s: the label reads back as the directory", format)
 		if format == "json" {
 			var g graphJSON
 			require.NoError(t, json.Unmarshal([]byte(stdout), &g))
@@ -94,67 +95,36 @@ func TestGraphEscapes(t *testing.T) {
 	}
 }
 
-var (
-	mermaidNode = regexp.MustCompile(`^  (n\d+)(?:\(\["[^"]*"\]\)|\{\{"[^"]*"\}\}|\[\["[^"]*"\]\]|\["[^"]*"\])$`)
-	mermaidEdge = regexp.MustCompile(`^  (n\d+) (?:-->|-\.->)\|[A-Za-z]+\| (n\d+)$`)
-	dotID       = `"((?:[^"\\]|\\.)*)"`
-	dotNode     = regexp.MustCompile(`^  ` + dotID + ` \[label="(?:[^"\\]|\\.)*", shape=\w+\];$`)
-	dotEdge     = regexp.MustCompile(`^  ` + dotID + ` -> ` + dotID + ` \[label="[A-Za-z]+"(?:, style=dashed)?\];$`)
-)
-
-// assertGraphWellFormed parses the output: every line is a node or an
-// edge declaration, node ids are unique and every edge joins declared nodes.
-func assertGraphWellFormed(t *testing.T, format, out string) {
+// assertGraphWellFormed parses the output (graphtest: every line is a node
+// or an edge declaration, node ids are unique and every edge joins declared
+// nodes) and wants at least one node and one edge.
+func assertGraphWellFormed(t *testing.T, format, out string) *graphtest.Parsed {
 	t.Helper()
-	nodes := map[string]bool{}
-	type edge struct{ from, to string }
-	var edges []edge
-	declare := func(id string) {
-		assert.False(t, nodes[id], "node %s declared twice", id)
-		nodes[id] = true
-	}
+	var p *graphtest.Parsed
+	var err error
 	switch format {
 	case "json":
 		var g graphJSON
 		require.NoError(t, json.Unmarshal([]byte(out), &g))
+		p = &graphtest.Parsed{Labels: map[string]string{}}
 		for _, n := range g.Nodes {
-			declare(n.ID)
+			assert.NotContains(t, p.Labels, n.ID, "node declared twice")
+			p.Labels[n.ID] = n.Label
 		}
 		for _, e := range g.Edges {
-			edges = append(edges, edge{e.From, e.To})
+			assert.Contains(t, p.Labels, e.From)
+			assert.Contains(t, p.Labels, e.To)
+			p.Edges = append(p.Edges, graphtest.Edge{From: e.From, To: e.To, Kind: e.Kind})
 		}
 	case "mermaid":
-		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		require.Equal(t, "flowchart LR", lines[0])
-		for _, l := range lines[1:] {
-			if m := mermaidNode.FindStringSubmatch(l); m != nil {
-				declare(m[1])
-			} else if m := mermaidEdge.FindStringSubmatch(l); m != nil {
-				edges = append(edges, edge{m[1], m[2]})
-			} else {
-				t.Errorf("not a Mermaid node or edge: %q", l)
-			}
-		}
+		p, err = graphtest.ParseMermaid(out)
 	case "dot":
-		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
-		require.GreaterOrEqual(t, len(lines), 4)
-		assert.Equal(t, []string{"digraph kvet {", "  rankdir=LR;", `  node [fontname="Helvetica"];`}, lines[:3])
-		assert.Equal(t, "}", lines[len(lines)-1])
-		for _, l := range lines[3 : len(lines)-1] {
-			if m := dotNode.FindStringSubmatch(l); m != nil {
-				declare(m[1])
-			} else if m := dotEdge.FindStringSubmatch(l); m != nil {
-				edges = append(edges, edge{m[1], m[2]})
-			} else {
-				t.Errorf("not a DOT node or edge: %q", l)
-			}
-		}
+		p, err = graphtest.ParseDOT(out)
 	}
-	require.NotEmpty(t, nodes)
-	require.NotEmpty(t, edges)
-	for _, e := range edges {
-		assert.True(t, nodes[e.from] && nodes[e.to], "edge %s -> %s joins an undeclared node", e.from, e.to)
-	}
+	require.NoError(t, err)
+	require.NotEmpty(t, p.Labels)
+	require.NotEmpty(t, p.Edges)
+	return p
 }
 
 // TestGraphIncludes: the overlays and entry points that render a base file.

@@ -121,12 +121,15 @@ root kustomizations, Flux Kustomizations and Argo CD Applications are the
 targets. Nothing is downloaded or executed unless a flag allows it.
 
 Text output lists the targets with findings and a summary; --verbose lists
-every target and note, --quiet only the summary.`,
+every target and note, --quiet only the summary. Markdown output starts with
+a Mermaid picture of the targets --changed-since affects (else of those with
+findings), with what deploys them and what they include.`,
 	exit: exitValidate,
 	examples: `kvet validate                                  # the whole repository
 kvet validate overlays/production              # one target
 kvet validate -o github --changed-since origin/main
 kvet validate -o sarif > kvet.sarif            # GitHub code scanning
+kvet validate -o markdown --changed-since origin/main >> "$GITHUB_STEP_SUMMARY"
 kvet validate --skip Secret --reject ClusterRoleBinding --fail-on warning`,
 }
 

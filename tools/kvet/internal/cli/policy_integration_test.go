@@ -180,9 +180,17 @@ var pitRuleFixtures = map[string][]pitExpect{
 	"service-monitor-port":     {{"ServiceMonitor/shop/web", "spec.endpoints[0].port", `scrapes port "metrics"`, "service-monitor-port/monitor.yaml"}},
 	"pod-monitor-selector":     {{"PodMonitor/shop/web", "spec.selector", "selects no pod template", "pod-monitor-selector/monitor.yaml"}},
 	"pod-monitor-port":         {{"PodMonitor/shop/web", "spec.podMetricsEndpoints[0].port", `scrapes port "metrics"`, "pod-monitor-port/monitor.yaml"}},
-	"gateway-parent-ref":       {{"HTTPRoute/shop/web", "spec.parentRefs[0].name", "attaches to Gateway public", "gateway-parent-ref/route.yaml"}},
-	"gateway-backend-ref":      {{"HTTPRoute/shop/web", "spec.rules[0].backendRefs[0].port", "port 8080 of Service web", "gateway-backend-ref/route.yaml"}},
-	"gateway-certificate-ref":  {{"Gateway/shop/public", "spec.listeners[0].tls.certificateRefs[0].name", "certificate Secret shop-tls", "gateway-certificate-ref/gateway.yaml"}},
+	// A remote chart: the HelmRelease's own chart cannot make its values.
+	"helm-values-from": {
+		{"HelmRelease/shop/podinfo", "spec.valuesFrom[1].valuesKey", `key "prodution.yaml" of ConfigMap podinfo-values`, "helm-values-from/release.yaml:36"},
+		{"HelmRelease/shop/podinfo", "spec.valuesFrom[2].name", "Secret podinfo-secrets", "helm-values-from/release.yaml:38"},
+	},
+	// At the expr key of the rule (a block scalar), not at the group.
+	"prometheus-rule-expr":    {{"PrometheusRule/shop/web", "spec.groups[0].rules[1].expr", "alert WebErrors in group web.rules does not parse: 3:1: parse error: unclosed left parenthesis", "prometheus-rule-expr/rules.yaml:13"}},
+	"prometheus-rule-fields":  {{"PrometheusRule/shop/web", "spec.groups[0].rules[1].for", "recording rule with for", "prometheus-rule-fields/rules.yaml:14"}},
+	"gateway-parent-ref":      {{"HTTPRoute/shop/web", "spec.parentRefs[0].name", "attaches to Gateway public", "gateway-parent-ref/route.yaml"}},
+	"gateway-backend-ref":     {{"HTTPRoute/shop/web", "spec.rules[0].backendRefs[0].port", "port 8080 of Service web", "gateway-backend-ref/route.yaml"}},
+	"gateway-certificate-ref": {{"Gateway/shop/public", "spec.listeners[0].tls.certificateRefs[0].name", "certificate Secret shop-tls", "gateway-certificate-ref/gateway.yaml"}},
 }
 
 // pitDefaultRules lists the rules of the embedded library by id.

@@ -67,6 +67,8 @@ func TestPullRequestScript(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(summary), "| validate, affected targets (annotations) | **error findings** |")
 	assert.Contains(t, string(summary), "overlays/prod", "the rendered diff is in the summary")
+	assert.Contains(t, string(summary), "What deploys the 2 targets the change since `HEAD` affects", "the picture of the affected targets")
+	assert.Contains(t, string(summary), "```mermaid\nflowchart LR\n")
 
 	sarif, err := os.ReadFile(filepath.Join(out, "kvet.sarif"))
 	require.NoError(t, err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,8 +14,11 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
 )
 
-// progressLine draws "kvet: building 120/903 targets, 4s" on one terminal
-// line, redrawn at most every interval, and erases it when the run ends.
+// progressLine draws what a validate run is doing on one terminal line:
+// "kvet: building 120/903 targets, 4s", then "kvet: loading schemas, 9s",
+// then "kvet: checking schemas 12/903, policies 10/903, 11s"; redrawn at
+// most every interval (and whenever a phase starts or completes), erased
+// when the run ends.
 type progressLine struct {
 	w        io.Writer
 	start    time.Time
@@ -21,6 +26,8 @@ type progressLine struct {
 
 	mu     sync.Mutex
 	done   map[string]int
+	totals map[string]int
+	group  string // what the line last drawn shows: a phase, or "checking"
 	last   time.Time
 	drawn  bool
 	closed bool
@@ -37,7 +44,11 @@ func newProgress(stderr io.Writer, format string) *progressLine {
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil
 	}
-	return &progressLine{w: stderr, start: time.Now(), interval: 100 * time.Millisecond, done: map[string]int{}}
+	return newProgressLine(stderr, 100*time.Millisecond)
+}
+
+func newProgressLine(w io.Writer, interval time.Duration) *progressLine {
+	return &progressLine{w: w, start: time.Now(), interval: interval, done: map[string]int{}, totals: map[string]int{}}
 }
 
 // report is the runner.Progress of the line; nil for a nil line.
@@ -55,13 +66,38 @@ func (p *progressLine) step(phase string, total int) {
 		return
 	}
 	p.done[phase]++
+	p.totals[phase] = total
 	now := time.Now()
-	if p.done[phase] < total && now.Sub(p.last) < p.interval {
+	group := phase
+	if slices.Contains(checkPhases, phase) {
+		group = "checking"
+	}
+	if group == p.group && p.done[phase] < total && now.Sub(p.last) < p.interval {
 		return
 	}
-	p.last = now
-	p.drawn = true
-	fmt.Fprintf(p.w, "\r\033[Kkvet: %s %d/%d targets, %s", phase, p.done[phase], total, now.Sub(p.start).Round(time.Second))
+	p.group, p.last, p.drawn = group, now, true
+	fmt.Fprintf(p.w, "\r\033[Kkvet: %s, %s", p.doing(phase), now.Sub(p.start).Round(time.Second))
+}
+
+// checkPhases are drawn together: a target's policies run right after its
+// schema check, so both advance at once.
+var checkPhases = []string{runner.PhaseSchemas, runner.PhasePolicies}
+
+// doing says what the run is doing in phase.
+func (p *progressLine) doing(phase string) string {
+	if !slices.Contains(checkPhases, phase) {
+		if p.totals[phase] == 0 {
+			return phase
+		}
+		return fmt.Sprintf("%s %d/%d targets", phase, p.done[phase], p.totals[phase])
+	}
+	var parts []string
+	for _, c := range checkPhases {
+		if p.done[c] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d/%d", c, p.done[c], p.totals[c]))
+		}
+	}
+	return "checking " + strings.Join(parts, ", ")
 }
 
 // finish erases the line, so the report starts on a clean one.

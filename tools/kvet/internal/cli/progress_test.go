@@ -41,21 +41,44 @@ func TestNewProgressOnlyOnATerminalForText(t *testing.T) {
 
 func TestProgressLine(t *testing.T) {
 	var buf bytes.Buffer
-	p := &progressLine{w: &buf, start: time.Now(), interval: time.Hour, done: map[string]int{}}
+	p := newProgressLine(&buf, time.Hour)
 	report := p.report()
 	for range 3 {
 		report(runner.PhaseBuild, 3)
 	}
-	report(runner.PhaseCheck, 3)
-	// The first step draws; the throttle hides the next ones until a
-	// phase completes.
-	assert.Equal(t, 2, strings.Count(buf.String(), "\r\033[K"), buf.String())
-	assert.Contains(t, buf.String(), "kvet: building 1/3 targets, 0s")
-	assert.Contains(t, buf.String(), "kvet: building 3/3 targets, 0s")
-	assert.NotContains(t, buf.String(), "\n")
+	report(runner.PhaseLoadSchemas, 0)
+	report(runner.PhaseSchemas, 3)
+	report(runner.PhasePolicies, 3)
+	report(runner.PhaseSchemas, 3)
+	report(runner.PhaseSchemas, 3)
+	report(runner.PhasePolicies, 3)
+	report(runner.PhasePolicies, 3)
+	// The first step of a phase draws, and its last; the throttle hides
+	// the others. Schemas and policies are one line: they alternate.
+	var drawn []string
+	for _, l := range strings.Split(buf.String(), "\r\033[K")[1:] {
+		drawn = append(drawn, l)
+	}
+	assert.Equal(t, []string{
+		"kvet: building 1/3 targets, 0s",
+		"kvet: building 3/3 targets, 0s",
+		"kvet: loading schemas, 0s",
+		"kvet: checking schemas 1/3, 0s",
+		"kvet: checking schemas 3/3, policies 1/3, 0s",
+		"kvet: checking schemas 3/3, policies 3/3, 0s",
+	}, drawn)
 	p.finish()
 	assert.True(t, strings.HasSuffix(buf.String(), "\r\033[K"))
 	before := buf.Len()
-	report(runner.PhaseCheck, 3)
+	report(runner.PhasePolicies, 3)
 	assert.Equal(t, before, buf.Len(), "nothing drawn after finish")
+}
+
+// Without policies, the check phase is the schema check alone.
+func TestProgressLineSchemasOnly(t *testing.T) {
+	var buf bytes.Buffer
+	p := newProgressLine(&buf, time.Hour)
+	p.step(runner.PhaseSchemas, 2)
+	p.step(runner.PhaseSchemas, 2)
+	assert.True(t, strings.HasSuffix(buf.String(), "kvet: checking schemas 2/2, 0s"), buf.String())
 }

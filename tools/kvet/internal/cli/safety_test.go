@@ -135,18 +135,21 @@ func (s *sandbox) assertNothingHappened(t *testing.T, what string) {
 	assert.Empty(t, left, "%s left files in its temporary directory", what)
 }
 
+// git runs git in the sandbox's repository.
+func (s *sandbox) git(t *testing.T, args ...string) {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = s.repo
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+}
+
 func TestNoExecNoNetwork(t *testing.T) {
 	s := newSandbox(t, "untrusted")
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = s.repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
-	}
-	git("init", "-q")
-	git("add", ".")
-	git("commit", "-qm", "untrusted")
+	s.git(t, "init", "-q")
+	s.git(t, "add", ".")
+	s.git(t, "commit", "-qm", "untrusted")
 
 	out, code := s.run(t, "validate", "--no-policies", "-o", "json", ".")
 	assert.Equal(t, 1, code, out)
@@ -184,21 +187,26 @@ func TestNoExecNoNetwork(t *testing.T) {
 	s.assertNothingHappened(t, "diff")
 }
 
-// SIGINT while the schemas are on disk: kvet stops and removes them.
+// SIGINT while kvet diff's base revision is on disk (kvet's only
+// temporary files; validate keeps its schemas in memory): kvet stops and
+// removes it.
 func TestInterruptRemovesTemporaryFiles(t *testing.T) {
 	s := newSandbox(t, "untrusted/valid")
 	var b strings.Builder
-	// Enough objects that checking them outlasts the signal: the schemas are
-	// on disk while they are validated (1,000 keeps the test at seconds;
-	// kustomize builds grow faster than linearly with more).
+	// Enough objects that rendering them outlasts the signal: the base
+	// revision is on disk while both trees are rendered (1,000 keeps the
+	// test at seconds; kustomize builds grow faster than linearly with more).
 	for i := range 1000 {
 		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c%d\ndata:\n  a: \"1\"\n", i)
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(s.repo, "cm.yaml"), []byte(b.String()), 0o644))
+	s.git(t, "init", "-q")
+	s.git(t, "add", ".")
+	s.git(t, "commit", "-qm", "base")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := s.command(ctx, "validate", "--no-policies", ".")
+	cmd := s.command(ctx, "diff", "--base", "HEAD", ".")
 	require.NoError(t, cmd.Start())
 	sent := false
 	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
@@ -212,7 +220,7 @@ func TestInterruptRemovesTemporaryFiles(t *testing.T) {
 		}
 	}
 	err := cmd.Wait()
-	require.True(t, sent, "kvet finished before it wrote its schemas (%v)", err)
+	require.True(t, sent, "kvet finished before it exported the base revision (%v)", err)
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, "an interrupted run does not report success")
 	assert.Equal(t, 2, ee.ExitCode())

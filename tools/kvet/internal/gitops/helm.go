@@ -266,13 +266,13 @@ func (e *EntryPoint) HelmRelease() (name, namespace string) {
 
 // HelmValues computes the release's values as helm-controller does:
 // valuesFrom in order (each merged over the previous, or set at its
-// targetPath), then spec.values over them. Sources not in the repository
-// give a warning (optional ones are skipped silently); a value that is
-// not valid YAML is an error.
-func (e *EntryPoint) HelmValues() (map[string]any, []report.Finding) {
+// targetPath), then spec.values over them. A non-optional source kvet
+// cannot read gives a note (the policy rule helm-values-from decides
+// whether it is a defect, against the whole cluster and the open world);
+// a value that is not valid YAML is an error.
+func (e *EntryPoint) HelmValues() (values map[string]any, findings []report.Finding, notes []string) {
 	hs := e.Helm
 	out := map[string]any{}
-	var findings []report.Finding
 	for i, ref := range hs.ValuesFrom {
 		src := e.Source
 		if l := lineAt(hs.valuesFromLines, i); l > 0 {
@@ -292,11 +292,8 @@ func (e *EntryPoint) HelmValues() (map[string]any, []report.Finding) {
 		}
 		if !ok {
 			if !ref.Optional {
-				f := e.finding("values-from-not-found", fmt.Sprintf(
-					"%s takes values from key %q of %s %s/%s, which is not in the repository: kvet renders the chart without them (mark it optional: true, or add it to the repository)",
-					e.Describe(), key, ref.Kind, e.Namespace, ref.Name), src)
-				f.Severity = report.SeverityWarning
-				findings = append(findings, f)
+				notes = append(notes, fmt.Sprintf("chart rendered without the values in key %q of %s %s/%s (%s:%d), which kvet does not find in the repository's manifests",
+					key, ref.Kind, e.Namespace, ref.Name, src.File, src.Line))
 			}
 			continue
 		}
@@ -328,7 +325,7 @@ func (e *EntryPoint) HelmValues() (map[string]any, []report.Finding) {
 			out = MergeMaps(out, m)
 		}
 	}
-	return out, findings
+	return out, findings, notes
 }
 
 // sopsPlaceholder is what placeholder makes of an encrypted string.

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"path/filepath"
 	"slices"
@@ -268,7 +269,18 @@ func Formats() []string { return []string{"mermaid", "dot", "json"} }
 // WriteMermaid writes g as a Mermaid flowchart. Node ids are n0, n1, ...
 // in node order; labels are quoted with Mermaid's entity codes for the
 // characters that would end or change them.
-func WriteMermaid(w io.Writer, g Graph) error {
+func WriteMermaid(w io.Writer, g Graph) error { return WriteMermaidStyled(w, g, Style{}) }
+
+// Style colours nodes of a Mermaid flowchart: Classes maps a class name
+// to its CSS (Mermaid's classDef), Of maps a node ID to its class.
+type Style struct {
+	Classes map[string]string
+	Of      map[string]string
+}
+
+// WriteMermaidStyled writes g as WriteMermaid does, then the classes of
+// style (sorted) and which nodes have them.
+func WriteMermaidStyled(w io.Writer, g Graph, style Style) error {
 	var sb strings.Builder
 	sb.WriteString("flowchart LR\n")
 	ids := make(map[string]string, len(g.Nodes))
@@ -293,8 +305,90 @@ func WriteMermaid(w io.Writer, g Graph) error {
 		}
 		fmt.Fprintf(&sb, "  %s %s|%s| %s\n", ids[e.From], arrow, e.Kind, ids[e.To])
 	}
+	members := map[string][]string{}
+	for _, n := range g.Nodes {
+		if c := style.Of[n.ID]; c != "" && style.Classes[c] != "" {
+			members[c] = append(members[c], ids[n.ID])
+		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(members)) {
+		fmt.Fprintf(&sb, "  classDef %s %s\n  class %s %s\n", c, style.Classes[c], strings.Join(members[c], ","), c)
+	}
 	_, err := io.WriteString(w, sb.String())
 	return err
+}
+
+// Around is the part of g that shows the nodes ids: each of them, what
+// deploys it (every node with a path of edges to it, dependsOn aside) and
+// what it builds and includes (builds, resources and components edges
+// from it), with every edge of g between those nodes. It draws at most
+// maxNodes nodes: ids are taken in order while their part fits, and
+// those whose part no longer fits (or that are no node of g) are
+// returned as left out.
+func (g Graph) Around(ids []string, maxNodes int) (sub Graph, left []string) {
+	known := make(map[string]bool, len(g.Nodes))
+	for _, n := range g.Nodes {
+		known[n.ID] = true
+	}
+	up, down := map[string][]string{}, map[string][]string{}
+	for _, e := range g.Edges {
+		if e.Kind == EdgeDependsOn {
+			continue
+		}
+		up[e.To] = append(up[e.To], e.From)
+		if e.Kind != EdgeApplies {
+			down[e.From] = append(down[e.From], e.To)
+		}
+	}
+	keep := map[string]bool{}
+	for _, id := range ids {
+		if !known[id] {
+			left = append(left, id)
+			continue
+		}
+		part := reach(id, up)
+		maps.Copy(part, reach(id, down))
+		add := 0
+		for n := range part {
+			if !keep[n] {
+				add++
+			}
+		}
+		if len(keep)+add > maxNodes {
+			left = append(left, id)
+			continue
+		}
+		maps.Copy(keep, part)
+	}
+	sub = Graph{Nodes: []Node{}, Edges: []Edge{}}
+	for _, n := range g.Nodes {
+		if keep[n.ID] {
+			sub.Nodes = append(sub.Nodes, n)
+		}
+	}
+	for _, e := range g.Edges {
+		if keep[e.From] && keep[e.To] {
+			sub.Edges = append(sub.Edges, e)
+		}
+	}
+	return sub, left
+}
+
+// reach is id and every node next leads to from it.
+func reach(id string, next map[string][]string) map[string]bool {
+	seen := map[string]bool{id: true}
+	stack := []string{id}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for _, m := range next[n] {
+			if !seen[m] {
+				seen[m] = true
+				stack = append(stack, m)
+			}
+		}
+	}
+	return seen
 }
 
 var mermaidEscaper = strings.NewReplacer(`#`, `#35;`, `"`, `#quot;`, `<`, `#lt;`, `>`, `#gt;`, "\n", "<br/>", "`", "#96;")

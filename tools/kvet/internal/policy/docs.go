@@ -71,4 +71,8 @@ const dataDoc = "## Writing rules\n\n" +
 	"```\n\n" +
 	"Helpers in `data.kvet.lib` (`pod_spec`, `containers`, `selector_matches`, `exists`, `pod_templates`,\n" +
 	"`defined` (target or cluster), `could_be_made` (open-world producers), `reference_finding`, ...)\n" +
-	"are available to your rules. `kvet policy test [DIR]` runs `*_test.rego` files and prints coverage.\n"
+	"are available to your rules. `kvet policy test [DIR]` runs `*_test.rego` files and prints coverage.\n\n" +
+	"kvet adds its own built-ins, in `kvet validate` and `kvet policy test` alike. They are kvet built-ins:\n" +
+	"`opa` and `conftest` do not know them, so a policy that calls one runs under kvet only.\n\n" +
+	"| built-in | returns |\n|---|---|\n" +
+	"| `" + PromQLParseError + "(expr)` | `\"\"` when the string `expr` parses as PromQL with the Prometheus parser (`github.com/prometheus/prometheus/promql/parser`, experimental functions, fill modifiers and unquoted UTF-8 names accepted), else the parser's message (`1:14: parse error: ...`) |\n"

@@ -241,7 +241,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	compiler, err := compile(mods.modules, opts.AllowUnsafeBuiltins)
+	builtins := kvetBuiltins()
+	compiler, err := compile(mods.modules, opts.AllowUnsafeBuiltins, builtins)
 	if err != nil {
 		return nil, err
 	}
@@ -260,10 +261,10 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		// never makes the whole query undefined.
 		fmt.Fprintf(&q, "%s = [v | some v in %s]", o.binding, o.info.Ref)
 	}
-	e.query, err = rego.New(
+	e.query, err = rego.New(append(regoOptions(builtins),
 		rego.Compiler(compiler),
 		rego.Query(q.String()),
-	).PrepareForEval(ctx)
+	)...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("prepare policy query: %w", err)
 	}

@@ -476,10 +476,11 @@ func TestRules(t *testing.T) {
 		"istio-host", "gitops-path", "flux-source-ref", "rbac-role-ref", "rbac-subject", "missing-key",
 		"service-monitor-selector", "service-monitor-port", "pod-monitor-selector", "pod-monitor-port",
 		"gateway-parent-ref", "gateway-backend-ref", "gateway-certificate-ref",
+		"prometheus-rule-expr", "prometheus-rule-fields", "helm-values-from",
 	} {
 		assert.True(t, ids[id], "missing rule %s", id)
 	}
-	assert.Len(t, ids, 48)
+	assert.Len(t, ids, 51)
 }
 
 func TestPolicyTestCommand(t *testing.T) {

@@ -127,17 +127,19 @@ func parseModule(name string, src []byte) (*ast.Module, error) {
 }
 
 // newCompiler is the compiler every policy goes through, with the
-// built-ins policies may call (see capabilities).
-func newCompiler(allowUnsafe bool) *ast.Compiler {
+// built-ins policies may call (see capabilities) and kvet's own (bs).
+func newCompiler(allowUnsafe bool, bs []builtin) *ast.Compiler {
+	c := capabilities(allowUnsafe)
+	c.Builtins = append(c.Builtins, builtinDecls(bs)...)
 	return ast.NewCompiler().
-		WithCapabilities(capabilities(allowUnsafe)).
+		WithCapabilities(c).
 		WithEnablePrintStatements(false).
 		WithDefaultRegoVersion(ast.RegoV1)
 }
 
 // compile type-checks the modules together.
-func compile(modules map[string]*ast.Module, allowUnsafe bool) (*ast.Compiler, error) {
-	c := newCompiler(allowUnsafe)
+func compile(modules map[string]*ast.Module, allowUnsafe bool, bs []builtin) (*ast.Compiler, error) {
+	c := newCompiler(allowUnsafe, bs)
 	c.Compile(modules)
 	if c.Failed() {
 		return nil, compileError(c.Errors)

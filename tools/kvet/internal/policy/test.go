@@ -59,7 +59,8 @@ func (r TestResult) OK() bool { return r.Failed == 0 && r.Passed > 0 }
 // A failing test is reported in the result, not as an error; the error is
 // for policies that cannot be loaded or compiled.
 //
-// Tests compile with the same built-ins as New (see capabilities).
+// Tests compile with the same built-ins as New (see capabilities), kvet's
+// own included (builtins.go).
 func Test(ctx context.Context, dirs []string, verbose bool, w io.Writer, opts ...TestOption) (TestResult, error) {
 	var res TestResult
 	var o testOptions
@@ -79,8 +80,10 @@ func Test(ctx context.Context, dirs []string, verbose bool, w io.Writer, opts ..
 		return res, fmt.Errorf("policy test %s: %w", strings.Join(dirs, " "), errors.New("no .rego files found"))
 	}
 	cov := cover.New()
+	builtins := kvetBuiltins()
 	runner := tester.NewRunner().
-		SetCompiler(newCompiler(o.allowUnsafe)).
+		SetCompiler(newCompiler(o.allowUnsafe, builtins)).
+		AddCustomBuiltins(testerBuiltins(builtins)).
 		SetDefaultRegoVersion(ast.RegoV1).
 		SetCoverageQueryTracer(cov).
 		SetCoverageRuns(nil).

@@ -243,3 +243,71 @@ func TestMarkdown(t *testing.T) {
 	assert.Contains(t, rows[0], `a\|b, line one<br>line two`)
 	assert.Contains(t, out, "| `overlays/staging` | 0 | 1 (build failed) | 0 |")
 }
+
+// TestRelatedLocations: a finding's other place is in every format: SARIF
+// relatedLocations linked from the message, the text, JUnit, Markdown and
+// GitHub messages.
+func TestRelatedLocations(t *testing.T) {
+	r := New([]Target{{Path: "overlays/staging"}}, []Finding{{
+		Target: "overlays/staging", Severity: SeverityError, Check: CheckBuild, Rule: "patch-no-match",
+		Message: "strategic-merge patch selects no object", Source: Source{File: "overlays/staging/kustomization.yaml", Line: 7},
+		Related: []Related{{File: "overlays/staging/patch.yaml", Line: 4, Message: "the patch's metadata.name (Deployment webb)"}},
+	}})
+	var b bytes.Buffer
+	require.NoError(t, WriteSARIF(&b, r))
+	var doc struct {
+		Runs []struct {
+			Results []struct {
+				Message          struct{ Text string }
+				RelatedLocations []struct {
+					ID               int
+					Message          struct{ Text string }
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI, URIBaseID string }
+						Region           struct{ StartLine int }
+					}
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(b.Bytes(), &doc))
+	res := doc.Runs[0].Results[0]
+	require.Len(t, res.RelatedLocations, 1)
+	rel := res.RelatedLocations[0]
+	assert.Equal(t, 1, rel.ID)
+	assert.Equal(t, "overlays/staging/patch.yaml", rel.PhysicalLocation.ArtifactLocation.URI)
+	assert.Equal(t, "%SRCROOT%", rel.PhysicalLocation.ArtifactLocation.URIBaseID)
+	assert.Equal(t, 4, rel.PhysicalLocation.Region.StartLine)
+	assert.Equal(t, "the patch's metadata.name (Deployment webb)", rel.Message.Text)
+	assert.Contains(t, res.Message.Text, "[overlays/staging/patch.yaml:4](1)")
+
+	for format, want := range map[string]string{
+		"text":     "          and at overlays/staging/patch.yaml:4: the patch's metadata.name (Deployment webb)\n",
+		"junit":    "(and at overlays/staging/patch.yaml:4: the patch&#39;s metadata.name (Deployment webb))",
+		"markdown": "`overlays/staging/kustomization.yaml:7`<br>and `overlays/staging/patch.yaml:4`",
+		"github":   "(and at overlays/staging/patch.yaml:4: the patch's metadata.name (Deployment webb))",
+		"json":     `"related": [`,
+	} {
+		b.Reset()
+		require.NoError(t, Write(&b, format, r))
+		assert.Contains(t, b.String(), want, format)
+	}
+}
+
+// The Markdown report draws its Diagram after the status line and names
+// the targets it left out, at most markdownLeftShown of them.
+func TestMarkdownDiagram(t *testing.T) {
+	r := sampleReport()
+	var b bytes.Buffer
+	require.NoError(t, WriteMarkdown(&b, r))
+	assert.NotContains(t, b.String(), "```mermaid", "no diagram, no block")
+
+	left := []string{"t00", "t01", "t02", "t03", "t04", "t05", "t06", "t07", "t08", "t09", "t10", "t11"}
+	r.Diagram = &Diagram{Caption: "What deploys the targets", Mermaid: "flowchart LR\n  n0[\"a\"]\n", Left: left}
+	b.Reset()
+	require.NoError(t, WriteMarkdown(&b, r))
+	out := b.String()
+	assert.Contains(t, out, "in 2 targets (2 resources)\n\nWhat deploys the targets:\n\n```mermaid\nflowchart LR\n  n0[\"a\"]\n```\n\n")
+	assert.Contains(t, out, "Not drawn, to keep the picture readable: `t00`, `t01`, `t02`, `t03`, `t04`, `t05`, `t06`, `t07`, `t08`, `t09` and 2 more (`kvet graph` draws the whole repository).\n")
+	assert.Less(t, strings.Index(out, "```mermaid"), strings.Index(out, "| target |"), "the picture comes before the tables")
+}

@@ -32,7 +32,12 @@ func WriteGitHub(w io.Writer, r *Report) error {
 			}
 		}
 		props = append(props, "title="+escapeProperty(githubTitle(f)))
-		line := fmt.Sprintf("::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(sarifMessage(f)))
+		msg := sarifMessage(f)
+		for _, r := range f.Related {
+			// One annotation per finding: the other place is named in it.
+			msg += fmt.Sprintf(" (and at %s: %s)", r, r.Message)
+		}
+		line := fmt.Sprintf("::%s %s::%s\n", cmd, strings.Join(props, ","), escapeData(msg))
 		if seen[line] {
 			continue
 		}

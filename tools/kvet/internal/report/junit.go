@@ -137,6 +137,9 @@ func junitTestcase(suite, name string, fs []Finding) junitCase {
 			}
 			line += ")"
 		}
+		for _, r := range f.Related {
+			line += fmt.Sprintf(" (and at %s: %s)", r, r.Message)
+		}
 		if f.Severity == SeverityError {
 			if c.Failure == nil {
 				c.Failure = &junitFailure{Message: f.Message, Type: f.Check + "/" + f.Rule}

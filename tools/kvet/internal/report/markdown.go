@@ -25,6 +25,7 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 	}
 	ew.printf("### %s kvet: %s, %s in %s (%s)\n\n", icon, plural(r.Summary.Errors, "error"), plural(r.Summary.Warnings, "warning"),
 		plural(r.Summary.Targets, "target"), plural(r.Summary.Resources, "resource"))
+	writeDiagram(ew, r.Diagram)
 	if len(r.Targets) > 0 {
 		ew.printf("| target | resources | errors | warnings |\n|---|--:|--:|--:|\n")
 		for _, t := range r.Targets {
@@ -62,6 +63,9 @@ func WriteMarkdown(w io.Writer, r *Report) error {
 			}
 			loc = "`" + MarkdownCell(loc) + "`"
 		}
+		for _, r := range f.Related {
+			loc += "<br>and `" + MarkdownCell(r.String()) + "`"
+		}
 		target := "`" + MarkdownCell(f.Target) + "`"
 		if n := len(f.AllTargets()) - 1; n > 0 {
 			target += " and " + plural(n, "other target")
@@ -79,3 +83,26 @@ func MarkdownCell(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	return strings.ReplaceAll(s, "\n", "<br>")
 }
+
+// writeDiagram draws d in a mermaid block (GitHub renders it in comments
+// and job summaries), with its caption and the targets it leaves out.
+func writeDiagram(ew *errWriter, d *Diagram) {
+	if d == nil || d.Mermaid == "" {
+		return
+	}
+	ew.printf("%s:\n\n```mermaid\n%s```\n\n", d.Caption, d.Mermaid)
+	if n := len(d.Left); n > 0 {
+		shown := d.Left
+		if len(shown) > markdownLeftShown {
+			shown = shown[:markdownLeftShown]
+		}
+		ew.printf("Not drawn, to keep the picture readable: `%s`", strings.Join(shown, "`, `"))
+		if n > len(shown) {
+			ew.printf(" and %d more", n-len(shown))
+		}
+		ew.printf(" (`kvet graph` draws the whole repository).\n\n")
+	}
+}
+
+// markdownLeftShown bounds the targets named as not drawn.
+const markdownLeftShown = 10

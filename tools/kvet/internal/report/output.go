@@ -199,6 +199,9 @@ func writeFindings(ew *errWriter, fs []Finding) {
 		if loc != "" {
 			ew.printf("          at %s\n", loc)
 		}
+		for _, r := range f.Related {
+			ew.printf("          and at %s: %s\n", r, r.Message)
+		}
 		if len(f.Targets) > 1 {
 			ew.printf("          in %d targets: %s\n", len(f.Targets), targetList(f, textTargetsShown))
 		}

@@ -25,11 +25,20 @@ func Relativize(root string, targets []Target, findings []Finding) {
 		f := &findings[i]
 		f.Message = rel(f.Message)
 		f.Detail = rel(f.Detail)
-		if filepath.IsAbs(filepath.FromSlash(f.Source.File)) {
-			f.Source.File = strings.TrimPrefix(rel(f.Source.File+"/"), "./")
-			f.Source.File = strings.TrimSuffix(f.Source.File, "/")
+		f.Source.File = relFile(rel, f.Source.File)
+		for k := range f.Related {
+			f.Related[k].File = relFile(rel, f.Related[k].File)
+			f.Related[k].Message = rel(f.Related[k].Message)
 		}
 	}
+}
+
+// relFile rewrites an absolute file path with rel; others stay.
+func relFile(rel func(string) string, file string) string {
+	if !filepath.IsAbs(filepath.FromSlash(file)) {
+		return file
+	}
+	return strings.TrimSuffix(strings.TrimPrefix(rel(file+"/"), "./"), "/")
 }
 
 // relativizer returns a function replacing "<ancestor>/" prefixes of root,

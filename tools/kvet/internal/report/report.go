@@ -55,6 +55,24 @@ type Source struct {
 	Line int    `json:"line"`
 }
 
+// Related is another place of a finding's defect and what it is there.
+type Related struct {
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// String is "file:line", or "file" when the line is unknown.
+func (r Related) String() string { return location(Source{File: r.File, Line: r.Line}) }
+
+// location is "file:line", or "file" when the line is unknown.
+func location(s Source) string {
+	if s.Line > 0 {
+		return fmt.Sprintf("%s:%d", s.File, s.Line)
+	}
+	return s.File
+}
+
 // Finding is one problem kvet reports.
 type Finding struct {
 	// Target is the first target (in report order) that renders the finding.
@@ -72,6 +90,10 @@ type Finding struct {
 	// states only its root cause: for -o json, never in text output.
 	Detail string `json:"detail,omitempty"`
 	Source Source `json:"source"`
+	// Related are other places of the same defect, besides Source, that a
+	// person may edit instead (a patch's metadata.name that matches
+	// nothing, besides the kustomization entry that applies the patch).
+	Related []Related `json:"related,omitempty"`
 
 	// Pointer is the field the finding is about as JSON-pointer tokens
 	// (RFC 6901, unescaped) inside the rendered object: for unknown-field
@@ -123,6 +145,19 @@ type Report struct {
 	// Rules documents rule ids (policy metadata) for formats that carry
 	// rule help (SARIF); not part of the JSON contract.
 	Rules []RuleDoc `json:"-"`
+	// Diagram, when set, is drawn by the Markdown report; not part of the
+	// JSON contract.
+	Diagram *Diagram `json:"-"`
+}
+
+// Diagram is a picture of the repository for the Markdown report: Mermaid
+// source (package graph draws it), what it shows, and what it leaves out.
+type Diagram struct {
+	// Caption says what is drawn, e.g. "the 3 targets this change affects".
+	Caption string
+	Mermaid string
+	// Left lists the targets of the caption that are not drawn.
+	Left []string
 }
 
 // New assembles a report: it sorts targets and findings deterministically

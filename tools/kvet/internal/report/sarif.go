@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 )
@@ -67,11 +68,15 @@ type sarifResult struct {
 	Level               string            `json:"level"`
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
+	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints,omitempty"`
 	Properties          map[string]any    `json:"properties,omitempty"`
 }
 
 type sarifLocation struct {
+	// ID and Message only on related locations (§3.28.2, §3.28.5).
+	ID               int            `json:"id,omitempty"`
+	Message          *sarifText     `json:"message,omitempty"`
 	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
 	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
 }
@@ -137,6 +142,16 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			// moves with unrelated edits, so it is not part of it.
 			PartialFingerprints: map[string]string{"kvetFinding/v1": fingerprint(f)},
 			Properties:          map[string]any{"check": f.Check, "target": f.Target, "targets": f.AllTargets()},
+		}
+		for i, r := range f.Related {
+			loc := sarifLocation{ID: i + 1, Message: &sarifText{Text: r.Message},
+				PhysicalLocation: &sarifPhysical{ArtifactLocation: sarifArtifact{URI: r.File, URIBaseID: srcRoot}}}
+			if r.Line > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: r.Line}
+			}
+			res.RelatedLocations = append(res.RelatedLocations, loc)
+			// An embedded link (§3.11.6) makes code scanning show it.
+			res.Message.Text += fmt.Sprintf(" (and [%s](%d))", r, i+1)
 		}
 		results = append(results, res)
 	}

@@ -218,6 +218,15 @@ func TestFindings(t *testing.T) {
 			messages: [][]string{{`"example/migrate"`, "silently skips"}},
 		},
 		{
+			name:    "replicas entries that name no workload",
+			fixture: "replicas",
+			// Silent: ok, whose entry names the base's Deployment.
+			want: []got{
+				{"typo", E, "build", "replicas-no-match", "", "", "typo/kustomization.yaml:8"},
+			},
+			messages: [][]string{{`"wbe"`, "refuses the build"}},
+		},
+		{
 			name:    "patches and replacements that select nothing",
 			fixture: "patches",
 			// Silent: a $patch: delete and JSON6902 ops on /metadata and

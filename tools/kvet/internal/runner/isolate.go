@@ -48,7 +48,7 @@ func safeValidate(v *schema.Validator, o Object) (fs []report.Finding) {
 			fs = []report.Finding{crashFinding(report.CheckSchema, o.Resource, "validating this object against its schema", r)}
 		}
 	}()
-	return validateObject(v, schema.Object{Resource: o.Resource, JSON: o.JSON, Body: o.Body})
+	return validateObject(v, schema.Object{Resource: o.Resource, Body: o.Body})
 }
 
 func safeCheck(ctx context.Context, c Checker, t Target, objs []Object, timeout time.Duration) (fs []report.Finding, err error) {

@@ -79,6 +79,9 @@ type Options struct {
 	// whose objects get no schema check; RejectKinds those that are an
 	// error wherever they appear (kubeconform's -skip and -reject).
 	SkipKinds, RejectKinds []string
+	// Discovered, when set, is told every target discovered, before Select
+	// narrows them (the Markdown report draws them).
+	Discovered func(targets []discover.Target)
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
@@ -125,6 +128,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)}, opts.Paths)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Discovered != nil {
+		opts.Discovered(targets)
 	}
 	if opts.Select != nil {
 		if targets, err = opts.Select(ctx, targets); err != nil {
@@ -183,6 +189,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	var findings []report.Finding
 	var val *schema.Validator
 	if !opts.SkipSchema {
+		opts.Progress.step(PhaseLoadSchemas, 0)
 		crds, crdFindings, err := collectCRDs(opts, results)
 		if err != nil {
 			return nil, err
@@ -205,7 +212,6 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer v.Close()
 		val = v
 		for _, f := range vf {
 			f.Target = "."
@@ -220,8 +226,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i])
-			opts.Progress.step(PhaseCheck, len(results))
+			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i], func(phase string) { opts.Progress.step(phase, len(results)) })
 			return nil
 		})
 	}
@@ -338,7 +343,9 @@ func componentPatches(root string, results []built) (matched, misses map[report.
 	return matched, misses
 }
 
-func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache) (rep report.Target, findings []report.Finding) {
+// check checks one built target; done is told as its schema check
+// (PhaseSchemas) and its policies (PhasePolicies) finish.
+func check(ctx context.Context, opts Options, val *schema.Validator, b built, cluster *Cluster, tc *targetCache, done func(phase string)) (rep report.Target, findings []report.Finding) {
 	t := b.target
 	rep = report.Target{Path: t.Path}
 	defer func() {
@@ -354,10 +361,21 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 	for _, f := range res.Findings {
 		f.Target = t.Path
 		f.Source.File = repoPath(opts.Root, f.Source.File)
+		f.Related = slices.Clone(f.Related) // the build's own stay as built
+		for k := range f.Related {
+			f.Related[k].File = repoPath(opts.Root, f.Related[k].File)
+		}
 		findings = append(findings, f.WithOrder(-1))
 	}
 	if res.Err != nil {
 		rep.Error = res.Err.Error()
+		// Nothing to check: the target is done with both phases.
+		if val != nil {
+			done(PhaseSchemas)
+		}
+		if len(opts.Checkers) > 0 {
+			done(PhasePolicies)
+		}
 		return rep, findings
 	}
 	rep.Resources = len(res.Objects)
@@ -428,6 +446,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			}
 			findings = append(findings, withoutKinds(fresh, opts.SkipKinds)...)
 		}
+		done(PhaseSchemas)
 	}
 	for _, o := range objs {
 		if kindIn(opts.RejectKinds, o.Resource) {
@@ -457,6 +476,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 			}
 			findings = append(findings, place(f, idx))
 		}
+	}
+	if len(opts.Checkers) > 0 {
+		done(PhasePolicies)
 	}
 	return rep, findings
 }

@@ -1,63 +1,22 @@
 package schema
 
 import (
-	"bytes"
-	"errors"
 	"maps"
-	"path/filepath"
 	"slices"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"github.com/yannh/kubeconform/pkg/validator"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
-
-	"github.com/example/gitops-go-stack/tools/kvet/internal/schema/bundled"
 )
 
 // kubeconform reports only the first level of a jsonschema error tree: two
 // problems in the same list item (a container with no name and an unknown
 // field) come back as one "validation failed" at the item, which names
-// neither. kvet validates an invalid object again with the same schema
-// file and reports the leaves of the tree.
-
-type detailer struct {
-	dir     string
-	mu      sync.Mutex
-	schemas map[string]*jsonschema.Schema
-}
-
-func (d *detailer) schema(apiVersion, kind string) (*jsonschema.Schema, error) {
-	key := apiVersion + "/" + kind
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if s, ok := d.schemas[key]; ok {
-		return s, nil
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft4)
-	// kubeconform's duration check; here only the tree's shape matters.
-	c.RegisterFormat(&jsonschema.Format{Name: "duration", Validate: func(v any) error {
-		if s, ok := v.(string); ok && !strings.HasPrefix(s, "P") {
-			_, err := time.ParseDuration(s)
-			return err
-		}
-		return nil
-	}})
-	s, err := c.Compile(filepath.Join(d.dir, filepath.FromSlash(bundled.SchemaFile(apiVersion, kind))))
-	if err != nil {
-		return nil, err
-	}
-	if d.schemas == nil {
-		d.schemas = map[string]*jsonschema.Schema{}
-	}
-	d.schemas[key] = s
-	return s, nil
-}
+// neither, and it joins the field into a string without escaping it (a key
+// holding "/" reads as two keys). kvet reports the leaves of the tree, each
+// with the library's own JSON-pointer tokens and, for unknown fields, their
+// names and the fields the schema does define.
 
 // leaf is one schema error: the field as JSON-pointer tokens of the
 // instance, the library's message, and for additional properties the
@@ -70,42 +29,14 @@ type leaf struct {
 	// defines, for "did you mean".
 	known     []string
 	schemaURL string
+	// whole, when set, is a message about the object as a whole: it could
+	// not be validated at all.
+	whole string
 }
 
-// expand returns the leaves of the object's error tree, with the field as
-// the library's own tokens. kubeconform joins them into a string without
-// escaping them (a key holding "/" reads as two keys) and names unknown
-// fields only inside its message, so kvet validates the object again with
-// the same schema file; only when that fails does it fall back to
-// kubeconform's errors as they are.
-func (d *detailer) expand(apiVersion, kind string, js []byte, errs []validator.ValidationError) []leaf {
-	if out := d.leaves(apiVersion, kind, js); len(out) > 0 {
-		return out
-	}
-	out := make([]leaf, 0, len(errs))
-	for _, e := range errs {
-		var tokens []string
-		if p := strings.TrimPrefix(e.Path, "/"); p != "" {
-			tokens = strings.Split(p, "/")
-		}
-		out = append(out, leaf{tokens: tokens, msg: e.Msg})
-	}
-	return out
-}
-
-func (d *detailer) leaves(apiVersion, kind string, js []byte) []leaf {
-	s, err := d.schema(apiVersion, kind)
-	if err != nil {
-		return nil
-	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
-	if err != nil {
-		return nil
-	}
-	var ve *jsonschema.ValidationError
-	if !errors.As(s.Validate(inst), &ve) {
-		return nil
-	}
+// detail returns the leaves of the error tree ve of an object validated
+// against s.
+func detail(s *jsonschema.Schema, ve *jsonschema.ValidationError) []leaf {
 	var out []leaf
 	leaves(ve, &out)
 	for i := range out {

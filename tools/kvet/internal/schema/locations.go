@@ -96,8 +96,8 @@ func locationPath(tpl, apiVersion, kind, k8sVersion string) (string, bool) {
 }
 
 // useSchemaLocations looks up, for every kind the run renders that has no
-// schema yet, the first location holding a file for it, and writes that
-// schema where the validator reads it. A file a location may not read
+// schema yet, the first location holding a file for it, and keeps that
+// schema for the validator. A file a location may not read
 // (outside its root, a symlink out, too large) is a finding, not a schema.
 func (v *Validator) useSchemaLocations(locs []SchemaLocation) ([]report.Finding, error) {
 	if len(locs) == 0 || v.only == nil {
@@ -141,10 +141,9 @@ func (v *Validator) useSchemaLocations(locs []SchemaLocation) ([]report.Finding,
 			if err != nil {
 				return nil, fmt.Errorf("schema location %s: %w", loc.Name, err)
 			}
-			if err := v.write(apiVersion, kind, b); err != nil {
-				return nil, fmt.Errorf("schema location %s: %w", loc.Name, err)
-			}
-			v.known[key] = known{source: "schema location " + loc.Name + ": " + relOrBase(loc.Root, p)}
+			source := "schema location " + loc.Name + ": " + relOrBase(loc.Root, p)
+			v.schemas.add(apiVersion, kind, b, source)
+			v.known[key] = known{source: source}
 			break
 		}
 	}

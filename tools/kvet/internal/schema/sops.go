@@ -1,7 +1,5 @@
 package schema
 
-import "encoding/json"
-
 // withoutSOPS returns obj without the top-level `sops` metadata that SOPS
 // adds to the files it encrypts. Flux's kustomize-controller decrypts such
 // objects and drops that key before applying them, so the cluster never
@@ -18,11 +16,7 @@ func withoutSOPS(obj Object) Object {
 			body[k] = v
 		}
 	}
-	js, err := json.Marshal(body)
-	if err != nil {
-		return obj
-	}
-	obj.Body, obj.JSON = body, js
+	obj.Body = body
 	return obj
 }
 

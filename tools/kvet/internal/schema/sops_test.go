@@ -22,12 +22,10 @@ func TestWithoutSOPS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var body map[string]any
 			require.NoError(t, json.Unmarshal([]byte(tt.body), &body))
-			got := withoutSOPS(Object{JSON: []byte(tt.body), Body: body})
+			got := withoutSOPS(Object{Body: body})
 			_, has := got.Body["sops"]
 			assert.Equal(t, tt.stripped, !has && body["sops"] != nil)
-			var decoded map[string]any
-			require.NoError(t, json.Unmarshal(got.JSON, &decoded))
-			assert.Equal(t, got.Body, decoded, "JSON and Body must agree")
+			assert.Equal(t, len(body)-len(got.Body), map[bool]int{true: 1}[tt.stripped], "only the sops key goes")
 		})
 	}
 }

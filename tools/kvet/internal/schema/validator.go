@@ -1,9 +1,10 @@
 // Package schema checks rendered objects against strict JSON schemas:
 // the bundled Kubernetes built-ins of the selected release, the bundled
-// CRD catalog and the CRDs the repository itself defines. Validation runs
-// through kubeconform's validator; kvet adds what it does not know about:
-// removed and deprecated API versions, objects with no schema, and field
-// paths a person can read.
+// CRD catalog and the CRDs the repository itself defines. Validation gives
+// kubeconform's -strict verdicts, with the JSON Schema library kubeconform
+// uses, in memory (compile.go); kvet adds what kubeconform does not know
+// about: removed and deprecated API versions, objects with no schema, every
+// error of an object at its field, and field paths a person can read.
 package schema
 
 import (
@@ -11,16 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/yannh/kubeconform/pkg/resource"
-	"github.com/yannh/kubeconform/pkg/validator"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/apivalidate"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
@@ -44,13 +42,10 @@ type Options struct {
 	ExternalKinds []string
 	// CRDs from the repository; they override the catalog.
 	CRDs []CRD
-	// TempDir is where the schema tree is written ("" = os.TempDir()).
-	TempDir string
-	// Only, when not nil, limits the schema files written to these
-	// "apiVersion/Kind" keys: the kinds the run will validate. Every kind
-	// stays known either way; writing a few hundred files nobody reads is
-	// most of the start-up cost, and only the catalog groups of these kinds
-	// are decompressed.
+	// Only, when not nil, limits the CRDs converted and the schema
+	// locations read to these "apiVersion/Kind" keys: the kinds the run
+	// will validate. Every kind stays known either way; only the catalog
+	// groups of these kinds are decompressed and converted.
 	Only map[string]bool
 	// SchemaLocations are JSON schema files the user already has, in
 	// kubeconform's -schema-location convention; they are looked up for
@@ -79,7 +74,6 @@ type known struct {
 // Validator validates objects. It is safe for concurrent use.
 type Validator struct {
 	minor, version string
-	dir            string
 	known          map[string]known
 	external       []string
 	only           map[string]bool
@@ -89,9 +83,8 @@ type Validator struct {
 	removed map[string]bundled.RemovedVersion
 	// catalog is the bundled CRD catalog's index.
 	catalog *bundled.CatalogIndex
-	kc      validator.Validator
-	// detail expands errors kubeconform reports only as a group.
-	detail *detailer
+	// schemas are the documents of the run, compiled on first use.
+	schemas *schemaSet
 	// crd checks what CRD schemas say beyond JSON schema: CEL rules,
 	// list types; built-in kinds get the API server's Go-side rules.
 	crd *apivalidate.CRDValidator
@@ -102,15 +95,14 @@ type Validator struct {
 // Object is what the validator needs of a rendered object.
 type Object struct {
 	Resource report.Resource
-	// JSON is the object encoded as JSON.
-	JSON []byte
-	// Body is the object decoded, for readable paths.
+	// Body is the object as the API server decodes its JSON (numbers as
+	// float64, as kubeconform decodes it): what is validated.
 	Body map[string]any
 }
 
-// New prepares the schemas: it writes them to a private temporary
-// directory that Close removes. Problems with individual CRDs come back
-// as findings; the error is for kvet itself failing.
+// New prepares the schemas, in memory; each is compiled when an object
+// first needs it. Problems with individual CRDs come back as findings;
+// the error is for kvet itself failing.
 func New(opts Options) (*Validator, []report.Finding, error) {
 	minor := opts.KubernetesVersion
 	if minor == "" {
@@ -120,18 +112,8 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := os.MkdirTemp(opts.TempDir, "kvet-schemas-")
-	if err != nil {
-		return nil, nil, fmt.Errorf("schema directory: %w", err)
-	}
-	v := &Validator{minor: minorOnly(ks.Version), version: ks.Version, dir: dir, known: map[string]known{}, external: opts.ExternalKinds,
-		detail: &detailer{dir: dir}}
-	ok := false
-	defer func() {
-		if !ok {
-			_ = os.RemoveAll(dir)
-		}
-	}()
+	v := &Validator{minor: minorOnly(ks.Version), version: ks.Version, known: map[string]known{}, external: opts.ExternalKinds,
+		schemas: newSchemaSet()}
 	v.only = opts.Only
 	if v.apiOpts, err = apiOptions(minor, opts.FeatureGates); err != nil {
 		return nil, nil, err
@@ -141,9 +123,7 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		if i <= 0 {
 			return nil, nil, fmt.Errorf("malformed bundled schema key %q", key)
 		}
-		if err := v.write(key[:i], key[i+1:], raw); err != nil {
-			return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
-		}
+		v.schemas.add(key[:i], key[i+1:], raw, "")
 	}
 	for k := range ks.Schemas {
 		v.known[k] = known{}
@@ -189,9 +169,10 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 		}
 		for key, raw := range schemas {
 			i := strings.LastIndex(key, "/")
-			if err := v.write(key[:i], key[i+1:], raw); err != nil {
-				return nil, nil, fmt.Errorf("write bundled schemas: %w", err)
+			if i <= 0 {
+				return nil, nil, fmt.Errorf("malformed bundled schema key %q", key)
 			}
+			v.schemas.add(key[:i], key[i+1:], raw, v.known[key].source)
 		}
 	}
 	for _, c := range opts.CRDs {
@@ -217,15 +198,6 @@ func New(opts Options) (*Validator, []report.Finding, error) {
 			Message: fmt.Sprintf("CRD validation rules (CEL, list types) are not checked: %v", err),
 		})
 	}
-	kc, err := validator.New([]string{filepath.ToSlash(dir) + "/" + bundled.SchemaLocationTemplate}, validator.Opts{
-		Strict:            true,
-		KubernetesVersion: ks.Version,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("kubeconform: %w", err)
-	}
-	v.kc = kc
-	ok = true
 	return v, findings, nil
 }
 
@@ -258,9 +230,6 @@ func apiOptions(minor string, overrides map[string]bool) (apivalidate.Options, e
 	}
 	return apivalidate.Options{FeatureGates: gates}, nil
 }
-
-// Close removes the schema directory.
-func (v *Validator) Close() error { return os.RemoveAll(v.dir) }
 
 // KubernetesVersion is the release the built-in schemas come from.
 func (v *Validator) KubernetesVersion() string { return v.version }
@@ -348,7 +317,7 @@ func crdKey(crd map[string]any) string {
 	return ""
 }
 
-// addCRD converts crd and writes the schemas of the kinds the run needs.
+// addCRD converts crd and keeps the schemas of the kinds the run needs.
 // from says where it comes from (source, behind), for messages.
 func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, from known) error {
 	versions, err := ConvertCRD(crd, objectMeta)
@@ -361,9 +330,7 @@ func (v *Validator) addCRD(crd map[string]any, objectMeta map[string]any, from k
 			if err != nil {
 				return fmt.Errorf("encode schema of %s %s: %w", cv.APIVersion, cv.Kind, err)
 			}
-			if err := v.write(cv.APIVersion, cv.Kind, b); err != nil {
-				return err
-			}
+			v.schemas.add(cv.APIVersion, cv.Kind, b, from.source)
 		}
 		v.known[cv.APIVersion+"/"+cv.Kind] = known{deprecated: cv.Deprecated, crd: cv.CRD, source: from.source, behind: from.behind}
 	}
@@ -381,19 +348,6 @@ func (v *Validator) needsAny(crd map[string]any) bool {
 		}
 	}
 	return false
-}
-
-// write puts one schema where kubeconform's location template finds it,
-// unless the run does not need it.
-func (v *Validator) write(apiVersion, kind string, b []byte) error {
-	if v.only != nil && !v.only[apiVersion+"/"+kind] {
-		return nil
-	}
-	p := filepath.Join(v.dir, filepath.FromSlash(bundled.SchemaFile(apiVersion, kind)))
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return err
-	}
-	return os.WriteFile(p, b, 0o600)
 }
 
 func (v *Validator) isExternal(apiVersion, kind string) bool {
@@ -466,39 +420,29 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		f.Severity = report.SeverityWarning
 		out = append(out, f)
 	}
-	res := v.kc.ValidateResource(resource.Resource{Path: key, Bytes: obj.JSON})
-	switch res.Status {
-	case validator.Valid, validator.Skipped, validator.Empty:
-	case validator.Invalid:
-		if len(res.ValidationErrors) == 0 {
-			out = append(out, schemaFinding(obj, "schema-invalid", "", res.Err.Error()))
+	for _, l := range v.schemaErrors(obj, key) {
+		if l.whole != "" {
+			out = append(out, schemaFinding(obj, "schema-invalid", "", l.whole))
+			continue
 		}
-		for _, l := range v.detail.expand(av, kind, obj.JSON, res.ValidationErrors) {
-			rule, msg := classify(l.msg)
-			p := readablePath(obj.Body, l.tokens)
-			f := schemaFinding(obj, rule, p, describe(rule, p, msg, didYouMean(l.fields, l.known)))
-			f.Pointer = l.tokens
-			if rule == "unknown-field" && len(l.fields) > 0 {
-				// The line to edit is the misspelt key, not its object.
-				f.Pointer = append(slices.Clone(l.tokens), l.fields[0])
+		rule, msg := classify(l.msg)
+		p := readablePath(obj.Body, l.tokens)
+		f := schemaFinding(obj, rule, p, describe(rule, p, msg, didYouMean(l.fields, l.known)))
+		f.Pointer = l.tokens
+		if rule == "unknown-field" && len(l.fields) > 0 {
+			// The line to edit is the misspelt key, not its object.
+			f.Pointer = append(slices.Clone(l.tokens), l.fields[0])
+		}
+		if rule == "unknown-field" && k.source != "" {
+			// An old bundled CRD and a typo look the same: say which.
+			f.Message += " (schema: " + k.source + ")"
+			if k.behind {
+				// A newer operator than the bundled one may define it.
+				f.Severity = report.SeverityWarning
+				f.Message += "; the bundled CRD is older than the project's current release: if your operator is newer, pass its CRD with --crds"
 			}
-			if rule == "unknown-field" && k.source != "" {
-				// An old bundled CRD and a typo look the same: say which.
-				f.Message += " (schema: " + k.source + ")"
-				if k.behind {
-					// A newer operator than the bundled one may define it.
-					f.Severity = report.SeverityWarning
-					f.Message += "; the bundled CRD is older than the project's current release: if your operator is newer, pass its CRD with --crds"
-				}
-			}
-			out = append(out, f)
 		}
-	case validator.Error:
-		msg := "schema validation failed"
-		if res.Err != nil {
-			msg = res.Err.Error()
-		}
-		out = append(out, schemaFinding(obj, "schema-invalid", "", msg))
+		out = append(out, f)
 	}
 	// What the API server checks in Go, beyond the OpenAPI schema.
 	issues := apivalidate.Validate(obj.Body, v.apiOpts)
@@ -509,6 +453,42 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		out = append(out, schemaFinding(obj, is.Rule, is.Path, is.Message))
 	}
 	return out
+}
+
+// schemaErrors validates the object against the schema of key, once:
+// nothing when it is valid, else the leaves of the error tree. A kind
+// without a usable schema is one leaf with a whole message (kubeconform's
+// Error result), as is a value the library cannot validate.
+func (v *Validator) schemaErrors(obj Object, key string) []leaf {
+	if obj.Body == nil {
+		return nil // kubeconform: an empty resource, nothing to validate
+	}
+	sch, verr, err := v.schemas.validate(key, obj.Body)
+	switch {
+	case err != nil:
+		return []leaf{{whole: v.noCompileMessage(key, obj.Resource.Kind, err)}}
+	case verr == nil:
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(verr, &ve) {
+		return []leaf{{whole: "problem validating schema. Check JSON formatting: " + strings.ReplaceAll(verr.Error(), "\n", " ")}}
+	}
+	return detail(sch, ve)
+}
+
+// noCompileMessage words kubeconform's "could not find schema" for a
+// schema that is missing or does not compile, with the reason.
+func (v *Validator) noCompileMessage(key, kind string, err error) string {
+	msg := "could not find schema for " + kind
+	if errors.Is(err, errNoSchema) {
+		return msg
+	}
+	source := v.schemas.docs[key].source
+	if source == "" {
+		source = "the bundled schema of Kubernetes " + v.version
+	}
+	return fmt.Sprintf("%s: %s is not a JSON schema the validator can compile: %v", msg, source, err)
 }
 
 var quotedRE = regexp.MustCompile(`'([^']*)'`)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	yaml3 "go.yaml.in/yaml/v3"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -185,4 +187,17 @@ func TestLocateKeysWithSlashAndTilde(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, fmt.Sprintf("%s:%d", filepath.ToSlash(rel), src.Line), tt.readable)
 	}
+}
+
+// Items that share a name (HelmRelease valuesFrom reading one ConfigMap
+// under several keys) are told apart by their index; a name alone still
+// finds the item a patch lists elsewhere.
+func TestSeqItemRepeatedNames(t *testing.T) {
+	var doc yaml3.Node
+	require.NoError(t, yaml3.Unmarshal([]byte("- name: values\n- name: values\n  valuesKey: prod.yaml\n- name: other\n"), &doc))
+	seq := doc.Content[0]
+	assert.Equal(t, 2, seqItem(seq, segment{name: "values", index: 1}).Line)
+	assert.Equal(t, 1, seqItem(seq, segment{name: "values", index: 0}).Line)
+	assert.Equal(t, 1, seqItem(seq, segment{name: "values", index: 2}).Line, "index of another item: first by name")
+	assert.Equal(t, 4, seqItem(seq, segment{name: "other", index: 0}).Line)
 }

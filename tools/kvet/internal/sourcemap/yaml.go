@@ -91,7 +91,9 @@ func walk(n *yaml3.Node, segs []segment) (line, depth int) {
 }
 
 // seqItem picks a list item by its name, else by its index (a patch's
-// list has other items than the rendered one, so names come first).
+// list has other items than the rendered one, so names come first). Where
+// names repeat (valuesFrom reads one ConfigMap under several keys), the
+// item at the index wins when it bears the name.
 func seqItem(seq *yaml3.Node, s segment) *yaml3.Node {
 	if s.scalar {
 		// A list of strings is matched by value: a patch that replaces the
@@ -104,6 +106,9 @@ func seqItem(seq *yaml3.Node, s segment) *yaml3.Node {
 		return nil
 	}
 	if s.name != "" {
+		if s.index >= 0 && s.index < len(seq.Content) && str(seq.Content[s.index], "name") == s.name {
+			return seq.Content[s.index]
+		}
 		for _, it := range seq.Content {
 			if str(it, "name") == s.name {
 				return it
