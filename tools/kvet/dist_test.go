@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -456,4 +457,98 @@ func TestActionInstallsAndValidates(t *testing.T) {
 		res := runStep(t, verdict, tmp, []string{"KVET_EXIT=" + tc.exit, "KVET_FAIL=" + tc.fail})
 		assert.Equal(t, tc.want, res.code, "exit %s, fail %s: %s", tc.exit, tc.fail, res.output)
 	}
+}
+
+// TestReleaseConfigMatches: the release configuration builds what the rest
+// assumes: static, trimmed, stripped binaries whose version lands in
+// cli.Version (also for make build and the image built from source), the
+// archive and checksum names action.yml downloads for every runner it
+// supports, and base images pinned by digest.
+func TestReleaseConfigMatches(t *testing.T) {
+	read := func(p string) string {
+		b, err := os.ReadFile(filepath.Join(repoRoot, p))
+		require.NoError(t, err)
+		return string(b)
+	}
+	// The package of cli.Main, as the linker names it.
+	cliPkg := strings.TrimSuffix(runtime.FuncForPC(reflect.ValueOf(cli.Main).Pointer()).Name(), ".Main")
+	require.True(t, strings.HasSuffix(cliPkg, "/tools/kvet/internal/cli"), cliPkg)
+	stamp := regexp.MustCompile(`-X ([\w./-]+)\.Version=`)
+	for _, f := range []string{"Makefile", ".goreleaser.yaml", "tools/kvet/Dockerfile"} {
+		m := stamp.FindStringSubmatch(read(f))
+		require.NotNil(t, m, "%s stamps the version with -X ...cli.Version=", f)
+		assert.Equal(t, cliPkg, m[1], "%s stamps the version into kvet's cli package", f)
+	}
+	assert.Contains(t, read("Makefile"), "CGO_ENABLED=0 $(GO) build -trimpath", "make build is static and trimmed")
+
+	var cfg struct {
+		Builds []struct {
+			Main    string   `yaml:"main"`
+			Binary  string   `yaml:"binary"`
+			Env     []string `yaml:"env"`
+			Flags   []string `yaml:"flags"`
+			Ldflags []string `yaml:"ldflags"`
+			Goos    []string `yaml:"goos"`
+			Goarch  []string `yaml:"goarch"`
+		} `yaml:"builds"`
+		Archives []struct {
+			NameTemplate    string   `yaml:"name_template"`
+			Formats         []string `yaml:"formats"`
+			FormatOverrides []struct {
+				Goos    string   `yaml:"goos"`
+				Formats []string `yaml:"formats"`
+			} `yaml:"format_overrides"`
+		} `yaml:"archives"`
+		Checksum struct {
+			NameTemplate string `yaml:"name_template"`
+		} `yaml:"checksum"`
+		Dockers []struct {
+			Dockerfile string `yaml:"dockerfile"`
+		} `yaml:"dockers_v2"`
+	}
+	require.NoError(t, yaml.Unmarshal([]byte(read(".goreleaser.yaml")), &cfg))
+	require.Len(t, cfg.Builds, 1)
+	b := cfg.Builds[0]
+	assert.Equal(t, "./tools/kvet", b.Main)
+	assert.Equal(t, "kvet", b.Binary)
+	assert.Contains(t, b.Env, "CGO_ENABLED=0")
+	assert.Contains(t, b.Flags, "-trimpath")
+	require.Len(t, b.Ldflags, 1)
+	assert.True(t, strings.HasPrefix(b.Ldflags[0], "-s -w "), "release binaries are stripped: %s", b.Ldflags[0])
+
+	// action.yml: archive="kvet_${os}_${arch}.$ext" for every OS and
+	// architecture its install step maps RUNNER_OS and RUNNER_ARCH to.
+	require.Len(t, cfg.Archives, 1)
+	assert.Equal(t, "{{ .ProjectName }}_{{ .Os }}_{{ .Arch }}", cfg.Archives[0].NameTemplate)
+	install := stepRun(t, readAction(t), "install")
+	assert.Contains(t, install, `archive="kvet_${os}_${arch}.$ext"`)
+	assert.Contains(t, install, `"$base/checksums.txt"`)
+	assert.Equal(t, "checksums.txt", cfg.Checksum.NameTemplate)
+	for _, m := range regexp.MustCompile(`(?m)^\s+\w+\) os=(\w+) ext=([\w.]+) ;;`).FindAllStringSubmatch(install, -1) {
+		assert.Contains(t, b.Goos, m[1], "the action installs kvet on %s", m[1])
+		want := cfg.Archives[0].Formats
+		for _, o := range cfg.Archives[0].FormatOverrides {
+			if o.Goos == m[1] {
+				want = o.Formats
+			}
+		}
+		assert.Equal(t, []string{m[2]}, want, "the %s archive is what the action extracts", m[1])
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s+\w+\) arch=(\w+) ;;`).FindAllStringSubmatch(install, -1) {
+		assert.Contains(t, b.Goarch, m[1], "the action installs kvet on %s", m[1])
+	}
+
+	// Base images: the released image and the one built from source run on
+	// the same distroless, pinned by digest.
+	require.Len(t, cfg.Dockers, 1)
+	from := regexp.MustCompile(`(?m)^FROM (gcr\.io/distroless/\S+)`)
+	var bases []string
+	for _, f := range []string{cfg.Dockers[0].Dockerfile, "tools/kvet/Dockerfile"} {
+		for _, m := range from.FindAllStringSubmatch(read(f), -1) {
+			assert.Regexp(t, `@sha256:[0-9a-f]{64}$`, m[1], "%s: pin the base image by digest", f)
+			bases = append(bases, m[1])
+		}
+	}
+	require.Len(t, bases, 2)
+	assert.Equal(t, bases[0], bases[1], "both images use the same base")
 }
