@@ -28,4 +28,4 @@ release-check:
 	$(GO) tool actionlint $(ACTIONLINT_FLAGS)
 
 release-snapshot:
-	$(GO) run $(GORELEASER_MODULE) release --snapshot --clean --skip=docker,sbom,publish
+	$(GO) run $(GORELEASER_MODULE) release --snapshot --clean --skip=docker,sbom
