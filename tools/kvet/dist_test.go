@@ -441,8 +441,8 @@ func TestActionInstallsAndValidates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "bogus")
 
-	// kvet that cannot run (a PATH that does not exist): no SARIF to upload.
-	res = runStep(t, stepRun(t, a, "validate"), repo, append(slices.Clone(env), "KVET_PATH=missing"))
+	// kvet that cannot run (a PATH that does not exist; no args): no SARIF to upload.
+	res = runStep(t, stepRun(t, a, "validate"), repo, append(slices.Clone(env), "KVET_PATH=missing", "KVET_ARGS="))
 	require.Equal(t, 0, res.code, res.output)
 	assert.Equal(t, "2", res.ghOut["exit-code"])
 	assert.Empty(t, res.ghOut["sarif-file"])
