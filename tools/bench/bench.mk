@@ -1,6 +1,7 @@
 # make bench: kvet side by side with the per-target shell pipeline
 # (kustomize build | kubeconform + conftest) on the generated corpus of N apps
 # x 3 environments. Never part of make test. Figures: docs/benchmarks.md.
+# First, kvet lsp's edit-to-diagnostics latency on this repository (warm server).
 #   make bench            N=300
 #   make bench N=1000
 N ?= 300
@@ -23,4 +24,5 @@ bench-corpus:
 	$(GO) run ./tools/benchcorpus -n $(N) -out $(BENCH_DIR)/corpus-$(N)
 
 bench: build bench-tools
+	KVET_LSP_BENCH=1 $(GO) test -count=1 -run '^TestLSPLatency$$' -v ./tools/kvet/internal/cli | grep '^lsp latency:'
 	$(GO) run ./tools/bench -n $(N) -dir $(BENCH_DIR) -tools $(BENCH_TOOLS) -kvet $(BIN)

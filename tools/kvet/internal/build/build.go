@@ -49,6 +49,10 @@ type Options struct {
 	// KubernetesVersion is the minor HelmRelease charts render for
 	// (Capabilities.KubeVersion); empty: the bundled default.
 	KubernetesVersion string
+	// FS, when set, is what builds read instead of the disk (kvet lsp: the
+	// repository with the editor's unsaved buffers over it). Reads still go
+	// through the guard: inside Root, within the limits.
+	FS filesys.FileSystem
 }
 
 // Builder builds targets. It is safe for concurrent use.
@@ -75,7 +79,11 @@ func New(opts Options) *Builder {
 	// (IsNamespaceScoped) read it without its lock: parse it once here,
 	// before builds run concurrently.
 	openapi.Schema()
-	return &Builder{opts: opts, fs: filesys.MakeFsOnDisk(), checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
+	fs := opts.FS
+	if fs == nil {
+		fs = filesys.MakeFsOnDisk()
+	}
+	return &Builder{opts: opts, fs: fs, checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
 }
 
 // Object is one rendered object.

@@ -14,6 +14,10 @@ type readFunc func(path string) ([]byte, error)
 // outside the repository (a failed build's "../../etc/x.yaml") is never
 // opened, so none of its bytes can reach a message.
 func (b *Builder) read(path string) ([]byte, error) {
+	if b.opts.FS != nil {
+		// The same checks over the configured file system (editor buffers).
+		return b.guarded().ReadFile(path)
+	}
 	var data []byte
 	var v *guard.Violation
 	var err error

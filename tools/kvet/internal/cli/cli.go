@@ -42,6 +42,7 @@ Usage:
   kvet schemas export DIR           write the schemas kvet uses, in kubeconform's layout
   kvet schemas list [PATH...]       the kinds kvet has schemas for, and those PATH uses without one
   kvet version [-o json]            tool, kustomize API, bundled Kubernetes versions and CRD sources
+  kvet lsp                          language server for editors, on stdin/stdout (docs/editor.md)
 
 Run "kvet <command> --help" for a command's description, flags, exit
 statuses and examples.
@@ -71,6 +72,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		code, err = policyCommand(ctx, args[1:], stdout, stderr)
 	case "schemas":
 		code, err = schemasCommand(ctx, args[1:], stdout, stderr)
+	case "lsp":
+		code, err = lspCommand(ctx, args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version":
 		code, err = versionCommand(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
@@ -305,9 +308,14 @@ func versionCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	if *output != "text" && *output != "json" {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want text or json)", *output)
 	}
-	info := versionInfo{Kvet: Version, KustomizeAPI: "unknown", Kyaml: "unknown",
+	info := versionInfo{KustomizeAPI: "unknown", Kyaml: "unknown",
 		KubernetesVersions: bundled.KubernetesVersions(), DefaultKubernetes: bundled.DefaultKubernetesVersion()}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	info.Kvet = kvetVersion(Version, bi)
+	if bi != nil {
 		for _, d := range bi.Deps {
 			switch d.Path {
 			case "sigs.k8s.io/kustomize/api":

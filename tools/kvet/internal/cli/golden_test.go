@@ -147,7 +147,7 @@ func TestGoldenHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"validate", "--help"}, {"render", "--help"}, {"diff", "--help"}, {"graph", "--help"}, {"version", "--help"},
 		{"policy", "--help"}, {"policy", "test", "--help"}, {"schemas", "--help"},
-		{"schemas", "export", "--help"}, {"schemas", "list", "-h"},
+		{"schemas", "export", "--help"}, {"schemas", "list", "-h"}, {"lsp", "--help"},
 	} {
 		name := strings.Join(args, "_")
 		t.Run(name, func(t *testing.T) {

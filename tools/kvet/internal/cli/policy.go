@@ -39,6 +39,15 @@ type clusterInventory struct {
 	err  error
 }
 
+// again is a checker for another run with p's policies, compiled once:
+// the cluster inventories are the run's own.
+func (p *policyChecker) again() *policyChecker {
+	e, err := p.engine(context.Background())
+	q := &policyChecker{opts: p.opts, fingerprint: p.fingerprint, cacheable: p.cacheable, e: e, err: err, clusters: map[*runner.Cluster]*clusterInventory{}}
+	q.once.Do(func() {}) // e and err are set
+	return q
+}
+
 // Fingerprint implements runner.CachedChecker.
 func (p *policyChecker) Fingerprint() (string, bool) { return p.fingerprint, p.cacheable }
 

@@ -102,6 +102,11 @@ type Finding struct {
 	// form. nil when the check named the field by its readable path only.
 	Pointer []string `json:"-"`
 
+	// Suggestion is the name the finding suggests for the key Pointer ends
+	// at (unknown-field's did-you-mean), for an editor's quick fix; "" when
+	// there is none.
+	Suggestion string `json:"-"`
+
 	// order is the position of the resource in the target's rendered output
 	// (-1 for target-level findings); it keeps the report in object order.
 	order int

@@ -540,8 +540,8 @@ type checked struct {
 // the run's checks are not cached.
 func checkFingerprint(opts Options, k *cacheKeys) ([sha256.Size]byte, bool) {
 	var out [sha256.Size]byte
-	if k == nil || (!opts.SkipSchema && k.schemaOff) {
-		return out, false
+	if k == nil || (!opts.SkipSchema && k.schemaOff) || opts.Rendered != nil {
+		return out, false // (Rendered must see every target's objects)
 	}
 	h := sha256.New()
 	writeField(h, "kvet check cache")

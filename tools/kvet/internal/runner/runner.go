@@ -127,6 +127,15 @@ type Options struct {
 	// Progress, when set, is told each time a target is built and checked
 	// (progress.go); it is called from several goroutines.
 	Progress Progress
+	// Rendered, when set, is given each target's rendered objects before
+	// they are checked (kvet lsp shows a field's value per target); it is
+	// called from several goroutines. The run does not change objs or their
+	// bodies afterwards, and the hook must not change them either.
+	Rendered func(t discover.Target, objs []Object)
+	// NewValidator, when set, makes the schema validator instead of
+	// schema.New (kvet lsp keeps one across checks, and the schemas it
+	// compiled with it).
+	NewValidator func(schema.Options) (*schema.Validator, []report.Finding, error)
 }
 
 type built struct {
@@ -276,7 +285,11 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if schemaOpts != nil {
 		vf, ok := keys.lookupValidator(schemaOpts.Only)
 		if !ok || missed {
-			v, fresh, err := schema.New(*schemaOpts)
+			newValidator := opts.NewValidator
+			if newValidator == nil {
+				newValidator = schema.New
+			}
+			v, fresh, err := newValidator(*schemaOpts)
 			if err != nil {
 				return nil, err
 			}
@@ -348,6 +361,15 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
 	report.Relativize(opts.Root, reps, findings)
 	return report.New(reps, findings), nil
+}
+
+// sourceMap reads the target's files as its build did: from the disk, or
+// from the file system the build options name (editor buffers).
+func sourceMap(opts Options, dir string) *sourcemap.Map {
+	if opts.Build.FS != nil {
+		return sourcemap.NewReading(dir, opts.Build.FS.ReadFile)
+	}
+	return sourcemap.New(dir)
 }
 
 func safeBuild(ctx context.Context, b *build.Builder, t discover.Target) (res *build.Result) {
@@ -492,6 +514,9 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 		objs = append(objs, Object{Index: o.Index, Resource: o.Resource, JSON: js, Body: body,
 			Source: report.Source{File: repoPath(opts.Root, o.Source.File), Line: o.Source.Line}})
 	}
+	if opts.Rendered != nil {
+		opts.Rendered(t, objs)
+	}
 	byIndex := map[int]Object{}
 	for _, o := range objs {
 		byIndex[o.Index] = o
@@ -512,7 +537,7 @@ func check(ctx context.Context, opts Options, val *schema.Validator, b built, cl
 					ptr = sourcemap.Pointer(o.Body, f.Path)
 				}
 				if sm == nil {
-					sm = sourcemap.New(t.Dir)
+					sm = sourceMap(opts, t.Dir)
 				}
 				if src, ok := sm.Locate(origin, ptr); ok && o.Source.File != "" {
 					f.Source = report.Source{File: repoPath(opts.Root, src.File), Line: src.Line}

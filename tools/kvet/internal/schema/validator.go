@@ -432,6 +432,9 @@ func (v *Validator) Validate(obj Object) []report.Finding {
 		if rule == "unknown-field" && len(l.fields) > 0 {
 			// The line to edit is the misspelt key, not its object.
 			f.Pointer = append(slices.Clone(l.tokens), l.fields[0])
+			if len(l.fields) == 1 {
+				f.Suggestion = config.Suggest(l.fields[0], l.known) // kvet lsp's rename
+			}
 		}
 		if rule == "unknown-field" && k.source != "" {
 			// An old bundled CRD and a typo look the same: say which.

@@ -14,7 +14,7 @@ import (
 // kustomizationEdits lists the edits of one kustomization in the order
 // kustomize's builtin transformers run: strategic-merge patches, patches,
 // namespace, JSON6902 patches, images, replacements.
-func kustomizationEdits(f *kustfile.File, reach map[string]bool) []edit {
+func kustomizationEdits(f *kustfile.File, reach map[string]bool, read func(string) ([]byte, error)) []edit {
 	var root *yaml3.Node
 	if ds := docs(f.Raw); len(ds) > 0 {
 		root = ds[0]
@@ -29,7 +29,7 @@ func kustomizationEdits(f *kustfile.File, reach map[string]bool) []edit {
 		switch {
 		case path != "":
 			p := filepath.Join(f.Dir, path)
-			b, err := os.ReadFile(p)
+			b, err := read(p)
 			if err != nil {
 				return
 			}
@@ -73,7 +73,7 @@ func kustomizationEdits(f *kustfile.File, reach map[string]bool) []edit {
 	for i, r := range f.K.Replacements {
 		list := []types.Replacement{r.Replacement}
 		if r.Path != "" {
-			list = replacementFile(filepath.Join(f.Dir, r.Path))
+			list = replacementFile(filepath.Join(f.Dir, r.Path), read)
 		}
 		for _, rep := range list {
 			for _, t := range rep.Targets {
@@ -121,8 +121,8 @@ func ops(seq *yaml3.Node) []op {
 	return out
 }
 
-func replacementFile(p string) []types.Replacement {
-	b, err := os.ReadFile(p)
+func replacementFile(p string, read func(string) ([]byte, error)) []types.Replacement {
+	b, err := read(p)
 	if err != nil {
 		return nil
 	}

@@ -20,6 +20,7 @@
 package sourcemap
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -88,13 +89,18 @@ type Map struct {
 	kdirs []string
 	kfile map[string]*kustfile.File // kustomization file path -> file
 	cache map[string][]*yaml3.Node
+	read  func(path string) ([]byte, error)
 }
 
 // New reads the kustomization graph of the target directory dir
 // (absolute). Parts that cannot be read are skipped: the build reports
 // them, and locations then fall back to the object's document.
-func New(dir string) *Map {
-	m := &Map{kfile: map[string]*kustfile.File{}, cache: map[string][]*yaml3.Node{}}
+func New(dir string) *Map { return NewReading(dir, os.ReadFile) }
+
+// NewReading is New with the files read by read (kvet lsp: the editor's
+// unsaved buffers over the disk).
+func NewReading(dir string, read func(path string) ([]byte, error)) *Map {
+	m := &Map{kfile: map[string]*kustfile.File{}, cache: map[string][]*yaml3.Node{}, read: read}
 	files := map[string]*kustfile.File{}
 	var load func(d string)
 	load = func(d string) {
@@ -102,7 +108,7 @@ func New(dir string) *Map {
 			return
 		}
 		files[d] = nil
-		f, err := kustfile.Load(d)
+		f, err := m.loadKustomization(d)
 		if err != nil {
 			return
 		}
@@ -164,10 +170,22 @@ func New(dir string) *Map {
 		if includer != nil {
 			r = union(r, includer)
 		}
-		m.edits = append(m.edits, kustomizationEdits(f, r)...)
+		m.edits = append(m.edits, kustomizationEdits(f, r, m.read)...)
 	}
 	visit(dir, nil)
 	return m
+}
+
+func (m *Map) loadKustomization(dir string) (*kustfile.File, error) {
+	p, err := kustfile.Find(dir)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := m.read(p)
+	if err != nil {
+		return nil, err
+	}
+	return kustfile.Parse(dir, p, raw)
 }
 
 func union(a, b map[string]bool) map[string]bool {
@@ -287,7 +305,10 @@ func (m *Map) docs(path string) []*yaml3.Node {
 	if d, ok := m.cache[path]; ok {
 		return d
 	}
-	d := readDocs(path)
+	var d []*yaml3.Node
+	if b, err := m.read(path); err == nil {
+		d = docs(b)
+	}
 	m.cache[path] = d
 	return d
 }

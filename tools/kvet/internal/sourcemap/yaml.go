@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 
 	yaml3 "go.yaml.in/yaml/v3"
 )
@@ -25,14 +24,6 @@ func docs(b []byte) []*yaml3.Node {
 			out = append(out, n.Content[0])
 		}
 	}
-}
-
-func readDocs(path string) []*yaml3.Node {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	return docs(b)
 }
 
 // field returns the key and value nodes of key in mapping n.
@@ -123,3 +114,14 @@ func seqItem(seq *yaml3.Node, s segment) *yaml3.Node {
 	}
 	return nil
 }
+
+// Docs, Field and Scalar are docs, field and str for kvet lsp, which reads
+// editor buffers the same way (a half-typed buffer gives the documents
+// before its first error).
+func Docs(b []byte) []*yaml3.Node { return docs(b) }
+
+// Field returns the key and value nodes of key in mapping n.
+func Field(n *yaml3.Node, key string) (k, v *yaml3.Node) { return field(n, key) }
+
+// Scalar is the scalar value at path under n, "" when there is none.
+func Scalar(n *yaml3.Node, path ...string) string { return str(n, path...) }
