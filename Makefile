@@ -1,7 +1,8 @@
 # The two commands a new user runs:
 #   make validate   build kvet, validate every target of this repository
 #   make test       the whole test suite (unit, golden, policy, integration)
-# Slower suites have their own targets: e2e (real kube-apiserver), bench, fuzz.
+# Slower suites have their own targets: e2e (real kube-apiserver), bench, fuzz;
+# release-check checks the release configuration and the workflows.
 
 GO      ?= go
 BIN     := bin/kvet
@@ -12,8 +13,11 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 all: build
 
+# A static binary (no cgo: it runs in distroless and on any libc), its
+# version from git. Releases are built by GoReleaser (.goreleaser.yaml) the
+# same way, stripped.
 build:
-	$(GO) build -trimpath -ldflags "-X github.com/example/gitops-go-stack/tools/kvet/internal/cli.Version=$(VERSION)" -o $(BIN) ./tools/kvet
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X github.com/example/gitops-go-stack/tools/kvet/internal/cli.Version=$(VERSION)" -o $(BIN) ./tools/kvet
 
 validate: build
 	./$(BIN) validate .
@@ -24,14 +28,20 @@ validate: build
 # tests including the check that regenerating the bundled schemas gives the
 # committed bytes (its inputs come from the Go module proxy first, then the
 # tests run offline).
+# Each phase announces itself; go test prints one line per package as the
+# packages finish (in package order).
 test: lint test-go schemas-deps
+	@echo "== policy/ Rego tests (kvet policy test)"
 	$(GO) run ./tools/kvet policy test policy
+	@echo "== schema generator tests, offline (tools/schemagen)"
 	cd tools/schemagen && GOPROXY=off GOFLAGS=-mod=mod $(GO) test ./...
 
 test-go:
+	@echo "== go test -race ./... (a first run compiles everything with the race detector before the first line)"
 	$(GO) test -race -count=1 $(PKGS)
 
 lint:
+	@echo "== go vet, gofmt (a first run type-checks every dependency: minutes without output)"
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -62,4 +72,5 @@ fuzz:
 include tools/schemagen/schemas.mk
 -include tools/e2e/e2e.mk
 include tools/bench/bench.mk
+include tools/release/release.mk
 include tools/mermaidcheck/mermaid.mk

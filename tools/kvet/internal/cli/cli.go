@@ -302,9 +302,14 @@ func versionCommand(args []string, stdout, stderr io.Writer) (int, error) {
 	if *output != "text" && *output != "json" {
 		return ExitUsage, fmt.Errorf("unknown output format %q (want text or json)", *output)
 	}
-	info := versionInfo{Kvet: Version, KustomizeAPI: "unknown", Kyaml: "unknown",
+	info := versionInfo{KustomizeAPI: "unknown", Kyaml: "unknown",
 		KubernetesVersions: bundled.KubernetesVersions(), DefaultKubernetes: bundled.DefaultKubernetesVersion()}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	info.Kvet = kvetVersion(Version, bi)
+	if bi != nil {
 		for _, d := range bi.Deps {
 			switch d.Path {
 			case "sigs.k8s.io/kustomize/api":
