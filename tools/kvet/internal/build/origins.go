@@ -42,6 +42,15 @@ import (
 // or an object comes out without a stamp it can place, kvet builds the
 // target with kustomize's origin annotations instead, so the sources are
 // the same either way.
+//
+// A GitOps entry point's target is stamped the same way: the kustomization
+// its controller builds (rewritten with the entry point's options, or
+// generated for a plain directory) is in files like any other, its
+// generators are matched by kind and name, and the controller's post-build
+// steps (Flux substitution and commonMetadata, Argo CD's namespace) run
+// after the stamps are read and removed. A Flux Kustomization may list
+// files outside the kustomization root (kustomize-controller builds without
+// the load restriction): those targets keep kustomize's origins, as above.
 
 const originStampKey = "kvet.internal/origin"
 
@@ -58,8 +67,9 @@ type stamped struct{ raw, content []byte }
 
 var sharedStamps = &stamps{number: map[string]int{}, copies: map[string]stamped{}}
 
-// originFallbacks counts builds done again with kustomize's origins (tests).
-var originFallbacks atomic.Int64
+// originFallbacks counts builds done again with kustomize's origins, and
+// kustomizeOriginBuilds every build made with them (tests).
+var originFallbacks, kustomizeOriginBuilds atomic.Int64
 
 type generated struct {
 	kind, name, file string
@@ -219,10 +229,15 @@ func realWithin(dir, p string) bool {
 // originsOf decides how the build of spec learns its objects' origins:
 // from stamps (true) or from kustomize's origin annotations (false).
 func (b *Builder) originsOf(gfs *guardedFS, ofs *overlayFS, files []*kustfile.File, spec Spec) (*originIndex, bool) {
-	if spec.Entry != nil || spec.kustomizeOrigins || len(files) == 0 {
+	if spec.kustomizeOrigins || len(files) == 0 {
+		kustomizeOriginBuilds.Add(1)
 		return nil, false
 	}
-	return stampTarget(gfs, ofs, files)
+	x, ok := stampTarget(gfs, ofs, files)
+	if !ok {
+		kustomizeOriginBuilds.Add(1)
+	}
+	return x, ok
 }
 
 // rebuildWithOrigins builds spec again, with kustomize's origin annotations.

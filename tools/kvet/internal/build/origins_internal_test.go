@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/example/gitops-go-stack/tools/benchcorpus/corpus"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 )
 
 // originCases are targets whose objects must get the same sources whether
@@ -40,22 +41,78 @@ func TestIndexedOriginsEqualKustomizeOrigins(t *testing.T) {
 			slow := b.Build(t.Context(), Spec{Dir: dir}.withKustomizeOrigins())
 			require.NoError(t, slow.Err)
 			require.NoError(t, fast.Err)
-			assert.Equal(t, slow.Findings, fast.Findings)
-			require.Len(t, fast.Objects, len(slow.Objects))
-			for i := range slow.Objects {
-				s, f := slow.Objects[i], fast.Objects[i]
-				assert.Equal(t, s.Resource, f.Resource)
-				assert.Equal(t, s.Source, f.Source, "source of %s", s.Resource)
-				sj, err := s.Node.MarshalJSON()
-				require.NoError(t, err)
-				fj, err := f.Node.MarshalJSON()
-				require.NoError(t, err)
-				assert.JSONEq(t, string(sj), string(fj))
-			}
+			assertSameBuild(t, slow, fast)
 		})
 	}
 	// Every case takes the stamp path: none is built twice.
 	assert.Equal(t, before, originFallbacks.Load())
+}
+
+// assertSameBuild: fast (stamps) gives the findings, objects and sources
+// of slow (kustomize's origin annotations).
+func assertSameBuild(t *testing.T, slow, fast *Result) {
+	t.Helper()
+	assert.Equal(t, slow.Findings, fast.Findings)
+	require.Len(t, fast.Objects, len(slow.Objects))
+	for i := range slow.Objects {
+		s, f := slow.Objects[i], fast.Objects[i]
+		assert.Equal(t, s.Resource, f.Resource)
+		assert.Equal(t, s.Source, f.Source, "source of %s", s.Resource)
+		sj, err := s.Node.MarshalJSON()
+		require.NoError(t, err)
+		fj, err := f.Node.MarshalJSON()
+		require.NoError(t, err)
+		assert.JSONEq(t, string(sj), string(fj))
+		// Byte for byte as kustomize prints it.
+		ss, err := s.Node.String()
+		require.NoError(t, err)
+		fs, err := f.Node.String()
+		require.NoError(t, err)
+		assert.Equal(t, ss, fs)
+	}
+}
+
+// TestEntryPointsAreStamped: the targets of GitOps entry points (Flux
+// Kustomizations, Argo CD Applications) are built with kvet's stamps, not
+// kustomize's origin tracking, with the same objects, sources and findings;
+// only the Flux target that lists a file outside its kustomization root
+// keeps kustomize's origins.
+func TestEntryPointsAreStamped(t *testing.T) {
+	root, err := filepath.Abs(filepath.Join("testdata", "entrypoints"))
+	require.NoError(t, err)
+	targets, err := discover.Discover(t.Context(), discover.Options{Root: root,
+		RepositoryURLs: []string{"https://example.com/repo.git"}}, []string{root})
+	require.NoError(t, err)
+	want := map[string]bool{ // target -> stamped
+		"argocd/apps.yaml#Application/argocd/dir":                  true,
+		"argocd/apps.yaml#Application/argocd/web":                  true,
+		"clusters/dev/flux.yaml#Kustomization/flux-system/outside": false,
+		"clusters/dev/flux.yaml#Kustomization/flux-system/plain":   true,
+		"clusters/dev/flux.yaml#Kustomization/flux-system/web":     true,
+	}
+	b := New(Options{Root: root})
+	got := map[string]bool{}
+	fallbacks := originFallbacks.Load()
+	for _, tg := range targets {
+		if tg.Entry == nil {
+			continue
+		}
+		t.Run(tg.Path, func(t *testing.T) {
+			spec := Spec{Dir: tg.Dir, Generate: tg.Generated, Recurse: tg.Recurse, Flux: tg.Flux,
+				ArtifactIgnores: tg.ArtifactIgnores, Entry: tg.Entry}
+			before := kustomizeOriginBuilds.Load()
+			fast := b.Build(t.Context(), spec)
+			got[tg.Path] = kustomizeOriginBuilds.Load() == before
+			slow := b.Build(t.Context(), spec.withKustomizeOrigins())
+			require.NoError(t, slow.Err)
+			require.NoError(t, fast.Err)
+			require.NotEmpty(t, fast.Objects)
+			assertSameBuild(t, slow, fast)
+		})
+	}
+	assert.Equal(t, want, got)
+	// No stamped target lost a stamp on the way: none is built twice.
+	assert.Equal(t, fallbacks, originFallbacks.Load())
 }
 
 func TestStampTarget(t *testing.T) {
