@@ -29,6 +29,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	yaml3 "go.yaml.in/yaml/v3"
 
@@ -76,6 +77,108 @@ func (in *Inputs) Touches(file string) bool {
 // TargetInputs reads the inputs of t (root is the repository root,
 // absolute).
 func TargetInputs(root string, t discover.Target) *Inputs {
+	return NewLoader(root).TargetInputs(t)
+}
+
+// Loader computes the inputs of many targets, reading each kustomization
+// (and resolving what it names) once however many targets include it. It
+// is safe for concurrent use; the tree must not change while it is used.
+type Loader struct {
+	root  string
+	mu    sync.Mutex
+	dirs  map[string]*loadedDir
+	files map[string]*loadedFile
+}
+
+// loadedFile is one directory's kustomization as LoadKustomization read it.
+type loadedFile struct {
+	once sync.Once
+	f    *kustfile.File
+	err  error
+}
+
+// loadedDir is one kustomization directory, read and resolved.
+type loadedDir struct {
+	once sync.Once
+	// bad: the kustomization could not be read (anything in it may matter).
+	bad  bool
+	file string
+	refs []ref
+}
+
+// ref is one local path a kustomization names, as it resolved.
+type ref struct {
+	abs string
+	// kind: a file (or a missing path), a kustomization directory or a
+	// plain directory.
+	kind int
+}
+
+const (
+	refFile = iota
+	refKustomization
+	refDir
+)
+
+// NewLoader returns a Loader for the repository at root.
+func NewLoader(root string) *Loader {
+	return &Loader{root: root, dirs: map[string]*loadedDir{}, files: map[string]*loadedFile{}}
+}
+
+// Kustomization is LoadKustomization(root, dir), read once per directory:
+// the same *kustfile.File for every caller, who must not change it.
+func (l *Loader) Kustomization(dir string) (*kustfile.File, error) {
+	l.mu.Lock()
+	lf := l.files[dir]
+	if lf == nil {
+		lf = &loadedFile{}
+		l.files[dir] = lf
+	}
+	l.mu.Unlock()
+	lf.once.Do(func() { lf.f, lf.err = LoadKustomization(l.root, dir) })
+	return lf.f, lf.err
+}
+
+func (l *Loader) load(dir string) *loadedDir {
+	l.mu.Lock()
+	d := l.dirs[dir]
+	if d == nil {
+		d = &loadedDir{}
+		l.dirs[dir] = d
+	}
+	l.mu.Unlock()
+	d.once.Do(func() {
+		f, err := l.Kustomization(dir)
+		if err != nil {
+			d.bad = true
+			return
+		}
+		d.file = f.Path
+		for _, p := range referencedPaths(f) {
+			abs := filepath.Join(dir, filepath.FromSlash(p))
+			fi, err := os.Stat(abs)
+			switch {
+			case err != nil:
+				// Missing now (the change deleted it) or a remote URL: a
+				// file with that name reappearing is a change.
+				d.refs = append(d.refs, ref{abs: abs, kind: refFile})
+			case fi.IsDir():
+				if _, err := kustfile.Find(abs); err == nil {
+					d.refs = append(d.refs, ref{abs: filepath.Clean(abs), kind: refKustomization})
+				} else {
+					d.refs = append(d.refs, ref{abs: abs, kind: refDir})
+				}
+			default:
+				d.refs = append(d.refs, ref{abs: abs, kind: refFile})
+			}
+		}
+	})
+	return d
+}
+
+// TargetInputs reads the inputs of t.
+func (l *Loader) TargetInputs(t discover.Target) *Inputs {
+	root := l.root
 	in := &Inputs{Files: map[string]bool{}, Objects: map[string]bool{}}
 	if t.Entry != nil {
 		in.addFile(root, filepath.Join(root, filepath.FromSlash(t.Entry.Source.File)))
@@ -94,29 +197,21 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 			return
 		}
 		seen[dir] = true
-		f, err := LoadKustomization(root, dir)
-		if err != nil {
+		d := l.load(dir)
+		if d.bad {
 			// Unreadable: anything in it may matter.
 			in.addDir(root, dir)
 			return
 		}
-		in.addFile(root, f.Path)
-		for _, p := range referencedPaths(f) {
-			abs := filepath.Join(dir, filepath.FromSlash(p))
-			fi, err := os.Stat(abs)
-			switch {
-			case err != nil:
-				// Missing now (the change deleted it) or a remote URL: a
-				// file with that name reappearing is a change.
-				in.addFile(root, abs)
-			case fi.IsDir():
-				if _, err := kustfile.Find(abs); err == nil {
-					walk(filepath.Clean(abs))
-				} else {
-					in.addDir(root, abs)
-				}
+		in.addFile(root, d.file)
+		for _, r := range d.refs {
+			switch r.kind {
+			case refKustomization:
+				walk(r.abs)
+			case refDir:
+				in.addDir(root, r.abs)
 			default:
-				in.addFile(root, abs)
+				in.addFile(root, r.abs)
 			}
 		}
 	}
@@ -321,8 +416,9 @@ func SelectBase(root string, targets []discover.Target, changed []string, global
 		}
 	}
 	var out []discover.Target
+	l := NewLoader(root)
 	for _, t := range targets {
-		in := TargetInputs(root, t)
+		in := l.TargetInputs(t)
 		if slices.ContainsFunc(changed, in.Touches) || touchesObjects(in, defined) {
 			out = append(out, t)
 		}

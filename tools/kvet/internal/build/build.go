@@ -63,6 +63,11 @@ type Builder struct {
 	// artifact (.sourceignore files, spec.ignore), read once per
 	// spec.ignore (plain directories a Flux Kustomization names).
 	artifacts gitops.ArtifactFilters
+	// checked: the file contents that passed the guard, each checked once
+	// however many targets read it; docs: where each file's documents
+	// start (source lines), scanned once.
+	checked *guard.Checked
+	docs    *docStarts
 }
 
 // New returns a Builder reading from the real disk.
@@ -78,7 +83,7 @@ func New(opts Options) *Builder {
 	if fs == nil {
 		fs = filesys.MakeFsOnDisk()
 	}
-	return &Builder{opts: opts, fs: fs}
+	return &Builder{opts: opts, fs: fs, checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
 }
 
 // Object is one rendered object.
@@ -292,7 +297,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 		return res
 	}
 	hits := map[string]bool{}
-	lines := lineIndex{read: b.read}
+	lines := lineIndex{read: b.read, shared: b.docs}
 	for i, r := range m.Resources() {
 		obj, err := b.object(i, r, abs, addedOrigin, hits, &lines)
 		obj.Applier = spec.Applier

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	yaml3 "go.yaml.in/yaml/v3"
 
@@ -405,6 +406,21 @@ func inlineLine(f *kustfile.File, field string, i, l int) int {
 type lineIndex struct {
 	read  readFunc
 	files map[string][]docStart
+	// shared, when set, holds the scans of every build of the Builder
+	// (a file reads the same in each).
+	shared *docStarts
+}
+
+// docStarts are the scanned files of a Builder, by path, with the
+// content they were scanned from.
+type docStarts struct {
+	mu    sync.Mutex
+	files map[string]scanned
+}
+
+type scanned struct {
+	content []byte
+	docs    []docStart
 }
 
 type docStart struct {
@@ -418,7 +434,7 @@ func (l *lineIndex) line(path, kind, name string) int {
 	}
 	docs, ok := l.files[path]
 	if !ok {
-		docs = scanDocs(l.read, path)
+		docs = l.scan(path)
 		l.files[path] = docs
 	}
 	for _, d := range docs {
@@ -429,11 +445,29 @@ func (l *lineIndex) line(path, kind, name string) int {
 	return 0
 }
 
-func scanDocs(read readFunc, path string) []docStart {
-	b, err := read(path)
+// scan scans path, or reuses the Builder's scan of the same content.
+func (l *lineIndex) scan(path string) []docStart {
+	b, err := l.read(path)
 	if err != nil {
 		return nil
 	}
+	if l.shared == nil {
+		return scanDocs(b)
+	}
+	l.shared.mu.Lock()
+	s, ok := l.shared.files[path]
+	l.shared.mu.Unlock()
+	if ok && bytes.Equal(s.content, b) {
+		return s.docs
+	}
+	docs := scanDocs(b)
+	l.shared.mu.Lock()
+	l.shared.files[path] = scanned{content: bytes.Clone(b), docs: docs}
+	l.shared.mu.Unlock()
+	return docs
+}
+
+func scanDocs(b []byte) []docStart {
 	var out []docStart
 	dec := yaml3.NewDecoder(bytes.NewReader(b))
 	for {

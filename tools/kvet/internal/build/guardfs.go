@@ -23,8 +23,9 @@ import (
 // limit whatever kustomize makes of the error.
 type guardedFS struct {
 	filesys.FileSystem
-	root   string
-	limits guard.Limits
+	root    string
+	limits  guard.Limits
+	checked *guard.Checked
 
 	mu         sync.Mutex
 	violations []*guard.Violation
@@ -32,7 +33,7 @@ type guardedFS struct {
 }
 
 func (b *Builder) guarded() *guardedFS {
-	return &guardedFS{FileSystem: b.fs, root: b.opts.Root, limits: b.opts.Limits.WithDefaults(), seen: map[string]bool{}}
+	return &guardedFS{FileSystem: b.fs, root: b.opts.Root, limits: b.opts.Limits.WithDefaults(), checked: b.checked, seen: map[string]bool{}}
 }
 
 func (g *guardedFS) record(v *guard.Violation) error {
@@ -59,10 +60,17 @@ func (g *guardedFS) ReadFile(path string) ([]byte, error) {
 		}
 		return nil, err
 	}
-	if v := guard.CheckContent(path, b, g.limits, guard.LooksYAML(path)); v != nil {
+	if v := g.checkContent(path, b); v != nil {
 		return nil, g.record(v)
 	}
 	return b, nil
+}
+
+func (g *guardedFS) checkContent(path string, b []byte) *guard.Violation {
+	if g.checked == nil {
+		return guard.CheckContent(path, b, g.limits, guard.LooksYAML(path))
+	}
+	return g.checked.CheckContent(path, b, guard.LooksYAML(path))
 }
 
 func (g *guardedFS) Open(path string) (filesys.File, error) {

@@ -18,7 +18,14 @@ func (b *Builder) read(path string) ([]byte, error) {
 		// The same checks over the configured file system (editor buffers).
 		return b.guarded().ReadFile(path)
 	}
-	data, v, err := guard.ReadFile(b.opts.Root, path, b.opts.Limits)
+	var data []byte
+	var v *guard.Violation
+	var err error
+	if b.checked != nil {
+		data, v, err = b.checked.ReadFile(b.opts.Root, path)
+	} else {
+		data, v, err = guard.ReadFile(b.opts.Root, path, b.opts.Limits)
+	}
 	if v != nil {
 		return nil, v
 	}

@@ -26,6 +26,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sync"
 )
 
 // magic starts every entry; layout is its own version, bumped when the
@@ -38,6 +39,9 @@ type Cache struct {
 	root    *os.Root
 	dir     string
 	version string
+	// made are the shard directories this Cache already created (a
+	// MkdirAll per entry costs a system call per path element).
+	made sync.Map
 }
 
 // Open opens (creating it, 0700) the cache directory dir for entries of
@@ -104,8 +108,11 @@ func (c *Cache) Get(k Key) ([]byte, bool) {
 // caller to ignore or report: the cache is an optimisation.
 func (c *Cache) Put(k Key, payload []byte) error {
 	name := k.file()
-	if err := c.root.MkdirAll(path.Dir(name), 0o700); err != nil {
-		return fmt.Errorf("cache: %w", err)
+	if _, ok := c.made.Load(path.Dir(name)); !ok {
+		if err := c.root.MkdirAll(path.Dir(name), 0o700); err != nil {
+			return fmt.Errorf("cache: %w", err)
+		}
+		c.made.Store(path.Dir(name), true)
 	}
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {

@@ -70,3 +70,34 @@ func TestCacheDefaultDir(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, entries)
 }
+
+// TestCacheCLIPolicies: a warm run that compiles no policy still writes
+// SARIF's rule documentation and JUnit's objects as a cold run does, and a policy that no
+// longer compiles is kvet failing to run (exit 2), cached findings or not.
+func TestCacheCLIPolicies(t *testing.T) {
+	repo := pitRepo(t, "conftest")
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	sarif := func(extra ...string) (int, string) {
+		code, stdout, stderr := pitRun(t, append([]string{"validate", "-o", "sarif", "--policy", "policy"}, extra...)...)
+		require.NotEqual(t, 2, code, stderr)
+		return code, stdout
+	}
+	code, cold := sarif("--cache-dir", cacheDir)
+	assert.Contains(t, cold, `"rules"`)
+	warmCode, warm := sarif("--cache-dir", cacheDir)
+	assert.Equal(t, code, warmCode)
+	assert.Equal(t, cold, warm, "warm SARIF, rules included")
+	_, fresh := sarif("--no-cache")
+	assert.Equal(t, fresh, warm)
+	// JUnit lists every object of a target (not part of the JSON report):
+	// the check entries keep them.
+	_, junitWarm, _ := pitRun(t, "validate", "-o", "junit", "--policy", "policy", "--cache-dir", cacheDir)
+	_, junitFresh, _ := pitRun(t, "validate", "-o", "junit", "--policy", "policy", "--no-cache")
+	assert.Contains(t, junitFresh, "<testcase")
+	assert.Equal(t, junitFresh, junitWarm)
+
+	editFile(t, filepath.Join(repo, "policy", "labels.rego"), "some label in required_labels", "some label in undefined_set")
+	code, _, stderr := pitRun(t, "validate", "-o", "json", "--policy", "policy", "--cache-dir", cacheDir)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "undefined_set")
+}

@@ -189,14 +189,12 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 		schemaLocs = append(schemaLocs, abs)
 	}
 	var checkers []runner.Checker
-	var rules []report.RuleDoc
+	var rego *policyChecker
 	if !*noPolicies {
-		e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults, *unsafeBuiltins)
-		if err != nil {
+		if rego, err = newPolicyChecker(root, cfg, absPaths(*policies), *noDefaults, *unsafeBuiltins); err != nil {
 			return ExitUsage, err
 		}
-		checkers = append(checkers, newPolicyChecker(e))
-		rules = policyRuleDocs(e)
+		checkers = append(checkers, rego)
 	}
 	// A changed schema under a --schema-location changes every verdict too.
 	globalDirs := slices.Clone(crdDirs)
@@ -230,7 +228,15 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	if err := errors.Join(err, stopProfiles()); err != nil {
 		return ExitUsage, err
 	}
-	rep.Rules = rules
+	if rego != nil && *output == "sarif" {
+		// SARIF documents the rules: the one format that needs the
+		// compiled policies even when every check came from the cache.
+		e, err := rego.engine(ctx)
+		if err != nil {
+			return ExitUsage, err
+		}
+		rep.Rules = policyRuleDocs(e)
+	}
 	picture.draw(root, rep, narrow.changedSince)
 	if err := view.write(stdout, *output, rep); err != nil {
 		return ExitUsage, err

@@ -56,11 +56,16 @@ func lspCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		sess := &lsp.Session{Config: cfg, NewCheckers: func() []runner.Checker { return nil }}
 		if !*noPolicies {
-			e, err := newPolicyEngine(ctx, root, cfg, absPaths(*policies), *noDefaults, false)
+			rego, err := newPolicyChecker(root, cfg, absPaths(*policies), *noDefaults, false)
 			if err != nil {
 				return nil, err
 			}
-			sess.NewCheckers = func() []runner.Checker { return []runner.Checker{newPolicyChecker(e)} }
+			// Compiled once per session (an error shows at once); each run
+			// gets its own cluster inventories.
+			if err := rego.Prepare(ctx); err != nil {
+				return nil, err
+			}
+			sess.NewCheckers = func() []runner.Checker { return []runner.Checker{rego.again()} }
 		}
 		return sess, nil
 	}

@@ -17,10 +17,18 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
 )
 
-// policyChecker adapts the Rego engine to the runner. The cluster
-// inventories are converted once and shared by the targets of a cluster.
+// policyChecker adapts the Rego engine to the runner. The policies are
+// compiled on first need (a run whose checks all come from the cache
+// compiles nothing); the cluster inventories are converted once and
+// shared by the targets of a cluster.
 type policyChecker struct {
+	opts        policy.Options
+	fingerprint string
+	cacheable   bool
+
+	once     sync.Once
 	e        *policy.Engine
+	err      error
 	mu       sync.Mutex
 	clusters map[*runner.Cluster]*clusterInventory
 }
@@ -31,11 +39,39 @@ type clusterInventory struct {
 	err  error
 }
 
-func newPolicyChecker(e *policy.Engine) *policyChecker {
-	return &policyChecker{e: e, clusters: map[*runner.Cluster]*clusterInventory{}}
+// again is a checker for another run with p's policies, compiled once:
+// the cluster inventories are the run's own.
+func (p *policyChecker) again() *policyChecker {
+	e, err := p.engine(context.Background())
+	q := &policyChecker{opts: p.opts, fingerprint: p.fingerprint, cacheable: p.cacheable, e: e, err: err, clusters: map[*runner.Cluster]*clusterInventory{}}
+	q.once.Do(func() {}) // e and err are set
+	return q
+}
+
+// Fingerprint implements runner.CachedChecker.
+func (p *policyChecker) Fingerprint() (string, bool) { return p.fingerprint, p.cacheable }
+
+// Prepare implements runner.CachedChecker: it compiles the policies.
+func (p *policyChecker) Prepare(ctx context.Context) error {
+	_, err := p.engine(ctx)
+	return err
+}
+
+func (p *policyChecker) engine(ctx context.Context) (*policy.Engine, error) {
+	p.once.Do(func() {
+		p.e, p.err = policy.New(ctx, p.opts)
+		if p.err != nil {
+			p.err = fmt.Errorf("policies: %w", p.err)
+		}
+	})
+	return p.e, p.err
 }
 
 func (p *policyChecker) Check(ctx context.Context, t runner.Target, objs []runner.Object) ([]report.Finding, error) {
+	e, err := p.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
 	pt := policy.Target{Path: t.Path, Environment: t.Environment}
 	if t.Cluster != nil {
 		inv, err := p.cluster(t.Cluster)
@@ -44,7 +80,7 @@ func (p *policyChecker) Check(ctx context.Context, t runner.Target, objs []runne
 		}
 		pt.Cluster = inv
 	}
-	return p.e.Evaluate(ctx, pt, policyObjects(objs))
+	return e.Evaluate(ctx, pt, policyObjects(objs))
 }
 
 func (p *policyChecker) cluster(c *runner.Cluster) (*policy.Inventory, error) {
@@ -55,7 +91,7 @@ func (p *policyChecker) cluster(c *runner.Cluster) (*policy.Inventory, error) {
 		p.clusters[c] = ci
 	}
 	p.mu.Unlock()
-	ci.once.Do(func() { ci.inv, ci.err = policy.NewInventory(policyObjects(c.Objects)) })
+	ci.once.Do(func() { ci.inv, ci.err = policy.NewInventory(policyObjects(c.Objects())) })
 	return ci.inv, ci.err
 }
 
@@ -67,8 +103,9 @@ func policyObjects(objs []runner.Object) []policy.Object {
 	return in
 }
 
-// newPolicyEngine prepares the policies once for the whole run.
-func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs []string, noDefaults, unsafeBuiltins bool) (*policy.Engine, error) {
+// newPolicyChecker reads the policies and their options for the whole
+// run; they are compiled when a target first needs them.
+func newPolicyChecker(root string, cfg *config.Config, dirs []string, noDefaults, unsafeBuiltins bool) (*policyChecker, error) {
 	opts := policy.Options{
 		AllowUnsafeBuiltins: unsafeBuiltins,
 		Root:                root,
@@ -95,11 +132,11 @@ func newPolicyEngine(ctx context.Context, root string, cfg *config.Config, dirs 
 	opts.RepositoryDirs = repoDirs
 	opts.RepositoryURLs = gitops.RepositoryURLs(root, cfg.RepositoryURLs)
 	opts.RepositoryBranches = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes).Branches()
-	e, err := policy.New(ctx, opts)
+	fp, ok, err := policy.Fingerprint(opts)
 	if err != nil {
 		return nil, fmt.Errorf("policies: %w", err)
 	}
-	return e, nil
+	return &policyChecker{opts: opts, fingerprint: fp, cacheable: ok, clusters: map[*runner.Cluster]*clusterInventory{}}, nil
 }
 
 func absAll(root string, dirs []string) []string {

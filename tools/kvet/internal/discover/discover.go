@@ -64,6 +64,11 @@ type Options struct {
 	// CheckoutBranches, when not nil, are the branches of the checkout the
 	// tree stands for (default: read from Root's .git).
 	CheckoutBranches []string
+	// Load, when set, reads a directory's kustomization in place of
+	// discover's own reading (a caller that reads them again shares one
+	// parse); it must read through the guard within MaxFileBytes as
+	// discover does, and its files are not changed.
+	Load func(dir string) (*kustfile.File, error)
 }
 
 // Discover returns the targets for the given paths, sorted by Path.
@@ -73,6 +78,9 @@ func Discover(ctx context.Context, opts Options, paths []string) ([]Target, erro
 	}
 	if opts.MaxFileBytes == 0 {
 		opts.MaxFileBytes = 8 << 20
+	}
+	if opts.Load == nil {
+		opts.Load = func(dir string) (*kustfile.File, error) { return loadKustomization(opts, dir) }
 	}
 	byDir := map[string]*Target{}
 	for _, p := range paths {
@@ -145,7 +153,7 @@ func walkTree(ctx context.Context, opts Options, top string, byDir map[string]*T
 				return filepath.SkipDir
 			}
 			if _, err := kustfile.Find(p); err == nil {
-				f, err := loadKustomization(opts, p)
+				f, err := opts.Load(p)
 				if err != nil {
 					broken = append(broken, p)
 				} else {

@@ -254,8 +254,9 @@ func (b *builder) applies(dirID, file string) {
 // (repository-relative, "/"-separated), sorted.
 func Includes(root string, targets []discover.Target, file string) []string {
 	var out []string
+	l := affected.NewLoader(root)
 	for _, t := range targets {
-		if affected.TargetInputs(root, t).Touches(file) {
+		if l.TargetInputs(t).Touches(file) {
 			out = append(out, t.Path)
 		}
 	}

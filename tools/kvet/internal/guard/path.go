@@ -97,6 +97,12 @@ func unreadable(path string, err error) *Violation {
 // CheckPath, then at most the size limit, then CheckContent.
 func ReadFile(root, path string, l Limits) ([]byte, *Violation, error) {
 	l = l.WithDefaults()
+	return readFile(root, path, l, func(file string, b []byte, yamlExpected bool) *Violation {
+		return CheckContent(file, b, l, yamlExpected)
+	})
+}
+
+func readFile(root, path string, l Limits, check func(file string, b []byte, yamlExpected bool) *Violation) ([]byte, *Violation, error) {
 	if v, err := CheckPath(root, path, l); v != nil || err != nil {
 		return nil, v, err
 	}
@@ -110,7 +116,7 @@ func ReadFile(root, path string, l Limits) ([]byte, *Violation, error) {
 	if err != nil {
 		return nil, Unreadable(path, err), err
 	}
-	if v := CheckContent(path, b, l, LooksYAML(path)); v != nil {
+	if v := check(path, b, LooksYAML(path)); v != nil {
 		return nil, v, nil
 	}
 	return b, nil, nil

@@ -124,7 +124,7 @@ type Options struct {
 	Root   string
 	Limits guard.Limits
 	// Now returns the current time (exception expiry); nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `json:"-"`
 }
 
 // Producer is one entry of the open-world producers table: objects of Kind

@@ -44,6 +44,33 @@ const (
 func loadModules(dirs []string, mode defaultsMode, userTests bool, root string, limits guard.Limits) (*moduleSet, error) {
 	set := &moduleSet{modules: map[string]*ast.Module{}, defaults: map[string]bool{}}
 	userPkgs := map[string]bool{}
+	err := readSources(dirs, mode, userTests, root, limits, func(name string, src []byte, isDefault bool) error {
+		m, err := parseModule(name, src)
+		if err != nil {
+			return err
+		}
+		if !isDefault {
+			set.modules[name] = m
+			userPkgs[m.Package.Path.String()] = true
+			return nil
+		}
+		if userPkgs[m.Package.Path.String()] || userPkgs[strings.TrimSuffix(m.Package.Path.String(), "_test")] {
+			return nil
+		}
+		set.modules[name] = m
+		set.defaults[name] = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// readSources calls fn with every policy file loadModules reads, in the
+// order it reads them: the files under dirs first, then the embedded
+// library's (isDefault).
+func readSources(dirs []string, mode defaultsMode, userTests bool, root string, limits guard.Limits, fn func(name string, src []byte, isDefault bool) error) error {
 	for _, dir := range dirs {
 		guardRoot := ""
 		if root != "" && guard.Within(root, absPath(dir)) {
@@ -63,26 +90,19 @@ func loadModules(dirs []string, mode defaultsMode, userTests bool, root string, 
 			if err != nil {
 				return err
 			}
-			name := moduleName(root, p)
-			m, err := parseModule(name, src)
-			if err != nil {
-				return err
-			}
-			set.modules[name] = m
-			userPkgs[m.Package.Path.String()] = true
-			return nil
+			return fn(moduleName(root, p), src, false)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("load policies from %s: %w", moduleName(root, dir), err)
+			return fmt.Errorf("load policies from %s: %w", moduleName(root, dir), err)
 		}
 	}
 	if mode == noDefaults {
-		return set, nil
+		return nil
 	}
 	lib := policy.FS()
 	entries, err := fs.ReadDir(lib, ".")
 	if err != nil {
-		return nil, fmt.Errorf("read default policies: %w", err)
+		return fmt.Errorf("read default policies: %w", err)
 	}
 	for _, ent := range entries {
 		if ent.IsDir() || !isPolicyFile(ent.Name(), mode == defaultRulesTests) {
@@ -90,20 +110,13 @@ func loadModules(dirs []string, mode defaultsMode, userTests bool, root string, 
 		}
 		src, err := fs.ReadFile(lib, ent.Name())
 		if err != nil {
-			return nil, fmt.Errorf("read default policy %s: %w", ent.Name(), err)
+			return fmt.Errorf("read default policy %s: %w", ent.Name(), err)
 		}
-		name := defaultPrefix + ent.Name()
-		m, err := parseModule(name, src)
-		if err != nil {
-			return nil, err
+		if err := fn(defaultPrefix+ent.Name(), src, true); err != nil {
+			return err
 		}
-		if userPkgs[m.Package.Path.String()] || userPkgs[strings.TrimSuffix(m.Package.Path.String(), "_test")] {
-			continue
-		}
-		set.modules[name] = m
-		set.defaults[name] = true
 	}
-	return set, nil
+	return nil
 }
 
 func isPolicyFile(name string, withTests bool) bool {

@@ -1,7 +1,9 @@
 package runner
 
 import (
+	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,12 +18,15 @@ import (
 	"strings"
 
 	"github.com/fluxcd/pkg/sourceignore"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
@@ -78,16 +83,18 @@ type cacheKeys struct {
 	schemaOff bool
 	// schemaBase is set once the CRDs are known (setSchema).
 	schemaBase [sha256.Size]byte
+	// inputs reads each kustomization once for every target's key.
+	inputs *affected.Loader
 }
 
 // newCacheKeys prepares the keys of a run; nil when the run caches nothing.
-func newCacheKeys(opts Options) (*cacheKeys, error) {
+func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 	if opts.Cache == nil || opts.Build.AllowRemote || opts.Build.EnablePlugins || opts.Build.EnableHelm {
 		return nil, nil
 	}
-	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{},
+	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: inputs,
 		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
-	if err := k.scan(); err != nil {
+	if err := k.scan(opts.Jobs); err != nil {
 		return nil, err
 	}
 	all := sha256.New()
@@ -116,8 +123,11 @@ func newCacheKeys(opts Options) (*cacheKeys, error) {
 	return k, nil
 }
 
-// scan hashes every file of the repository (but .git) once.
-func (k *cacheKeys) scan() error {
+// scan hashes every file of the repository (but .git) once, jobs at a
+// time, and reads every kustomization on the way into the inputs loader
+// (which discovery and the build keys then share).
+func (k *cacheKeys) scan(jobs int) error {
+	var regular []string
 	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
 		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
 		if err != nil {
@@ -143,21 +153,28 @@ func (k *cacheKeys) scan() error {
 			k.files[rel] = repoFile{odd: true}
 			return nil
 		}
-		f, err := os.Open(p)
-		if err != nil {
-			k.files[rel] = repoFile{odd: true}
-			return nil //nolint:nilerr // unreadable: the build reports it, the target is not cached
-		}
-		h := sha256.New()
-		_, err = io.Copy(h, f)
-		f.Close()
-		rf := repoFile{odd: err != nil}
-		h.Sum(rf.sum[:0])
-		k.files[rel] = rf
+		regular = append(regular, p)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("cache: hash the repository: %w", err)
+	}
+	kustomizations := kustfile.Names()
+	sums := make([]repoFile, len(regular))
+	var g errgroup.Group
+	g.SetLimit(jobs)
+	for i, p := range regular {
+		g.Go(func() error {
+			sums[i] = hashFile(p)
+			if slices.Contains(kustomizations, filepath.Base(p)) {
+				_, _ = k.inputs.Kustomization(filepath.Dir(p)) // errors are discovery's to report
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for i, p := range regular {
+		k.files[filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))] = sums[i]
 	}
 	k.names = make([]string, 0, len(k.files))
 	for n := range k.files {
@@ -165,6 +182,21 @@ func (k *cacheKeys) scan() error {
 	}
 	sort.Strings(k.names)
 	return nil
+}
+
+// hashFile is a regular file's content hash; odd when it cannot be read
+// (the build reports it, the targets reading it are not cached).
+func hashFile(p string) repoFile {
+	f, err := os.Open(p)
+	if err != nil {
+		return repoFile{odd: true}
+	}
+	defer f.Close()
+	h := sha256.New()
+	_, err = io.Copy(h, f)
+	rf := repoFile{odd: err != nil}
+	h.Sum(rf.sum[:0])
+	return rf
 }
 
 func writeField(h hash.Hash, s string) {
@@ -194,7 +226,7 @@ func (k *cacheKeys) buildKey(t discover.Target) (cache.Key, bool) {
 		return cache.Key{}, false
 	}
 	writeField(h, string(b))
-	in := affected.TargetInputs(k.root, t)
+	in := k.inputs.TargetInputs(t)
 	files := make([]string, 0, len(in.Files))
 	for f := range in.Files {
 		files = append(files, f)
@@ -312,8 +344,10 @@ type cachedObject struct {
 	Resource report.Resource
 	Applier  yamljson.Applier
 	Source   report.Source
-	JSON     []byte `json:",omitempty"`
-	Err      string `json:",omitempty"`
+	// Size is the length of the object's JSON, which follows the header.
+	Size int    `json:",omitempty"`
+	JSON bool   `json:",omitempty"`
+	Err  string `json:",omitempty"`
 }
 
 type cachedBuild struct {
@@ -326,7 +360,9 @@ type cachedBuild struct {
 	ComponentMisses []report.Source
 }
 
-// encodeBuilt is b's compacted build as a cache payload.
+// encodeBuilt is b's compacted build as a cache payload: the length of a
+// JSON header (uvarint), the header, then every object's JSON as it is
+// (no base64, no re-validation when read back).
 func encodeBuilt(b built) ([]byte, error) {
 	r := b.result
 	cb := cachedBuild{Dir: r.Dir, Findings: toCached(r.Findings), Notes: r.Notes, Matched: r.Matched, ComponentMisses: r.ComponentMisses}
@@ -337,6 +373,8 @@ func encodeBuilt(b built) ([]byte, error) {
 	if r.Objects != nil {
 		cb.Objects = make([]cachedObject, len(r.Objects))
 	}
+	var blobs [][]byte
+	size := 0
 	for i, o := range r.Objects {
 		co := cachedObject{Index: o.Index, Resource: o.Resource, Applier: o.Applier, Source: o.Source}
 		if r.Err == nil {
@@ -344,19 +382,37 @@ func encodeBuilt(b built) ([]byte, error) {
 			if err != nil {
 				co.Err = err.Error()
 			}
-			co.JSON = js
+			if js != nil {
+				co.JSON, co.Size = true, len(js)
+				blobs = append(blobs, js)
+				size += len(js)
+			}
 		}
 		cb.Objects[i] = co
 	}
-	return json.Marshal(cb)
+	header, err := json.Marshal(cb)
+	if err != nil {
+		return nil, err
+	}
+	out := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(header)+size), uint64(len(header)))
+	out = append(out, header...)
+	for _, js := range blobs {
+		out = append(out, js...)
+	}
+	return out, nil
 }
 
 // decodeBuilt is the inverse of encodeBuilt.
 func decodeBuilt(t discover.Target, payload []byte) (built, error) {
+	n, w := binary.Uvarint(payload)
+	if w <= 0 || n > uint64(len(payload)-w) {
+		return built{}, errors.New("bad header")
+	}
 	var cb cachedBuild
-	if err := json.Unmarshal(payload, &cb); err != nil {
+	if err := json.Unmarshal(payload[w:w+int(n)], &cb); err != nil {
 		return built{}, err
 	}
+	rest := payload[w+int(n):]
 	r := &build.Result{Dir: cb.Dir, Findings: fromCached(cb.Findings), Notes: cb.Notes, Matched: cb.Matched, ComponentMisses: cb.ComponentMisses}
 	if cb.Err != nil {
 		r.Err = errors.New(*cb.Err)
@@ -373,7 +429,13 @@ func decodeBuilt(t discover.Target, payload []byte) (built, error) {
 		if r.Err != nil {
 			continue
 		}
-		e := encodedObject{json: co.JSON}
+		var e encodedObject
+		if co.JSON {
+			if co.Size < 0 || co.Size > len(rest) {
+				return built{}, errors.New("truncated objects")
+			}
+			e.json, rest = rest[:co.Size:co.Size], rest[co.Size:]
+		}
 		if co.Err != "" {
 			e.err = errors.New(co.Err)
 		}
@@ -381,6 +443,9 @@ func decodeBuilt(t discover.Target, payload []byte) (built, error) {
 			return built{}, errors.New("object without JSON")
 		}
 		b.encoded[i] = e
+	}
+	if len(rest) != 0 {
+		return built{}, errors.New("trailing bytes")
 	}
 	return b, nil
 }
@@ -390,6 +455,9 @@ type targetCache struct {
 	keys  *cacheKeys
 	build cache.Key
 	ok    bool
+	// check is the key of the target's checks, when checkOK.
+	check   cache.Key
+	checkOK bool
 }
 
 // lookupBuild returns t's cached build.
@@ -443,5 +511,188 @@ func (tc *targetCache) storeSchema(fs []report.Finding) {
 	}
 	if payload, err := json.Marshal(toCached(fs)); err == nil {
 		_ = tc.keys.c.Put(tc.keys.schemaKey(tc.build), payload)
+	}
+}
+
+// A target's checks (schema findings, rejected kinds, the Checkers'
+// findings, placed at their file:line, and the target's report line) are
+// kept under a key that adds to its build key what the checks read
+// besides the build: the schema key (every CRD of the run), --skip and
+// --reject, the target's environment, the build keys of every target of
+// its cluster (the policies' data.kvet.cluster) and the Checkers'
+// fingerprints (the policy sources, their data, which exceptions have
+// expired). A run whose every target hits compiles neither schemas nor
+// policies. Only runs whose Checkers are all CachedCheckers cache checks.
+
+type cachedCheck struct {
+	Rep      report.Target
+	Objects  []report.Resource
+	Findings []cachedFinding
+}
+
+// checked is one target's checks as a cache hit returns them.
+type checked struct {
+	rep      report.Target
+	findings []report.Finding
+}
+
+// checkFingerprint is what every check key of the run shares; false when
+// the run's checks are not cached.
+func checkFingerprint(opts Options, k *cacheKeys) ([sha256.Size]byte, bool) {
+	var out [sha256.Size]byte
+	if k == nil || (!opts.SkipSchema && k.schemaOff) || opts.Rendered != nil {
+		return out, false // (Rendered must see every target's objects)
+	}
+	h := sha256.New()
+	writeField(h, "kvet check cache")
+	writeField(h, fmt.Sprint(opts.SkipSchema))
+	writeJSON(h, opts.SkipKinds)
+	writeJSON(h, opts.RejectKinds)
+	for _, c := range opts.Checkers {
+		cc, ok := c.(CachedChecker)
+		if !ok {
+			return out, false
+		}
+		fp, ok := cc.Fingerprint()
+		if !ok {
+			return out, false
+		}
+		writeField(h, fp)
+	}
+	h.Sum(out[:0])
+	return out, true
+}
+
+// lookupChecks sets each cacheable target's check key and returns the
+// cached checks of those that hit (nil for the others).
+func lookupChecks(ctx context.Context, opts Options, k *cacheKeys, results []built, caches []*targetCache, views []*Cluster) []*checked {
+	out := make([]*checked, len(results))
+	fp, ok := checkFingerprint(opts, k)
+	if !ok {
+		return out
+	}
+	var g errgroup.Group
+	g.SetLimit(opts.Jobs)
+	for i, b := range results {
+		tc := caches[i]
+		if tc == nil || !tc.ok {
+			continue
+		}
+		if tc.check, tc.checkOK = k.checkKey(opts, fp, b, tc, views[i], caches); !tc.checkOK {
+			continue
+		}
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				return nil
+			}
+			c, hit := tc.lookupCheck()
+			if opts.ChecksCached != nil {
+				opts.ChecksCached(b.target.Path, hit)
+			}
+			if hit {
+				out[i] = c
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return out
+}
+
+// checkKey is the key of b's checks; tc is b's place in the cache,
+// caches every target's (for the cluster's members).
+func (k *cacheKeys) checkKey(opts Options, fp [sha256.Size]byte, b built, tc *targetCache, view *Cluster, caches []*targetCache) (cache.Key, bool) {
+	var key cache.Key
+	h := sha256.New()
+	h.Write(fp[:])
+	h.Write(tc.build[:])
+	if !opts.SkipSchema {
+		sk := k.schemaKey(tc.build)
+		h.Write(sk[:])
+	}
+	writeField(h, opts.Config.Environment(b.target.Path))
+	if view != nil {
+		writeField(h, fmt.Sprintf("cluster of %d", len(view.members)))
+		for _, m := range view.members {
+			if caches[m] == nil || !caches[m].ok {
+				return key, false
+			}
+			h.Write(caches[m].build[:])
+		}
+	}
+	h.Sum(key[:0])
+	return key, true
+}
+
+func (tc *targetCache) lookupCheck() (*checked, bool) {
+	payload, ok := tc.keys.c.Get(tc.check)
+	if !ok {
+		return nil, false
+	}
+	var cc cachedCheck
+	if err := json.Unmarshal(payload, &cc); err != nil {
+		return nil, false
+	}
+	rep := cc.Rep
+	rep.Objects = cc.Objects
+	return &checked{rep: rep, findings: fromCached(cc.Findings)}, true
+}
+
+// storeCheck keeps a target's checks, unless one of them crashed or timed
+// out (an internal error is never reused).
+func (tc *targetCache) storeCheck(rep report.Target, fs []report.Finding) {
+	if tc == nil || !tc.checkOK {
+		return
+	}
+	for _, f := range fs {
+		if f.Rule == guard.RuleInternalError {
+			return
+		}
+	}
+	if payload, err := json.Marshal(cachedCheck{Rep: rep, Objects: rep.Objects, Findings: toCached(fs)}); err == nil {
+		_ = tc.keys.c.Put(tc.check, payload)
+	}
+}
+
+// validatorKey names the findings schema.New gives about the run's
+// schemas themselves (a CRD that does not convert, ...).
+func (k *cacheKeys) validatorKey(kinds map[string]bool) cache.Key {
+	h := sha256.New()
+	writeField(h, "kvet schema validator")
+	h.Write(k.base[:])
+	h.Write(k.schemaBase[:])
+	names := make([]string, 0, len(kinds))
+	for n := range kinds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	writeJSON(h, names)
+	var key cache.Key
+	h.Sum(key[:0])
+	return key
+}
+
+// lookupValidator returns the cached findings of schema.New.
+func (k *cacheKeys) lookupValidator(kinds map[string]bool) ([]report.Finding, bool) {
+	if k == nil || k.schemaOff {
+		return nil, false
+	}
+	payload, ok := k.c.Get(k.validatorKey(kinds))
+	if !ok {
+		return nil, false
+	}
+	var cs []cachedFinding
+	if err := json.Unmarshal(payload, &cs); err != nil {
+		return nil, false
+	}
+	return fromCached(cs), true
+}
+
+func (k *cacheKeys) storeValidator(kinds map[string]bool, fs []report.Finding) {
+	if k == nil || k.schemaOff {
+		return
+	}
+	if payload, err := json.Marshal(toCached(fs)); err == nil {
+		_ = k.c.Put(k.validatorKey(kinds), payload)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 )
@@ -26,8 +27,22 @@ import (
 type Cluster struct {
 	// Name is the path of the cluster's first target, for messages.
 	Name string
-	// Objects are decoded once, deduplicated by identity (first wins).
-	Objects []Object
+	// members are the indices of the cluster's targets, in order.
+	members []int
+	once    sync.Once
+	load    func() []Object
+	objects []Object
+}
+
+// Objects are the cluster's objects, deduplicated by identity (first
+// wins). They are decoded on the first call: a run whose checks all come
+// from the cache may never need them.
+func (c *Cluster) Objects() []Object {
+	c.once.Do(func() {
+		c.objects = c.load()
+		c.load = nil
+	})
+	return c.objects
 }
 
 // unionFind joins targets into clusters.
@@ -110,8 +125,13 @@ func clusterViews(root string, results []built) []*Cluster {
 		r := uf.find(i)
 		members[r] = append(members[r], i)
 	}
+	// Decoded builds are shared by the clusters that hold them; clusters
+	// load lazily, from several goroutines.
+	var mu sync.Mutex
 	decoded := make([][]Object, n)
 	decode := func(i int) []Object {
+		mu.Lock()
+		defer mu.Unlock()
 		if decoded[i] == nil {
 			decoded[i] = decodeObjects(root, results[i])
 		}
@@ -134,31 +154,38 @@ func clusterViews(root string, results []built) []*Cluster {
 			ts = append(ts, members[r]...)
 		}
 		slices.Sort(ts)
-		v := &Cluster{Name: results[ts[0]].target.Path}
-		// An object a plain directory renders without namespace is the
-		// same manifest an entry point applies with one: keep the latter.
-		applied := map[string]bool{}
-		for _, t := range ts {
-			for _, o := range decode(t) {
-				if o.Resource.Namespace != "" {
-					applied[manifestKey(o)] = true
-				}
-			}
-		}
-		seen := map[report.Resource]bool{}
-		for _, t := range ts {
-			for _, o := range decode(t) {
-				if seen[o.Resource] || (o.Resource.Namespace == "" && applied[manifestKey(o)]) {
-					continue
-				}
-				seen[o.Resource] = true
-				v.Objects = append(v.Objects, o)
-			}
-		}
+		v := &Cluster{Name: results[ts[0]].target.Path, members: ts}
+		v.load = func() []Object { return clusterObjects(ts, decode) }
 		views[key] = v
 		out[i] = v
 	}
 	return out
+}
+
+// clusterObjects are the objects of the targets ts, each identity once.
+func clusterObjects(ts []int, decode func(int) []Object) []Object {
+	// An object a plain directory renders without namespace is the
+	// same manifest an entry point applies with one: keep the latter.
+	applied := map[string]bool{}
+	for _, t := range ts {
+		for _, o := range decode(t) {
+			if o.Resource.Namespace != "" {
+				applied[manifestKey(o)] = true
+			}
+		}
+	}
+	seen := map[report.Resource]bool{}
+	var objs []Object
+	for _, t := range ts {
+		for _, o := range decode(t) {
+			if seen[o.Resource] || (o.Resource.Namespace == "" && applied[manifestKey(o)]) {
+				continue
+			}
+			seen[o.Resource] = true
+			objs = append(objs, o)
+		}
+	}
+	return objs
 }
 
 func jsonInts(xs []int) string {

@@ -78,7 +78,7 @@ func TestClusterViews(t *testing.T) {
 
 	names := func(c *Cluster) []string {
 		var out []string
-		for _, o := range c.Objects {
+		for _, o := range c.Objects() {
 			out = append(out, o.Resource.Kind+"/"+o.Resource.Namespace+"/"+o.Resource.Name)
 			if o.Resource.Kind == "ConfigMap" {
 				data, _ := o.Body["data"].(map[string]any)

@@ -64,7 +64,7 @@ func dependsOn(opts Options, results []built, views []*Cluster) []report.Finding
 				continue
 			}
 			done[v] = true
-			objs = v.Objects
+			objs = v.Objects()
 		} else if rendersFlux(b) {
 			objs = decodeObjects(opts.Root, b)
 		}

@@ -15,10 +15,12 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	yaml3 "go.yaml.in/yaml/v3"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
@@ -54,6 +56,30 @@ type Target struct {
 // Checker is an extra check run over each built target (the policies).
 type Checker interface {
 	Check(ctx context.Context, t Target, objs []Object) ([]report.Finding, error)
+}
+
+// CachedChecker is a Checker whose findings the persistent cache may keep
+// and whose preparation can wait until a target needs it.
+type CachedChecker interface {
+	Checker
+	// Fingerprint names everything besides the target (its path,
+	// environment, objects and cluster) the findings depend on; false:
+	// they must not be reused.
+	Fingerprint() (string, bool)
+	// Prepare readies the checker (compiles the policies). It is called
+	// once before the first Check of a run; a run whose every target's
+	// checks come from the cache never calls it.
+	Prepare(ctx context.Context) error
+}
+
+// Prepared is told what a run had to prepare ("schema": the schemas were
+// compiled; "checks": the Checkers were prepared).
+type Prepared func(what string)
+
+func (p Prepared) call(what string) {
+	if p != nil {
+		p(what)
+	}
 }
 
 // Options configure a run.
@@ -92,6 +118,12 @@ type Options struct {
 	// from the cache (called from several goroutines; not for targets the
 	// cache cannot hold).
 	CacheUsed func(target string, hit bool)
+	// ChecksCached, when set, is told for each target whose checks the
+	// cache may hold whether they came from it (called from several
+	// goroutines).
+	ChecksCached func(target string, hit bool)
+	// Prepared, when set, is told what the run compiled.
+	Prepared Prepared
 	// Progress, when set, is told each time a target is built and checked
 	// (progress.go); it is called from several goroutines.
 	Progress Progress
@@ -133,8 +165,16 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
+	opts.Build = buildOptions(opts)
+	// Discovery and the cache keys read the same kustomizations: one
+	// parse, made while the cache hashes the repository.
+	kusts := affected.NewLoader(opts.Root)
+	keys, err := newCacheKeys(opts, kusts) // cache.go
+	if err != nil {
+		return nil, err
+	}
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
-		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)}, opts.Paths)
+		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
 	if err != nil {
 		return nil, err
 	}
@@ -154,24 +194,32 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		return nil, err
 	}
 
-	opts.Build = buildOptions(opts)
-	keys, err := newCacheKeys(opts) // cache.go
-	if err != nil {
-		return nil, err
-	}
 	caches := make([]*targetCache, len(targets))
-	builder := build.New(opts.Build)
+	// The builder initialises kyaml's OpenAPI schema (tens of
+	// milliseconds): only a run that builds or checks something needs it.
+	builder := sync.OnceValue(func() *build.Builder { return build.New(opts.Build) })
 	results := make([]built, len(targets))
 	mctx, stopWatch := watchMemory(ctx, opts.Build.Limits.MemoryBudget)
 	defer stopWatch()
 	g, gctx := errgroup.WithContext(mctx)
 	g.SetLimit(opts.Jobs)
-	for i, t := range targets {
-		g.Go(func() error {
-			if keys != nil {
+	if keys != nil {
+		// Every key first: then the parsed kustomizations they read can
+		// go before the builds need the memory.
+		var kg errgroup.Group
+		kg.SetLimit(opts.Jobs)
+		for i, t := range targets {
+			kg.Go(func() error {
 				k, ok := keys.buildKey(t)
 				caches[i] = &targetCache{keys: keys, build: k, ok: ok}
-			}
+				return nil
+			})
+		}
+		_ = kg.Wait()
+		keys.inputs = nil
+	}
+	for i, t := range targets {
+		g.Go(func() error {
 			b, hit := caches[i].lookupBuild(t)
 			if opts.CacheUsed != nil && caches[i] != nil && caches[i].ok {
 				opts.CacheUsed(t.Path, hit)
@@ -179,7 +227,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			if hit {
 				results[i] = b
 			} else {
-				results[i] = compact(built{target: t, result: safeBuild(gctx, builder, t)})
+				results[i] = compact(built{target: t, result: safeBuild(gctx, builder(), t)})
 				if gctx.Err() == nil {
 					caches[i].storeBuild(results[i])
 				}
@@ -196,7 +244,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 
 	var findings []report.Finding
-	var val *schema.Validator
+	var schemaOpts *schema.Options
 	if !opts.SkipSchema {
 		opts.Progress.step(PhaseLoadSchemas, 0)
 		crds, crdFindings, err := collectCRDs(opts, results)
@@ -216,30 +264,77 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		if keys != nil {
 			keys.setSchema(opts, version, crds, fluxOperator)
 		}
-		newValidator := opts.NewValidator
-		if newValidator == nil {
-			newValidator = schema.New
-		}
-		v, vf, err := newValidator(schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
-			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs})
-		if err != nil {
-			return nil, err
-		}
-		val = v
-		for _, f := range vf {
-			f.Target = "."
-			findings = append(findings, f)
-		}
+		schemaOpts = &schema.Options{KubernetesVersion: version, ExternalKinds: opts.Config.ExternalKinds, CRDs: crds, Only: kindsOf(results),
+			FeatureGates: opts.Config.FeatureGates, FluxOperator: fluxOperator, SchemaLocations: locs}
 	}
 
 	views := clusterViews(opts.Root, results) // cluster.go
 	perTarget := make([][]report.Finding, len(results))
 	reps := make([]report.Target, len(results))
+	// A target whose checks are cached (cache.go) needs neither its
+	// objects decoded nor the schemas and policies compiled: those are
+	// prepared only when some target's checks miss.
+	checked := lookupChecks(ctx, opts, keys, results, caches, views)
+	missed := len(results) == 0
+	for i := range results {
+		if checked[i] == nil {
+			missed = true
+		}
+	}
+	var val *schema.Validator
+	if schemaOpts != nil {
+		vf, ok := keys.lookupValidator(schemaOpts.Only)
+		if !ok || missed {
+			newValidator := opts.NewValidator
+			if newValidator == nil {
+				newValidator = schema.New
+			}
+			v, fresh, err := newValidator(*schemaOpts)
+			if err != nil {
+				return nil, err
+			}
+			val = v
+			if !ok {
+				keys.storeValidator(schemaOpts.Only, fresh)
+			}
+			vf = fresh
+			opts.Prepared.call("schema")
+		}
+		for _, f := range vf {
+			f.Target = "."
+			findings = append(findings, f)
+		}
+	}
+	if missed {
+		builder() // kyaml's schema, read by the checks' source maps
+		for _, c := range opts.Checkers {
+			if p, ok := c.(CachedChecker); ok {
+				if err := p.Prepare(ctx); err != nil {
+					return nil, err
+				}
+			}
+		}
+		opts.Prepared.call("checks")
+	}
 	g, gctx = errgroup.WithContext(ctx)
 	g.SetLimit(opts.Jobs)
 	for i, b := range results {
 		g.Go(func() error {
-			reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i], func(phase string) { opts.Progress.step(phase, len(results)) })
+			done := func(phase string) { opts.Progress.step(phase, len(results)) }
+			if c := checked[i]; c != nil {
+				reps[i], perTarget[i] = c.rep, c.findings
+				if schemaOpts != nil {
+					done(PhaseSchemas)
+				}
+				if len(opts.Checkers) > 0 {
+					done(PhasePolicies)
+				}
+			} else {
+				reps[i], perTarget[i] = check(gctx, opts, val, b, views[i], caches[i], done)
+				if gctx.Err() == nil {
+					caches[i].storeCheck(reps[i], perTarget[i])
+				}
+			}
 			return nil
 		})
 	}
