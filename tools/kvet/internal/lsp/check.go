@@ -357,7 +357,7 @@ func (s *Server) publish(checked []string) {
 	for f := range byFile {
 		st.published[f] = true
 	}
-	root := s.root
+	root, enc, related := s.root, s.enc, s.related
 	versions := map[string]int32{}
 	for p, d := range s.docs {
 		versions[paths.Rel(root, p)] = d.version
@@ -375,7 +375,11 @@ func (s *Server) publish(checked []string) {
 		lines := splitLines(s.text(abs))
 		diags := []protocol.Diagnostic{}
 		for k, f := range byFile[rel] {
-			diags = append(diags, diagnostic(*f, targetsOf[rel][k], lines))
+			d := diagnostic(*f, targetsOf[rel][k], lines, enc)
+			if related {
+				d.RelatedInformation = s.relatedInformation(root, f.Related, enc)
+			}
+			diags = append(diags, d)
 		}
 		slices.SortFunc(diags, func(a, b protocol.Diagnostic) int {
 			if c := int(a.Range.Start.Line) - int(b.Range.Start.Line); c != 0 {
@@ -391,14 +395,7 @@ func (s *Server) publish(checked []string) {
 
 // diagnostic is a finding as the editor shows it: on its line, from the
 // first non-blank character to the end, with the rule as code.
-func diagnostic(f report.Finding, targets []string, lines []string) protocol.Diagnostic {
-	line := max(f.Source.Line-1, 0)
-	start, end := 0, 0
-	if line < len(lines) {
-		text := lines[line]
-		start = len(text) - len(strings.TrimLeft(text, " \t-"))
-		end = len(text)
-	}
+func diagnostic(f report.Finding, targets []string, lines []string, enc encoding) protocol.Diagnostic {
 	sev := protocol.DiagnosticSeverityError
 	if f.Severity == report.SeverityWarning {
 		sev = protocol.DiagnosticSeverityWarning
@@ -412,15 +409,42 @@ func diagnostic(f report.Finding, targets []string, lines []string) protocol.Dia
 		msg += " [" + strings.Join(targets, ", ") + "]"
 	}
 	return protocol.Diagnostic{
-		Range: protocol.Range{
-			Start: protocol.Position{Line: uint32(line), Character: uint32(start)},
-			End:   protocol.Position{Line: uint32(line), Character: uint32(end)},
-		},
+		Range:    lineRange(lines, f.Source.Line, enc),
 		Severity: sev,
 		Code:     f.Rule,
 		Source:   "kvet",
 		Message:  msg,
 	}
+}
+
+// lineRange is the 1-based line of lines from its first non-blank
+// character to its end, in the client's encoding.
+func lineRange(lines []string, line int, enc encoding) protocol.Range {
+	line = max(line-1, 0)
+	start, end := 0, 0
+	if line < len(lines) {
+		text := lines[line]
+		start = len(text) - len(strings.TrimLeft(text, " \t-"))
+		end = len(text)
+	}
+	return protocol.Range{Start: enc.position(lines, line, start), End: enc.position(lines, line, end)}
+}
+
+// relatedInformation is a finding's other places (the patch file's
+// metadata.name for a patch that matches nothing), inside the repository.
+func (s *Server) relatedInformation(root string, rel []report.Related, enc encoding) []protocol.DiagnosticRelatedInformation {
+	var out []protocol.DiagnosticRelatedInformation
+	for _, r := range rel {
+		if r.File == "" || strings.HasPrefix(r.File, "/") || strings.HasPrefix(r.File, "..") {
+			continue
+		}
+		abs := filepath.Join(root, filepath.FromSlash(r.File))
+		out = append(out, protocol.DiagnosticRelatedInformation{
+			Location: protocol.Location{URI: uri.File(abs), Range: lineRange(splitLines(s.text(abs)), r.Line, enc)},
+			Message:  r.Message,
+		})
+	}
+	return out
 }
 
 func splitLines(b []byte) []string {

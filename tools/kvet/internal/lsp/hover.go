@@ -93,11 +93,15 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 	}
 	last := path[len(path)-1].key
 	text := fmt.Sprintf("%s: %s", last, strings.Join(parts, " · "))
+	s.mu.Lock()
+	enc := s.enc
+	s.mu.Unlock()
+	cur := lineText(s.text(p), line)
 	return &protocol.Hover{
 		Contents: protocol.MarkupContent{Kind: protocol.PlainText, Value: text},
 		Range: &protocol.Range{
 			Start: protocol.Position{Line: pos.Line},
-			End:   protocol.Position{Line: pos.Line, Character: uint32(len(lineText(s.text(p), line)))},
+			End:   protocol.Position{Line: pos.Line, Character: enc.character(cur, len(cur))},
 		},
 	}
 }
