@@ -521,6 +521,46 @@ func TestLSPPositionEncoding(t *testing.T) {
 	}
 }
 
+// Which targets include a file is read from the buffers: a resources
+// entry typed into a kustomization and not saved makes the file it names
+// part of that overlay at once (code lens and checks).
+func TestLSPDiscoveryFromBuffers(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "lsp"))))
+	base, err := os.ReadFile(filepath.Join(dir, "base", "app", "deployment.yaml"))
+	require.NoError(t, err)
+	const extra, kust = "overlays/dev/worker.yaml", "overlays/dev/kustomization.yaml"
+	worker := strings.Replace(string(base), "name: web\n", "name: worker\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, extra), []byte(worker), 0o600))
+	c := startLSPIn(t, dir, "--debounce", "20ms")
+	ctx := context.Background()
+	lens := func() string {
+		lenses, err := c.server.CodeLens(ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(extra)}})
+		require.NoError(t, err)
+		require.Len(t, lenses, 1)
+		return lenses[0].Command.Title
+	}
+	c.open(t, extra)
+	c.wait(t, extra, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	assert.Equal(t, "included by no target", lens())
+
+	ktext := c.open(t, kust)
+	c.change(t, kust, 2, ktext+"  - worker.yaml\n")
+	assert.Equal(t, "included by 1 target: overlays/dev", lens())
+	c.waitVersion(t, kust, 2) // that check is over: the next one is the file's own
+
+	// An edit of the file is checked in the overlay that now includes it.
+	privileged := strings.Replace(worker, "            allowPrivilegeEscalation: false\n",
+		"            allowPrivilegeEscalation: false\n            privileged: true\n", 1)
+	line := uint32(slices.Index(strings.Split(privileged, "\n"), "            privileged: true"))
+	c.change(t, extra, 2, privileged)
+	c.wait(t, extra, withRule("privileged-container", line))
+
+	// Closed unsaved: the disk's kustomization again.
+	require.NoError(t, c.server.DidClose(ctx, &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(kust)}}))
+	assert.Equal(t, "included by no target", lens())
+}
+
 // logWriter sends the server's log to the test's.
 type logWriter struct{ t *testing.T }
 

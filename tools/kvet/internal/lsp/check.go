@@ -50,13 +50,18 @@ func newState() *state {
 }
 
 // including lists the targets whose inputs include the repository-relative
-// file, sorted by path.
-func (st *state) including(root, rel string) []discover.Target {
+// file, sorted by path. Kustomizations are read from fsys: an unsaved
+// resources entry counts.
+func (st *state) including(root, rel string, fsys *overlayFS) []discover.Target {
 	var out []discover.Target
+	var l *affected.Loader
 	for _, t := range st.targets {
 		in := st.inputs[t.Path]
 		if in == nil {
-			in = affected.TargetInputs(root, t)
+			if l == nil {
+				l = affected.NewLoader(root).WithLoad(fsys.loadKustomization)
+			}
+			in = l.TargetInputs(t)
 			st.inputs[t.Path] = in
 		}
 		if in.Touches(rel) {
@@ -64,6 +69,18 @@ func (st *state) including(root, rel string) []discover.Target {
 		}
 	}
 	return out
+}
+
+// discover finds the repository's targets, its kustomizations read from
+// fsys (the buffers over the disk); GitOps manifests are read from disk.
+func discoverTargets(ctx context.Context, root string, sess *Session, fsys *overlayFS) ([]discover.Target, error) {
+	cfg := sess.Config
+	targets, err := discover.Discover(ctx, discover.Options{Root: root, Excluded: cfg.Excluded,
+		RepositoryURLs: gitops.RepositoryURLs(root, cfg.RepositoryURLs), Load: fsys.loadKustomization}, []string{root})
+	if err != nil {
+		return nil, fmt.Errorf("discover the targets: %w", err)
+	}
+	return targets, nil
 }
 
 // scheduler debounces edits and runs one check at a time; an edit cancels
@@ -185,10 +202,8 @@ func (s *Server) check(ctx context.Context, files []string) error {
 	st.stale = false
 	s.mu.Unlock()
 
-	cfg := sess.Config
 	if stale {
-		targets, err := discover.Discover(ctx, discover.Options{Root: root, Excluded: cfg.Excluded,
-			RepositoryURLs: gitops.RepositoryURLs(root, cfg.RepositoryURLs)}, []string{root})
+		targets, err := discoverTargets(ctx, root, sess, fsys)
 		if err != nil {
 			return err
 		}
@@ -203,7 +218,7 @@ func (s *Server) check(ctx context.Context, files []string) error {
 	for _, f := range files {
 		rel := paths.Rel(root, f)
 		rels = append(rels, rel)
-		for _, t := range st.including(root, rel) {
+		for _, t := range st.including(root, rel, fsys) {
 			if t.Entry != nil {
 				waves[1][t.Path] = true
 			} else {

@@ -46,8 +46,9 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 		obj    runner.Object
 	}
 	var hits []hit
+	fsys := newOverlayFS(root, s.limits(), s.snapshot())
 	including := map[string]bool{}
-	for _, t := range s.state.including(root, rel) {
+	for _, t := range s.state.including(root, rel, fsys) {
 		including[t.Path] = true
 	}
 	for t, r := range s.state.results {
@@ -60,7 +61,6 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 			}
 		}
 	}
-	fsys := newOverlayFS(root, s.limits(), s.snapshot())
 	s.mu.Unlock()
 	if len(hits) == 0 {
 		return nil

@@ -22,6 +22,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
@@ -358,6 +359,7 @@ func (s *Server) setBuffer(u protocol.DocumentURI, version int32, text []byte) {
 		return
 	}
 	s.docs[p] = &document{version: version, text: text}
+	s.kustomizationChanged(p)
 	s.mu.Unlock()
 	s.sched.changed(p)
 }
@@ -413,9 +415,23 @@ func (s *Server) closed(u protocol.DocumentURI) {
 	}
 	_, was := s.docs[p]
 	delete(s.docs, p)
+	if was {
+		s.kustomizationChanged(p)
+	}
 	s.mu.Unlock()
 	if was {
 		s.sched.changed(p) // back to the file on disk
+	}
+}
+
+// kustomizationChanged: an edited (or closed) kustomization buffer may
+// change which targets exist and what they include, so both are read
+// again, from the buffers, before the next check or code lens. Called with
+// s.mu held.
+func (s *Server) kustomizationChanged(p string) {
+	if s.state != nil && isKustomization(p) {
+		s.state.stale = true
+		s.state.inputs = map[string]*affected.Inputs{}
 	}
 }
 
