@@ -285,7 +285,9 @@ func TestLSP(t *testing.T) {
 	const patch, kust = "overlays/production/replicas.yaml", "overlays/production/kustomization.yaml"
 	ptext := c.open(t, patch)
 	c.change(t, patch, 2, strings.Replace(ptext, "name: web", "name: webb", 1))
-	c.wait(t, kust, withRule("patch-no-match", 5))
+	for _, d := range c.wait(t, kust, withRule("patch-no-match", 5)) {
+		assert.Empty(t, d.RelatedInformation, "the client did not ask for related information")
+	}
 	ktext := c.open(t, kust)
 	removed := apply(t, ktext, c.quickFix(t, kust, 5, "Remove the patches entry"))
 	assert.NotContains(t, removed, "patches")
