@@ -19,6 +19,7 @@ type markers struct {
 	mu     sync.Mutex
 	number map[string]int // kustomization file -> marker number
 	made   map[markerKey]*instrumented
+	makes  int // instrumented copies made (tests: once per file)
 }
 
 type markerKey struct {
@@ -84,6 +85,7 @@ func (m *markers) instrument(read readFunc, f *kustfile.File, root bool) ([]byte
 		return content, probes, origin, err
 	}
 	m.mu.Lock()
+	m.makes++
 	m.made[key] = &instrumented{dir: f.Dir, raw: f.Raw, reads: reads, content: content, probes: probes, origin: origin}
 	m.mu.Unlock()
 	return content, probes, origin, nil
