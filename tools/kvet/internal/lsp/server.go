@@ -93,6 +93,7 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 		opts.Log = io.Discard
 	}
 	s := &Server{opts: opts, docs: map[string]*document{}, exit: make(chan struct{})}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.sched.init(ctx, s)
@@ -121,7 +122,10 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	if exited && !shutdown {
 		return ErrExitWithoutShutdown
 	}
-	if err := s.conn.Err(); err != nil && !exited && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) {
+	// The caller's context ending (an interrupt, a test's cleanup) is a
+	// requested stop, not a failure of the connection.
+	if err := s.conn.Err(); err != nil && !exited && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrClosedPipe) &&
+		!(errors.Is(err, context.Canceled) && parent.Err() != nil) {
 		return fmt.Errorf("kvet lsp: %w", err)
 	}
 	return nil
