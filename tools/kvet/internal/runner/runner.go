@@ -122,6 +122,9 @@ type Options struct {
 	// cache may hold whether they came from it (called from several
 	// goroutines).
 	ChecksCached func(target string, hit bool)
+	// KustomizationsCached, when set, is told whether the repository's
+	// kustomizations came from the cache (an unchanged tree) or were read.
+	KustomizationsCached func(hit bool)
 	// Prepared, when set, is told what the run compiled.
 	Prepared Prepared
 	// Progress, when set, is told each time a target is built and checked
