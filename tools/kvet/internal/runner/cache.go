@@ -92,10 +92,11 @@ type cacheKeys struct {
 
 // The kustomizations entry keeps every kustomization of the repository as
 // parsed (what discovery and the input sets read: the decoded fields, not
-// the YAML node) under the hash of every file of the repository, so that a
-// run on an unchanged tree parses none of them. Any change to any file
-// gives another key; a kustomization that does not read or parse is not
-// kept (it is read again and reported as on a cold run).
+// the YAML node) under the hash of every kustomization file, so that a run
+// where no kustomization changed parses none of them. A change to any
+// kustomization file gives another key; a kustomization that does not read
+// or parse, or is reached through a symlink, is not kept (it is read again
+// and reported as on a cold run).
 
 // cachedKust is one kustomization in the kustomizations entry.
 type cachedKust struct {
@@ -103,19 +104,29 @@ type cachedKust struct {
 	K         types.Kustomization
 }
 
+// kustomizationsKey hashes every file of the repository with a
+// kustomization's name (regular or not, so that one appearing, going or
+// turning into a symlink is a change) with its content: a kustomization's
+// parse reads nothing else.
 func (k *cacheKeys) kustomizationsKey() cache.Key {
 	h := sha256.New()
 	writeField(h, "kvet kustomizations")
 	writeField(h, k.c.Version())
 	writeField(h, k.root)
-	h.Write(k.all[:])
+	for _, n := range k.names {
+		if slices.Contains(kustfile.Names(), path.Base(n)) {
+			f := k.files[n]
+			writeField(h, n)
+			fmt.Fprintf(h, "%x%t", f.sum, f.odd)
+		}
+	}
 	var key cache.Key
 	h.Sum(key[:0])
 	return key
 }
 
 // loadKustomizations fills the inputs loader: from the kustomizations
-// entry when the tree is unchanged, else by reading every kustomization
+// entry when no kustomization changed, else by reading every kustomization
 // (jobs at a time) and storing the entry for the next run.
 func (k *cacheKeys) loadKustomizations(opts Options) {
 	key := k.kustomizationsKey()
@@ -145,7 +156,12 @@ func (k *cacheKeys) loadKustomizations(opts Options) {
 	loaded := k.inputs.Loaded()
 	out := make([]cachedKust, 0, len(loaded))
 	for _, f := range loaded {
-		out = append(out, cachedKust{Dir: f.Dir, Path: f.Path, K: f.K})
+		// Only a regular file the key hashed (not one reached through a
+		// symlink, whose target the key does not see).
+		rel, inside := strings.CutPrefix(f.Path, k.root+string(filepath.Separator))
+		if rf, ok := k.files[filepath.ToSlash(rel)]; inside && ok && !rf.odd {
+			out = append(out, cachedKust{Dir: f.Dir, Path: f.Path, K: f.K})
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	if payload, err := json.Marshal(out); err == nil {

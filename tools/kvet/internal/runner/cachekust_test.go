@@ -76,32 +76,39 @@ func TestCacheKustomizations(t *testing.T) {
 	assert.Empty(t, misses)
 	assert.Equal(t, string(changed), string(again))
 
-	// Only the reused parse knows that overlays/dev now reads widget.yaml.
+	// A file that is no kustomization: the parse is reused, and only it
+	// says that overlays/dev now reads widget.yaml.
 	edit(t, repo, "overlays/prod/widget.yaml", "size: big", "size: huge")
-	_, hit, misses = kustRun(t, repo, dir)
-	assert.False(t, hit)
+	edited, hit, misses := kustRun(t, repo, dir)
+	assert.True(t, hit, "no kustomization changed")
 	assert.Equal(t, []string{cacheFlux, cacheDev, cacheProd}, misses)
+	fresh, _ = cacheRun(t, repo, "", "", &config.Config{})
+	assert.Equal(t, string(fresh), string(edited))
 }
 
-// TestCacheKustomizationsCorrupt: a spoilt kustomizations entry is read
-// again, never trusted, and rewritten.
-func TestCacheKustomizationsCorrupt(t *testing.T) {
+// TestCacheKustomizationsSymlink: a kustomization reached through a
+// symlink is never taken from the cache (the key sees the link, not the
+// file it points to), so pointing the link elsewhere is seen: here it
+// decides which overlay is included (no target of its own) and which is.
+// (kustomize refuses a directory with two kustomization files; discovery
+// still follows the preferred one.)
+func TestCacheKustomizationsSymlink(t *testing.T) {
 	t.Parallel()
 	repo, dir := cacheRepo(t), t.TempDir()
+	for name, overlay := range map[string]string{"a.yaml": "../dev", "b.yaml": "../prod"} {
+		require.NoError(t, os.WriteFile(filepath.Join(repo, "overlays", name), []byte("resources:\n  - "+overlay+"\n"), 0o600))
+	}
+	link := filepath.Join(repo, "overlays", "link")
+	require.NoError(t, os.Mkdir(link, 0o700))
+	require.NoError(t, os.Symlink("../a.yaml", filepath.Join(link, "kustomization.yaml")))
+	// A regular kustomization of lower preference beside it: the directory
+	// is read with the others, through the link.
+	require.NoError(t, os.WriteFile(filepath.Join(link, "Kustomization"), []byte("resources: []\n"), 0o600))
 	cold, _, _ := kustRun(t, repo, dir)
-	require.NoError(t, filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		require.NoError(t, err)
-		b[len(b)-3] ^= 0x20
-		return os.WriteFile(p, b, 0o600)
-	}))
-	warm, hit, _ := kustRun(t, repo, dir)
-	assert.False(t, hit)
-	assert.Equal(t, string(cold), string(warm))
-	_, hit, misses := kustRun(t, repo, dir)
-	assert.True(t, hit, "the spoilt entry was rewritten")
-	assert.Empty(t, misses)
+	require.NoError(t, os.Remove(filepath.Join(link, "kustomization.yaml")))
+	require.NoError(t, os.Symlink("../b.yaml", filepath.Join(link, "kustomization.yaml")))
+	warm, _, _ := kustRun(t, repo, dir)
+	fresh, _ := cacheRun(t, repo, "", "", &config.Config{})
+	assert.NotEqual(t, string(cold), string(fresh), "the link decides which overlay is a target")
+	assert.Equal(t, string(fresh), string(warm))
 }
