@@ -119,6 +119,25 @@ func TestWorkflowsLint(t *testing.T) {
 	}
 }
 
+// TestWorkflowActionsPinned: every action a workflow uses is pinned to a
+// commit (a tag can be moved to other code; a commit cannot).
+func TestWorkflowActionsPinned(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(repoRoot, ".github", "workflows", "*.y*ml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	uses := regexp.MustCompile(`(?m)^\s*(?:-\s+)?uses:\s*(\S+)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range uses.FindAllStringSubmatch(string(b), -1) {
+			if strings.HasPrefix(m[1], "./") {
+				continue // this repository's own action
+			}
+			assert.Regexp(t, `^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`, m[1], "%s: pin %s to a commit", filepath.Base(f), m[1])
+		}
+	}
+}
+
 // TestWorkflowLintCatchesErrors: the lint above reports what actionlint
 // finds (a workflow with a mistyped expression and an unknown input fails).
 func TestWorkflowLintCatchesErrors(t *testing.T) {

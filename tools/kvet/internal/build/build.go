@@ -68,6 +68,10 @@ type Builder struct {
 	// start (source lines), scanned once.
 	checked *guard.Checked
 	docs    *docStarts
+	// stamps: the stamped copies of resource files, shared by the
+	// Builder's builds (origins.go); origins counts its decisions.
+	stamps  *stamps
+	origins originCounts
 }
 
 // New returns a Builder reading from the real disk.
@@ -83,7 +87,7 @@ func New(opts Options) *Builder {
 	if fs == nil {
 		fs = filesys.MakeFsOnDisk()
 	}
-	return &Builder{opts: opts, fs: fs, checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}}
+	return &Builder{opts: opts, fs: fs, checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}, stamps: newStamps()}
 }
 
 // Object is one rendered object.

@@ -65,11 +65,16 @@ type stamps struct {
 
 type stamped struct{ raw, content []byte }
 
-var sharedStamps = &stamps{number: map[string]int{}, copies: map[string]stamped{}}
+func newStamps() *stamps {
+	return &stamps{number: map[string]int{}, copies: map[string]stamped{}}
+}
 
-// originFallbacks counts builds done again with kustomize's origins, and
-// kustomizeOriginBuilds every build made with them (tests).
-var originFallbacks, kustomizeOriginBuilds atomic.Int64
+// originCounts are what tests read of a Builder's origin decisions:
+// fallbacks counts builds done again with kustomize's origins, and
+// kustomize every build made with them.
+type originCounts struct {
+	fallbacks, kustomize atomic.Int64
+}
 
 type generated struct {
 	kind, name, file string
@@ -84,8 +89,8 @@ type originIndex struct {
 // stampTarget prepares the build of files without origin tracking: every
 // resource file is replaced in ofs by its stamped copy. False when the
 // target must be built with kustomize's origins.
-func stampTarget(gfs *guardedFS, ofs *overlayFS, files []*kustfile.File) (*originIndex, bool) {
-	x := &originIndex{stamps: sharedStamps}
+func stampTarget(st *stamps, gfs *guardedFS, ofs *overlayFS, files []*kustfile.File) (*originIndex, bool) {
+	x := &originIndex{stamps: st}
 	copies := map[string][]byte{}
 	for _, f := range files {
 		k := f.K
@@ -230,19 +235,23 @@ func realWithin(dir, p string) bool {
 // from stamps (true) or from kustomize's origin annotations (false).
 func (b *Builder) originsOf(gfs *guardedFS, ofs *overlayFS, files []*kustfile.File, spec Spec) (*originIndex, bool) {
 	if spec.kustomizeOrigins || len(files) == 0 {
-		kustomizeOriginBuilds.Add(1)
+		b.origins.kustomize.Add(1)
 		return nil, false
 	}
-	x, ok := stampTarget(gfs, ofs, files)
+	st := b.stamps
+	if st == nil { // a Builder not made by New (tests): stamps of this build only
+		st = newStamps()
+	}
+	x, ok := stampTarget(st, gfs, ofs, files)
 	if !ok {
-		kustomizeOriginBuilds.Add(1)
+		b.origins.kustomize.Add(1)
 	}
 	return x, ok
 }
 
 // rebuildWithOrigins builds spec again, with kustomize's origin annotations.
 func (b *Builder) rebuildWithOrigins(ctx context.Context, spec Spec) *Result {
-	originFallbacks.Add(1)
+	b.origins.fallbacks.Add(1)
 	return b.Build(ctx, spec.withKustomizeOrigins())
 }
 

@@ -34,7 +34,7 @@ func originCases(t *testing.T) []string {
 
 func TestIndexedOriginsEqualKustomizeOrigins(t *testing.T) {
 	b := New(Options{})
-	before := originFallbacks.Load()
+	before := b.origins.fallbacks.Load()
 	for _, dir := range originCases(t) {
 		t.Run(dir, func(t *testing.T) {
 			fast := b.Build(t.Context(), Spec{Dir: dir})
@@ -45,7 +45,7 @@ func TestIndexedOriginsEqualKustomizeOrigins(t *testing.T) {
 		})
 	}
 	// Every case takes the stamp path: none is built twice.
-	assert.Equal(t, before, originFallbacks.Load())
+	assert.Equal(t, before, b.origins.fallbacks.Load())
 }
 
 // assertSameBuild: fast (stamps) gives the findings, objects and sources
@@ -92,7 +92,7 @@ func TestEntryPointsAreStamped(t *testing.T) {
 	}
 	b := New(Options{Root: root})
 	got := map[string]bool{}
-	fallbacks := originFallbacks.Load()
+	fallbacks := b.origins.fallbacks.Load()
 	for _, tg := range targets {
 		if tg.Entry == nil {
 			continue
@@ -100,9 +100,9 @@ func TestEntryPointsAreStamped(t *testing.T) {
 		t.Run(tg.Path, func(t *testing.T) {
 			spec := Spec{Dir: tg.Dir, Generate: tg.Generated, Recurse: tg.Recurse, Flux: tg.Flux,
 				ArtifactIgnores: tg.ArtifactIgnores, Entry: tg.Entry}
-			before := kustomizeOriginBuilds.Load()
+			before := b.origins.kustomize.Load()
 			fast := b.Build(t.Context(), spec)
-			got[tg.Path] = kustomizeOriginBuilds.Load() == before
+			got[tg.Path] = b.origins.kustomize.Load() == before
 			slow := b.Build(t.Context(), spec.withKustomizeOrigins())
 			require.NoError(t, slow.Err)
 			require.NoError(t, fast.Err)
@@ -112,7 +112,7 @@ func TestEntryPointsAreStamped(t *testing.T) {
 	}
 	assert.Equal(t, want, got)
 	// No stamped target lost a stamp on the way: none is built twice.
-	assert.Equal(t, fallbacks, originFallbacks.Load())
+	assert.Equal(t, fallbacks, b.origins.fallbacks.Load())
 }
 
 func TestStampTarget(t *testing.T) {
@@ -145,7 +145,7 @@ func TestStampTarget(t *testing.T) {
 			gfs := b.guarded()
 			files, findings := b.preflight(gfs, tt.dir, nil, false)
 			require.Empty(t, findings)
-			_, ok := stampTarget(gfs, newOverlayFS(gfs), files)
+			_, ok := stampTarget(newStamps(), gfs, newOverlayFS(gfs), files)
 			assert.Equal(t, tt.want, ok)
 			// Either way the build gives kustomize's origins.
 			fast := b.Build(t.Context(), Spec{Dir: tt.dir})
