@@ -84,7 +84,10 @@ func TargetInputs(root string, t discover.Target) *Inputs {
 // (and resolving what it names) once however many targets include it. It
 // is safe for concurrent use; the tree must not change while it is used.
 type Loader struct {
-	root  string
+	root string
+	// read reads a directory's kustomization (LoadKustomization unless
+	// WithLoad replaced it).
+	read  func(dir string) (*kustfile.File, error)
 	mu    sync.Mutex
 	dirs  map[string]*loadedDir
 	files map[string]*loadedFile
@@ -122,10 +125,20 @@ const (
 
 // NewLoader returns a Loader for the repository at root.
 func NewLoader(root string) *Loader {
-	return &Loader{root: root, dirs: map[string]*loadedDir{}, files: map[string]*loadedFile{}}
+	return &Loader{root: root, dirs: map[string]*loadedDir{}, files: map[string]*loadedFile{},
+		read: func(dir string) (*kustfile.File, error) { return LoadKustomization(root, dir) }}
 }
 
-// Kustomization is LoadKustomization(root, dir), read once per directory:
+// WithLoad makes l read kustomizations with load (kvet lsp: the editor's
+// unsaved buffers over the disk); load must read through the guard as
+// LoadKustomization does. Call it before the first use.
+func (l *Loader) WithLoad(load func(dir string) (*kustfile.File, error)) *Loader {
+	l.read = load
+	return l
+}
+
+// Kustomization is the kustomization of dir (LoadKustomization, or
+// WithLoad's), read once per directory:
 // the same *kustfile.File for every caller, who must not change it.
 func (l *Loader) Kustomization(dir string) (*kustfile.File, error) {
 	l.mu.Lock()
@@ -135,12 +148,12 @@ func (l *Loader) Kustomization(dir string) (*kustfile.File, error) {
 		l.files[dir] = lf
 	}
 	l.mu.Unlock()
-	lf.once.Do(func() { lf.f, lf.err = LoadKustomization(l.root, dir) })
+	lf.once.Do(func() { lf.f, lf.err = l.read(dir) })
 	return lf.f, lf.err
 }
 
 // Preload gives dir's kustomization as another run read it (the
-// persistent cache, keyed on the content of every file): Kustomization
+// persistent cache, keyed on the content of every kustomization file): Kustomization
 // then returns f without reading. Such a file holds only what discovery
 // and the input sets read (Dir, Path and K; no Raw, no Node).
 func (l *Loader) Preload(dir string, f *kustfile.File) {

@@ -72,6 +72,8 @@ type Builder struct {
 	// Builder's builds (origins.go); origins counts its decisions.
 	stamps  *stamps
 	origins originCounts
+	// markers: the instrumented kustomizations, shared likewise (markers.go).
+	markers *markers
 }
 
 // New returns a Builder reading from the real disk.
@@ -87,7 +89,7 @@ func New(opts Options) *Builder {
 	if fs == nil {
 		fs = filesys.MakeFsOnDisk()
 	}
-	return &Builder{opts: opts, fs: fs, checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}, stamps: newStamps()}
+	return &Builder{opts: opts, fs: fs, checked: guard.NewChecked(opts.Limits), docs: &docStarts{files: map[string]scanned{}}, stamps: newStamps(), markers: newMarkers()}
 }
 
 // Object is one rendered object.
@@ -265,11 +267,13 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	}
 	var probes []probe
 	addedOrigin := false
-	n := 0
-	next := func() int { n++; return n }
+	mk := b.markers
+	if mk == nil { // a Builder not made by New (tests): markers of this build only
+		mk = newMarkers()
+	}
 	origins, fastOrigins := b.originsOf(gfs, ofs, files, spec) // origins.go
 	for i, f := range files {
-		content, ps, origin, err := instrument(b.read, f, i == 0 && !fastOrigins, next, nil)
+		content, ps, origin, err := mk.instrument(b.read, f, i == 0 && !fastOrigins)
 		if err != nil {
 			res.Err = err
 			res.Findings = append(res.Findings, finding("build-failed", err.Error(), f.Path, 0))
@@ -327,7 +331,7 @@ func (b *Builder) Build(ctx context.Context, spec Spec) (res *Result) {
 	if spec.Entry == nil {
 		res.Findings = append(res.Findings, unmatchedImages(files[0], files, res.Objects)...) // images.go
 	}
-	b.verifyUnmatched(ctx, ofs, abs, spec, files, fastOrigins, probes, hits) // verify.go
+	b.verifyUnmatched(ctx, ofs, abs, spec, files, fastOrigins, mk, probes, hits) // verify.go
 	components := map[string]bool{}
 	for _, f := range files {
 		components[f.Path] = f.IsComponent()

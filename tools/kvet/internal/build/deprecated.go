@@ -42,20 +42,25 @@ func deprecatedFields(f *kustfile.File) []report.Finding {
 	if f == nil || f.Node == nil {
 		return nil
 	}
-	var raw types.Kustomization
-	if err := yaml.Unmarshal(f.Raw, &raw); err != nil {
-		return nil // the build reports the broken file
-	}
+	var raw *types.Kustomization
 	var out []report.Finding
 	for _, d := range deprecations {
 		n := f.Node.Field(d.field)
 		if n == nil || n.Value == nil || n.Value.YNode().Tag == kyaml.NodeTagNull {
 			continue // kustomize warns only about a non-nil field
 		}
+		// Decoded only for a file that has one: deprecatedInGraph runs
+		// for every file of every target, and most have none.
+		if raw == nil {
+			raw = &types.Kustomization{}
+			if err := yaml.Unmarshal(f.Raw, raw); err != nil {
+				return nil // the build reports the broken file
+			}
+		}
 		msg := fmt.Sprintf("'%s' is deprecated: use '%s' instead", d.field, d.replacement)
 		if d.fix == nil {
 			msg += " (`kustomize edit fix --vars` converts vars into replacements, experimentally)"
-		} else if snippet, err := editFix(d, &raw); err != nil {
+		} else if snippet, err := editFix(d, raw); err != nil {
 			msg += fmt.Sprintf("; `kustomize edit fix` cannot convert it: %v", err)
 		} else {
 			msg += "; `kustomize edit fix` writes:\n" + snippet

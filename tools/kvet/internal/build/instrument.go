@@ -42,14 +42,18 @@ type probe struct {
 
 // instrument rewrites f's kustomization with markers; it returns the new
 // content and the probes it added. root says whether f is the target's own
-// kustomization, which also gets origin annotations turned on.
-func instrument(read readFunc, f *kustfile.File, root bool, next func() int, drop map[string]bool) ([]byte, []probe, bool, error) {
+// kustomization, which also gets origin annotations turned on. file is f's
+// marker number (markers.number): the keys depend on the file and the entry
+// only, so a base reads the same bytes in every target that includes it.
+func instrument(read readFunc, f *kustfile.File, root bool, file int, drop map[string]bool) ([]byte, []probe, bool, error) {
 	k := f.K
 	var probes []probe
+	entry := 0
+	next := func() string { entry++; return fmt.Sprintf("%d-%d", file, entry) }
 	var patches []types.Patch
 	for i, p := range k.Patches {
 		if p.Target != nil {
-			pr := probe{key: fmt.Sprintf("%s%d", patchMarkerPrefix, next()), rule: "patch-no-match", file: f.Path,
+			pr := probe{key: patchMarkerPrefix + next(), rule: "patch-no-match", file: f.Path,
 				line: f.Line("patches", i), field: "patches", what: describePatch(p), destructive: destructive(f, p, read)}
 			probes = append(probes, pr)
 			patches = append(patches, markerPatch(p.Target, pr.key))
@@ -65,7 +69,7 @@ func instrument(read readFunc, f *kustfile.File, root bool, next func() int, dro
 			json6902 = append(json6902, p)
 			continue
 		}
-		pr := probe{key: fmt.Sprintf("%s%d", patchMarkerPrefix, next()), rule: "patch-no-match", file: f.Path,
+		pr := probe{key: patchMarkerPrefix + next(), rule: "patch-no-match", file: f.Path,
 			line: f.Line("patchesJson6902", i), field: "patchesJson6902", what: describePatch(p), destructive: destructive(f, p, read)}
 		probes = append(probes, pr)
 		patches = append(patches, markerPatch(p.Target, pr.key))
@@ -89,7 +93,7 @@ func instrument(read readFunc, f *kustfile.File, root bool, next func() int, dro
 				if t == nil || t.Select == nil {
 					continue
 				}
-				pr := probe{key: fmt.Sprintf("%s%d", replacementMarkerPrefix, next()), rule: "replacement-no-match", file: f.Path,
+				pr := probe{key: replacementMarkerPrefix + next(), rule: "replacement-no-match", file: f.Path,
 					line: f.Line("replacements", i), field: "replacements",
 					what: fmt.Sprintf("replacement target %d (select %s)", ti+1, describeSelector(t.Select))}
 				probes = append(probes, pr)

@@ -24,7 +24,7 @@ import (
 // verifyUnmatched marks in hits the unmatched probes that match once the
 // destructive patches are left out.
 func (b *Builder) verifyUnmatched(ctx context.Context, ofs *overlayFS, dir string, spec Spec,
-	files []*kustfile.File, fastOrigins bool, probes []probe, hits map[string]bool) {
+	files []*kustfile.File, fastOrigins bool, mk *markers, probes []probe, hits map[string]bool) {
 	drop := map[string]bool{}
 	unmatched := false
 	for _, p := range probes {
@@ -36,10 +36,9 @@ func (b *Builder) verifyUnmatched(ctx context.Context, ofs *overlayFS, dir strin
 	if len(drop) == 0 || !unmatched {
 		return
 	}
-	n := 0
-	next := func() int { n++; return n }
 	for i, f := range files {
-		content, _, _, err := instrument(b.read, f, i == 0 && !fastOrigins, next, drop)
+		// Same marker numbers as the first build: drop names its keys.
+		content, _, _, err := instrument(b.read, f, i == 0 && !fastOrigins, mk.fileNumber(f.Path), drop)
 		if err != nil {
 			return
 		}

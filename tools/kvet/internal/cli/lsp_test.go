@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,6 +34,8 @@ type lspClient struct {
 	registered chan protocol.Registration
 	dir        string
 	done       chan int
+	// encoding is the positionEncoding the server chose.
+	encoding string
 }
 
 func (c *lspClient) Progress(context.Context, *protocol.ProgressParams) error { return nil }
@@ -88,6 +91,14 @@ func startLSP(t *testing.T, fixture string) *lspClient {
 // reads: edits stay in the client's buffers).
 func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
 	t.Helper()
+	return startLSPInit(t, dir, &protocol.InitializeParams{RootURI: uri.File(dir), Capabilities: protocol.ClientCapabilities{
+		Workspace: &protocol.WorkspaceClientCapabilities{DidChangeWatchedFiles: &protocol.DidChangeWatchedFilesWorkspaceClientCapabilities{DynamicRegistration: true}}}}, args...)
+}
+
+// startLSPInit is startLSPIn with the client's initialize params (any
+// JSON: the library's types predate some of LSP 3.17).
+func startLSPInit(t *testing.T, dir string, init any, args ...string) *lspClient {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	toServerR, toServerW := io.Pipe()
@@ -107,10 +118,18 @@ func startLSPIn(t *testing.T, dir string, args ...string) *lspClient {
 		cancel()
 		<-stopped // the server logs to t: it must be gone before t ends
 	})
-	_, _, c.server = protocol.NewClient(ctx, c, jsonrpc2.NewStream(pipes{toClientR, toServerW}), zap.NewNop())
-	res, err := c.server.Initialize(ctx, &protocol.InitializeParams{RootURI: uri.File(dir), Capabilities: protocol.ClientCapabilities{
-		Workspace: &protocol.WorkspaceClientCapabilities{DidChangeWatchedFiles: &protocol.DidChangeWatchedFilesWorkspaceClientCapabilities{DynamicRegistration: true}}}})
+	var conn jsonrpc2.Conn
+	_, conn, c.server = protocol.NewClient(ctx, c, jsonrpc2.NewStream(pipes{toClientR, toServerW}), zap.NewNop())
+	var res struct {
+		protocol.InitializeResult
+		Capabilities struct {
+			protocol.ServerCapabilities
+			PositionEncoding string `json:"positionEncoding"`
+		} `json:"capabilities"`
+	}
+	_, err := conn.Call(ctx, protocol.MethodInitialize, init, &res)
 	require.NoError(t, err)
+	c.encoding = res.Capabilities.PositionEncoding
 	require.NotNil(t, res.Capabilities.HoverProvider)
 	require.NoError(t, c.server.Initialized(ctx, &protocol.InitializedParams{}))
 	return c
@@ -266,7 +285,9 @@ func TestLSP(t *testing.T) {
 	const patch, kust = "overlays/production/replicas.yaml", "overlays/production/kustomization.yaml"
 	ptext := c.open(t, patch)
 	c.change(t, patch, 2, strings.Replace(ptext, "name: web", "name: webb", 1))
-	c.wait(t, kust, withRule("patch-no-match", 5))
+	for _, d := range c.wait(t, kust, withRule("patch-no-match", 5)) {
+		assert.Empty(t, d.RelatedInformation, "the client did not ask for related information")
+	}
 	ktext := c.open(t, kust)
 	removed := apply(t, ktext, c.quickFix(t, kust, 5, "Remove the patches entry"))
 	assert.NotContains(t, removed, "patches")
@@ -442,6 +463,104 @@ func TestLSPWatchedFiles(t *testing.T) {
 	require.NoError(t, c.server.Shutdown(context.Background()))
 	require.NoError(t, c.server.Exit(context.Background()))
 	assert.Equal(t, ExitOK, <-c.done)
+}
+
+// Positions are in the client's encoding: UTF-16 code units by default
+// (a line with ä and an emoji ends earlier than its byte count), UTF-8
+// bytes when the client offers them; a patch that matches nothing points
+// at the patch's metadata.name as related information.
+func TestLSPPositionEncoding(t *testing.T) {
+	const deploy = "base/app/deployment.yaml"
+	const patch, kust = "overlays/production/replicas.yaml", "overlays/production/kustomization.yaml"
+	const privilegedLine = "            privileged: true # ä 😀"
+	const nameLine = "  name: webb # ä 😀"
+	for _, tc := range []struct {
+		encodings []string
+		want      string
+		end       func(string) uint32
+	}{
+		{nil, "utf-16", func(s string) uint32 { return uint32(len(utf16.Encode([]rune(s)))) }},
+		{[]string{"utf-32", "utf-8", "utf-16"}, "utf-8", func(s string) uint32 { return uint32(len(s)) }},
+	} {
+		t.Run(tc.want, func(t *testing.T) {
+			dir := t.TempDir()
+			require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "lsp"))))
+			caps := map[string]any{"textDocument": map[string]any{"publishDiagnostics": map[string]any{"relatedInformation": true}}}
+			if tc.encodings != nil {
+				caps["general"] = map[string]any{"positionEncodings": tc.encodings}
+			}
+			c := startLSPInit(t, dir, map[string]any{"rootUri": uri.File(dir), "capabilities": caps}, "--debounce", "20ms")
+			assert.Equal(t, tc.want, c.encoding)
+
+			text := c.open(t, deploy)
+			privileged := strings.Replace(text, "            allowPrivilegeEscalation: false\n", "            allowPrivilegeEscalation: false\n"+privilegedLine+"\n", 1)
+			line := uint32(slices.Index(strings.Split(privileged, "\n"), privilegedLine))
+			c.change(t, deploy, 2, privileged)
+			for _, d := range c.wait(t, deploy, withRule("privileged-container", line)) {
+				if d.Code == "privileged-container" {
+					assert.Equal(t, uint32(12), d.Range.Start.Character)
+					assert.Equal(t, tc.end(privilegedLine), d.Range.End.Character)
+				}
+			}
+
+			ptext := c.open(t, patch)
+			c.change(t, patch, 2, strings.Replace(ptext, "  name: web\n", nameLine+"\n", 1))
+			var found bool
+			for _, d := range c.wait(t, kust, withRule("patch-no-match", 5)) {
+				if d.Code != "patch-no-match" {
+					continue
+				}
+				found = true
+				if assert.Len(t, d.RelatedInformation, 1) {
+					r := d.RelatedInformation[0]
+					assert.Equal(t, c.uri(patch), r.Location.URI)
+					assert.Equal(t, protocol.Range{Start: protocol.Position{Line: 3, Character: 2}, End: protocol.Position{Line: 3, Character: tc.end(nameLine)}}, r.Location.Range)
+					assert.Contains(t, r.Message, "metadata.name")
+				}
+			}
+			assert.True(t, found)
+		})
+	}
+}
+
+// Which targets include a file is read from the buffers: a resources
+// entry typed into a kustomization and not saved makes the file it names
+// part of that overlay at once (code lens and checks).
+func TestLSPDiscoveryFromBuffers(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "lsp"))))
+	base, err := os.ReadFile(filepath.Join(dir, "base", "app", "deployment.yaml"))
+	require.NoError(t, err)
+	const extra, kust = "overlays/dev/worker.yaml", "overlays/dev/kustomization.yaml"
+	worker := strings.Replace(string(base), "name: web\n", "name: worker\n", 1)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, extra), []byte(worker), 0o600))
+	c := startLSPIn(t, dir, "--debounce", "20ms")
+	ctx := context.Background()
+	lens := func() string {
+		lenses, err := c.server.CodeLens(ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(extra)}})
+		require.NoError(t, err)
+		require.Len(t, lenses, 1)
+		return lenses[0].Command.Title
+	}
+	c.open(t, extra)
+	c.wait(t, extra, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	assert.Equal(t, "included by no target", lens())
+
+	ktext := c.open(t, kust)
+	c.change(t, kust, 2, ktext+"  - worker.yaml\n")
+	assert.Equal(t, "included by 1 target: overlays/dev", lens())
+	c.waitVersion(t, kust, 2) // that check is over: the next one is the file's own
+
+	// An edit of the file is checked in the overlay that now includes it.
+	privileged := strings.Replace(worker, "            allowPrivilegeEscalation: false\n",
+		"            allowPrivilegeEscalation: false\n            privileged: true\n", 1)
+	line := uint32(slices.Index(strings.Split(privileged, "\n"), "            privileged: true"))
+	c.change(t, extra, 2, privileged)
+	c.wait(t, extra, withRule("privileged-container", line))
+
+	// Closed unsaved: the disk's kustomization again.
+	require.NoError(t, c.server.DidClose(ctx, &protocol.DidCloseTextDocumentParams{TextDocument: protocol.TextDocumentIdentifier{URI: c.uri(kust)}}))
+	assert.Equal(t, "included by no target", lens())
 }
 
 // logWriter sends the server's log to the test's.

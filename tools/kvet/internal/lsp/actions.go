@@ -30,7 +30,7 @@ func (s *Server) codeActions(u protocol.DocumentURI, rng protocol.Range) []proto
 		s.mu.Unlock()
 		return nil
 	}
-	rel := paths.Rel(s.root, p)
+	rel, enc := paths.Rel(s.root, p), s.enc
 	var found []report.Finding
 	seen := map[diagnosticKey]bool{}
 	for _, r := range s.state.results {
@@ -61,7 +61,7 @@ func (s *Server) codeActions(u protocol.DocumentURI, rng protocol.Range) []proto
 			}
 		case f.Rule == "unknown-field" && f.Suggestion != "" && len(f.Pointer) > 0:
 			key := f.Pointer[len(f.Pointer)-1]
-			title, edit = fmt.Sprintf("Rename %s to %s", key, f.Suggestion), renameKey(lines, f.Source.Line, key, f.Suggestion)
+			title, edit = fmt.Sprintf("Rename %s to %s", key, f.Suggestion), renameKey(lines, f.Source.Line, key, f.Suggestion, enc)
 		case slices.Contains(restrictedRules, f.Rule):
 			title, edit = "Set the restricted securityContext defaults on this container", restrictedEdit(text, f.Source.Line)
 		}
@@ -72,7 +72,7 @@ func (s *Server) codeActions(u protocol.DocumentURI, rng protocol.Range) []proto
 		out = append(out, protocol.CodeAction{
 			Title:       title,
 			Kind:        protocol.QuickFix,
-			Diagnostics: []protocol.Diagnostic{diagnostic(f, nil, lines)},
+			Diagnostics: []protocol.Diagnostic{diagnostic(f, nil, lines, enc)},
 			IsPreferred: true,
 			Edit:        &protocol.WorkspaceEdit{Changes: map[protocol.DocumentURI][]protocol.TextEdit{uri.File(p): {*edit}}},
 		})
@@ -113,7 +113,7 @@ func removeListItem(text []byte, field string, line int) *protocol.TextEdit {
 }
 
 // renameKey replaces the key written on line.
-func renameKey(lines []string, line int, key, to string) *protocol.TextEdit {
+func renameKey(lines []string, line int, key, to string, enc encoding) *protocol.TextEdit {
 	if line < 1 || line > len(lines) {
 		return nil
 	}
@@ -123,7 +123,7 @@ func renameKey(lines []string, line int, key, to string) *protocol.TextEdit {
 		return nil
 	}
 	return &protocol.TextEdit{
-		Range:   protocol.Range{Start: protocol.Position{Line: uint32(line - 1), Character: uint32(i)}, End: protocol.Position{Line: uint32(line - 1), Character: uint32(i + len(key))}},
+		Range:   protocol.Range{Start: enc.position(lines, line-1, i), End: enc.position(lines, line-1, i+len(key))},
 		NewText: to,
 	}
 }

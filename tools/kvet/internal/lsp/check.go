@@ -50,13 +50,18 @@ func newState() *state {
 }
 
 // including lists the targets whose inputs include the repository-relative
-// file, sorted by path.
-func (st *state) including(root, rel string) []discover.Target {
+// file, sorted by path. Kustomizations are read from fsys: an unsaved
+// resources entry counts.
+func (st *state) including(root, rel string, fsys *overlayFS) []discover.Target {
 	var out []discover.Target
+	var l *affected.Loader
 	for _, t := range st.targets {
 		in := st.inputs[t.Path]
 		if in == nil {
-			in = affected.TargetInputs(root, t)
+			if l == nil {
+				l = affected.NewLoader(root).WithLoad(fsys.loadKustomization)
+			}
+			in = l.TargetInputs(t)
 			st.inputs[t.Path] = in
 		}
 		if in.Touches(rel) {
@@ -64,6 +69,18 @@ func (st *state) including(root, rel string) []discover.Target {
 		}
 	}
 	return out
+}
+
+// discover finds the repository's targets, its kustomizations read from
+// fsys (the buffers over the disk); GitOps manifests are read from disk.
+func discoverTargets(ctx context.Context, root string, sess *Session, fsys *overlayFS) ([]discover.Target, error) {
+	cfg := sess.Config
+	targets, err := discover.Discover(ctx, discover.Options{Root: root, Excluded: cfg.Excluded,
+		RepositoryURLs: gitops.RepositoryURLs(root, cfg.RepositoryURLs), Load: fsys.loadKustomization}, []string{root})
+	if err != nil {
+		return nil, fmt.Errorf("discover the targets: %w", err)
+	}
+	return targets, nil
 }
 
 // scheduler debounces edits and runs one check at a time; an edit cancels
@@ -185,10 +202,8 @@ func (s *Server) check(ctx context.Context, files []string) error {
 	st.stale = false
 	s.mu.Unlock()
 
-	cfg := sess.Config
 	if stale {
-		targets, err := discover.Discover(ctx, discover.Options{Root: root, Excluded: cfg.Excluded,
-			RepositoryURLs: gitops.RepositoryURLs(root, cfg.RepositoryURLs)}, []string{root})
+		targets, err := discoverTargets(ctx, root, sess, fsys)
 		if err != nil {
 			return err
 		}
@@ -203,7 +218,7 @@ func (s *Server) check(ctx context.Context, files []string) error {
 	for _, f := range files {
 		rel := paths.Rel(root, f)
 		rels = append(rels, rel)
-		for _, t := range st.including(root, rel) {
+		for _, t := range st.including(root, rel, fsys) {
 			if t.Entry != nil {
 				waves[1][t.Path] = true
 			} else {
@@ -357,7 +372,7 @@ func (s *Server) publish(checked []string) {
 	for f := range byFile {
 		st.published[f] = true
 	}
-	root := s.root
+	root, enc, related := s.root, s.enc, s.related
 	versions := map[string]int32{}
 	for p, d := range s.docs {
 		versions[paths.Rel(root, p)] = d.version
@@ -375,7 +390,11 @@ func (s *Server) publish(checked []string) {
 		lines := splitLines(s.text(abs))
 		diags := []protocol.Diagnostic{}
 		for k, f := range byFile[rel] {
-			diags = append(diags, diagnostic(*f, targetsOf[rel][k], lines))
+			d := diagnostic(*f, targetsOf[rel][k], lines, enc)
+			if related {
+				d.RelatedInformation = s.relatedInformation(root, f.Related, enc)
+			}
+			diags = append(diags, d)
 		}
 		slices.SortFunc(diags, func(a, b protocol.Diagnostic) int {
 			if c := int(a.Range.Start.Line) - int(b.Range.Start.Line); c != 0 {
@@ -391,14 +410,7 @@ func (s *Server) publish(checked []string) {
 
 // diagnostic is a finding as the editor shows it: on its line, from the
 // first non-blank character to the end, with the rule as code.
-func diagnostic(f report.Finding, targets []string, lines []string) protocol.Diagnostic {
-	line := max(f.Source.Line-1, 0)
-	start, end := 0, 0
-	if line < len(lines) {
-		text := lines[line]
-		start = len(text) - len(strings.TrimLeft(text, " \t-"))
-		end = len(text)
-	}
+func diagnostic(f report.Finding, targets []string, lines []string, enc encoding) protocol.Diagnostic {
 	sev := protocol.DiagnosticSeverityError
 	if f.Severity == report.SeverityWarning {
 		sev = protocol.DiagnosticSeverityWarning
@@ -412,15 +424,42 @@ func diagnostic(f report.Finding, targets []string, lines []string) protocol.Dia
 		msg += " [" + strings.Join(targets, ", ") + "]"
 	}
 	return protocol.Diagnostic{
-		Range: protocol.Range{
-			Start: protocol.Position{Line: uint32(line), Character: uint32(start)},
-			End:   protocol.Position{Line: uint32(line), Character: uint32(end)},
-		},
+		Range:    lineRange(lines, f.Source.Line, enc),
 		Severity: sev,
 		Code:     f.Rule,
 		Source:   "kvet",
 		Message:  msg,
 	}
+}
+
+// lineRange is the 1-based line of lines from its first non-blank
+// character to its end, in the client's encoding.
+func lineRange(lines []string, line int, enc encoding) protocol.Range {
+	line = max(line-1, 0)
+	start, end := 0, 0
+	if line < len(lines) {
+		text := lines[line]
+		start = len(text) - len(strings.TrimLeft(text, " \t-"))
+		end = len(text)
+	}
+	return protocol.Range{Start: enc.position(lines, line, start), End: enc.position(lines, line, end)}
+}
+
+// relatedInformation is a finding's other places (the patch file's
+// metadata.name for a patch that matches nothing), inside the repository.
+func (s *Server) relatedInformation(root string, rel []report.Related, enc encoding) []protocol.DiagnosticRelatedInformation {
+	var out []protocol.DiagnosticRelatedInformation
+	for _, r := range rel {
+		if r.File == "" || strings.HasPrefix(r.File, "/") || strings.HasPrefix(r.File, "..") {
+			continue
+		}
+		abs := filepath.Join(root, filepath.FromSlash(r.File))
+		out = append(out, protocol.DiagnosticRelatedInformation{
+			Location: protocol.Location{URI: uri.File(abs), Range: lineRange(splitLines(s.text(abs)), r.Line, enc)},
+			Message:  r.Message,
+		})
+	}
+	return out
 }
 
 func splitLines(b []byte) []string {

@@ -46,8 +46,9 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 		obj    runner.Object
 	}
 	var hits []hit
+	fsys := newOverlayFS(root, s.limits(), s.snapshot())
 	including := map[string]bool{}
-	for _, t := range s.state.including(root, rel) {
+	for _, t := range s.state.including(root, rel, fsys) {
 		including[t.Path] = true
 	}
 	for t, r := range s.state.results {
@@ -60,7 +61,6 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 			}
 		}
 	}
-	fsys := newOverlayFS(root, s.limits(), s.snapshot())
 	s.mu.Unlock()
 	if len(hits) == 0 {
 		return nil
@@ -93,11 +93,15 @@ func (s *Server) hover(u protocol.DocumentURI, pos protocol.Position) *protocol.
 	}
 	last := path[len(path)-1].key
 	text := fmt.Sprintf("%s: %s", last, strings.Join(parts, " · "))
+	s.mu.Lock()
+	enc := s.enc
+	s.mu.Unlock()
+	cur := lineText(s.text(p), line)
 	return &protocol.Hover{
 		Contents: protocol.MarkupContent{Kind: protocol.PlainText, Value: text},
 		Range: &protocol.Range{
 			Start: protocol.Position{Line: pos.Line},
-			End:   protocol.Position{Line: pos.Line, Character: uint32(len(lineText(s.text(p), line)))},
+			End:   protocol.Position{Line: pos.Line, Character: enc.character(cur, len(cur))},
 		},
 	}
 }

@@ -165,10 +165,10 @@ func TestQuickFixEdits(t *testing.T) {
 		assert.Nil(t, removeListItem([]byte("patches:\n  - path: a.yaml\n"), "patches", 1))
 	})
 	t.Run("rename a key", func(t *testing.T) {
-		e := renameKey([]string{"spec:", "  replicaz: 3"}, 2, "replicaz", "replicas")
+		e := renameKey([]string{"spec:", "  replicaz: 3"}, 2, "replicaz", "replicas", encUTF16)
 		require.NotNil(t, e)
 		assert.Equal(t, "spec:\n  replicas: 3\n", applyEdit("spec:\n  replicaz: 3\n", e))
-		assert.Nil(t, renameKey([]string{"spec:", "  x: replicaz: 3"}, 2, "replicaz", "replicas"))
+		assert.Nil(t, renameKey([]string{"spec:", "  x: replicaz: 3"}, 2, "replicaz", "replicas", encUTF16))
 	})
 	t.Run("restricted defaults replace a securityContext, keeping its other settings", func(t *testing.T) {
 		text := "spec:\n  containers:\n    - name: web\n      image: web:1\n      securityContext:\n        privileged: true\n        runAsUser: 0\n        readOnlyRootFilesystem: true\n        capabilities:\n          add: [NET_ADMIN, NET_BIND_SERVICE]\n    - name: side\n      image: side:1\n"
@@ -182,4 +182,30 @@ func TestQuickFixEdits(t *testing.T) {
 		require.NotNil(t, e)
 		assert.Equal(t, "spec:\n  initContainers:\n    - name: init\n      securityContext:\n        allowPrivilegeEscalation: false\n        runAsNonRoot: true\n        capabilities:\n          drop: [ALL]\n        seccompProfile:\n          type: RuntimeDefault\n      image: init:1\n", applyEdit(text, e))
 	})
+}
+
+// Characters leave the server in the client's encoding: UTF-16 code
+// units unless the client offers UTF-8 (LSP 3.17 positionEncodings).
+func TestPositionEncoding(t *testing.T) {
+	assert.Equal(t, encUTF16, negotiate([]byte(`{"capabilities":{}}`)))
+	assert.Equal(t, encUTF16, negotiate([]byte(`{"capabilities":{"general":{"positionEncodings":["utf-16","utf-32"]}}}`)))
+	assert.Equal(t, encUTF8, negotiate([]byte(`{"capabilities":{"general":{"positionEncodings":["utf-32","utf-8"]}}}`)))
+	line := "  x: 1 # ä 😀 y"
+	for _, tc := range []struct {
+		enc  encoding
+		b    int
+		want uint32
+	}{
+		{encUTF16, 4, 4},
+		{encUTF16, len("  x: 1 # ä"), 10},   // ä: 2 bytes, 1 unit
+		{encUTF16, len("  x: 1 # ä 😀"), 13}, // 😀: 4 bytes, a surrogate pair
+		{encUTF16, len(line), 15},
+		{encUTF16, len(line) + 5, 15},
+		{encUTF8, len(line), uint32(len(line))},
+	} {
+		assert.Equal(t, tc.want, tc.enc.character(line, tc.b), "%s %d", tc.enc, tc.b)
+	}
+	e := renameKey([]string{"- {ä: 1}", "  replicaz: 3 # 😀"}, 2, "replicaz", "replicas", encUTF16)
+	require.NotNil(t, e)
+	assert.Equal(t, protocol.Position{Line: 1, Character: 2}, e.Range.Start)
 }

@@ -9,8 +9,6 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
-	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
 )
@@ -85,17 +83,16 @@ func (s *Server) codeLenses(u protocol.DocumentURI) []protocol.CodeLens {
 		return nil
 	}
 	st := s.state
+	fsys := newOverlayFS(s.root, s.limits(), s.snapshot())
 	if st.targets == nil {
-		cfg := s.session.Config
-		targets, err := discover.Discover(context.Background(), discover.Options{Root: s.root, Excluded: cfg.Excluded,
-			RepositoryURLs: gitops.RepositoryURLs(s.root, cfg.RepositoryURLs)}, []string{s.root})
+		targets, err := discoverTargets(context.Background(), s.root, s.session, fsys)
 		if err != nil {
 			return nil
 		}
 		st.targets = targets
 	}
 	var names []string
-	for _, t := range st.including(s.root, paths.Rel(s.root, p)) {
+	for _, t := range st.including(s.root, paths.Rel(s.root, p), fsys) {
 		names = append(names, t.Path)
 	}
 	title := "included by no target"

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
 )
 
 // overlayFS is the repository as the editor sees it: the disk under root
@@ -84,6 +85,22 @@ func (o *overlayFS) CleanedAbs(path string) (filesys.ConfirmedDir, string, error
 		return filesys.ConfirmedDir(d), filepath.Base(abs), nil
 	}
 	return o.FileSystem.CleanedAbs(path)
+}
+
+// loadKustomization reads dir's kustomization as discovery and the
+// affected-target logic do, the buffer when it is open: a resources entry
+// typed and not saved counts. A kustomization file that exists only as a
+// buffer is not found (kustfile.Find looks at the disk).
+func (o *overlayFS) loadKustomization(dir string) (*kustfile.File, error) {
+	p, err := kustfile.Find(dir)
+	if err != nil {
+		return nil, fmt.Errorf("kustomization of %s: %w", dir, err)
+	}
+	raw, err := o.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	return kustfile.Parse(dir, p, raw)
 }
 
 // The write side is refused: the server never writes into the tree (edits

@@ -22,6 +22,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/paths"
@@ -75,6 +76,8 @@ type Server struct {
 	exited   bool
 	exit     chan struct{} // closed by the exit notification
 	canWatch bool          // the client watches files for the server
+	enc      encoding      // how the client counts characters (position.go)
+	related  bool          // the client shows diagnostics' related information
 
 	sched      scheduler  // check.go
 	validators validators // validators.go
@@ -154,7 +157,7 @@ func (s *Server) dispatch(ctx context.Context, reply jsonrpc2.Replier, req jsonr
 		if err := decode(req, &p); err != nil {
 			return reply(ctx, nil, err)
 		}
-		res, err := s.initialize(ctx, &p)
+		res, err := s.initialize(ctx, &p, negotiate(req.Params()))
 		return reply(ctx, res, err)
 	case protocol.MethodInitialized:
 		s.watchFiles()
@@ -262,7 +265,7 @@ func decode(req jsonrpc2.Request, v any) error {
 	return nil
 }
 
-func (s *Server) initialize(ctx context.Context, p *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+func (s *Server) initialize(ctx context.Context, p *protocol.InitializeParams, enc encoding) (*initializeResult, error) {
 	dir := ""
 	switch {
 	case len(p.WorkspaceFolders) > 0:
@@ -292,10 +295,14 @@ func (s *Server) initialize(ctx context.Context, p *protocol.InitializeParams) (
 	if w := p.Capabilities.Workspace; w != nil && w.DidChangeWatchedFiles != nil {
 		s.canWatch = w.DidChangeWatchedFiles.DynamicRegistration
 	}
+	if td := p.Capabilities.TextDocument; td != nil && td.PublishDiagnostics != nil {
+		s.related = td.PublishDiagnostics.RelatedInformation
+	}
+	s.enc = enc
 	s.mu.Unlock()
 	fmt.Fprintf(s.opts.Log, "kvet lsp: repository %s\n", root)
-	return &protocol.InitializeResult{
-		Capabilities: protocol.ServerCapabilities{
+	return &initializeResult{
+		Capabilities: serverCapabilities{PositionEncoding: enc, ServerCapabilities: protocol.ServerCapabilities{
 			TextDocumentSync: &protocol.TextDocumentSyncOptions{
 				OpenClose: true,
 				Change:    protocol.TextDocumentSyncKindFull,
@@ -305,7 +312,7 @@ func (s *Server) initialize(ctx context.Context, p *protocol.InitializeParams) (
 			DefinitionProvider: true,
 			CodeActionProvider: &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.QuickFix}},
 			CodeLensProvider:   &protocol.CodeLensOptions{},
-		},
+		}},
 		ServerInfo: &protocol.ServerInfo{Name: "kvet"},
 	}, nil
 }
@@ -352,6 +359,7 @@ func (s *Server) setBuffer(u protocol.DocumentURI, version int32, text []byte) {
 		return
 	}
 	s.docs[p] = &document{version: version, text: text}
+	s.kustomizationChanged(p)
 	s.mu.Unlock()
 	s.sched.changed(p)
 }
@@ -407,9 +415,23 @@ func (s *Server) closed(u protocol.DocumentURI) {
 	}
 	_, was := s.docs[p]
 	delete(s.docs, p)
+	if was {
+		s.kustomizationChanged(p)
+	}
 	s.mu.Unlock()
 	if was {
 		s.sched.changed(p) // back to the file on disk
+	}
+}
+
+// kustomizationChanged: an edited (or closed) kustomization buffer may
+// change which targets exist and what they include, so both are read
+// again, from the buffers, before the next check or code lens. Called with
+// s.mu held.
+func (s *Server) kustomizationChanged(p string) {
+	if s.state != nil && isKustomization(p) {
+		s.state.stale = true
+		s.state.inputs = map[string]*affected.Inputs{}
 	}
 }
 

@@ -170,7 +170,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	opts.Build = buildOptions(opts)
 	// Discovery and the cache keys read the same kustomizations: one
-	// parse, made while the cache hashes the repository.
+	// parse once the cache has hashed the repository, none when the
+	// cache holds them (cache.go).
 	kusts := affected.NewLoader(opts.Root)
 	keys, err := newCacheKeys(opts, kusts) // cache.go
 	if err != nil {
