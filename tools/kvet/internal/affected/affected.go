@@ -152,6 +152,32 @@ func (l *Loader) Kustomization(dir string) (*kustfile.File, error) {
 	return lf.f, lf.err
 }
 
+// Preload gives dir's kustomization as another run read it (the
+// persistent cache, keyed on the content of every kustomization file): Kustomization
+// then returns f without reading. Such a file holds only what discovery
+// and the input sets read (Dir, Path and K; no Raw, no Node).
+func (l *Loader) Preload(dir string, f *kustfile.File) {
+	lf := &loadedFile{f: f}
+	lf.once.Do(func() {})
+	l.mu.Lock()
+	l.files[dir] = lf
+	l.mu.Unlock()
+}
+
+// Loaded returns the kustomizations read without error, by directory;
+// call it when no Kustomization call is under way.
+func (l *Loader) Loaded() map[string]*kustfile.File {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]*kustfile.File{}
+	for dir, lf := range l.files {
+		if lf.err == nil && lf.f != nil {
+			out[dir] = lf.f
+		}
+	}
+	return out
+}
+
 func (l *Loader) load(dir string) *loadedDir {
 	l.mu.Lock()
 	d := l.dirs[dir]

@@ -19,6 +19,7 @@ import (
 
 	"github.com/fluxcd/pkg/sourceignore"
 	"golang.org/x/sync/errgroup"
+	"sigs.k8s.io/kustomize/api/types"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
@@ -85,6 +86,104 @@ type cacheKeys struct {
 	schemaBase [sha256.Size]byte
 	// inputs reads each kustomization once for every target's key.
 	inputs *affected.Loader
+	// kustomizations are the directories holding a kustomization file.
+	kustomizations []string
+}
+
+// The kustomizations entry keeps every kustomization of the repository as
+// parsed (what discovery and the input sets read: the decoded fields, not
+// the YAML node) under the hash of every kustomization file, so that a run
+// where no kustomization changed parses none of them. A change to any
+// kustomization file gives another key; a kustomization that does not read
+// or parse, or is reached through a symlink, is not kept (it is read again
+// and reported as on a cold run).
+
+// cachedKust is one kustomization in the kustomizations entry.
+type cachedKust struct {
+	Dir, Path string
+	K         types.Kustomization
+}
+
+// kustomizationsKey hashes every file of the repository with a
+// kustomization's name (regular or not, so that one appearing, going or
+// turning into a symlink is a change) with its content: a kustomization's
+// parse reads nothing else.
+func (k *cacheKeys) kustomizationsKey() cache.Key {
+	h := sha256.New()
+	writeField(h, "kvet kustomizations")
+	writeField(h, k.c.Version())
+	writeField(h, k.root)
+	for _, n := range k.names {
+		if slices.Contains(kustfile.Names(), path.Base(n)) {
+			f := k.files[n]
+			writeField(h, n)
+			fmt.Fprintf(h, "%x%t", f.sum, f.odd)
+		}
+	}
+	var key cache.Key
+	h.Sum(key[:0])
+	return key
+}
+
+// loadKustomizations fills the inputs loader: from the kustomizations
+// entry when no kustomization changed, else by reading every kustomization
+// (jobs at a time) and storing the entry for the next run.
+func (k *cacheKeys) loadKustomizations(opts Options) {
+	key := k.kustomizationsKey()
+	if payload, ok := k.c.Get(key); ok {
+		if files, ok := decodeKustomizations(payload); ok {
+			for _, f := range files {
+				k.inputs.Preload(f.Dir, f)
+			}
+			if opts.KustomizationsCached != nil {
+				opts.KustomizationsCached(true)
+			}
+			return
+		}
+	}
+	if opts.KustomizationsCached != nil {
+		opts.KustomizationsCached(false)
+	}
+	var g errgroup.Group
+	g.SetLimit(opts.Jobs)
+	for _, dir := range k.kustomizations {
+		g.Go(func() error {
+			_, _ = k.inputs.Kustomization(dir) // errors are discovery's to report
+			return nil
+		})
+	}
+	_ = g.Wait()
+	loaded := k.inputs.Loaded()
+	out := make([]cachedKust, 0, len(loaded))
+	for _, f := range loaded {
+		// Only a regular file the key hashed (not one reached through a
+		// symlink, whose target the key does not see).
+		rel, inside := strings.CutPrefix(f.Path, k.root+string(filepath.Separator))
+		if rf, ok := k.files[filepath.ToSlash(rel)]; inside && ok && !rf.odd {
+			out = append(out, cachedKust{Dir: f.Dir, Path: f.Path, K: f.K})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
+	if payload, err := json.Marshal(out); err == nil {
+		_ = k.c.Put(key, payload) // best effort
+	}
+}
+
+// decodeKustomizations reads the kustomizations entry; false when it is
+// not one (a foreign payload with a valid checksum).
+func decodeKustomizations(payload []byte) ([]*kustfile.File, bool) {
+	var cs []cachedKust
+	if err := json.Unmarshal(payload, &cs); err != nil {
+		return nil, false
+	}
+	out := make([]*kustfile.File, len(cs))
+	for i, c := range cs {
+		if c.Dir == "" || filepath.Dir(c.Path) != c.Dir {
+			return nil, false
+		}
+		out[i] = &kustfile.File{Dir: c.Dir, Path: c.Path, K: c.K}
+	}
+	return out, true
 }
 
 // newCacheKeys prepares the keys of a run; nil when the run caches nothing.
@@ -108,6 +207,7 @@ func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 		}
 	}
 	all.Sum(k.all[:0])
+	k.loadKustomizations(opts)
 	h := sha256.New()
 	writeField(h, "kvet build cache")
 	writeField(h, opts.Cache.Version())
@@ -124,8 +224,8 @@ func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 }
 
 // scan hashes every file of the repository (but .git) once, jobs at a
-// time, and reads every kustomization on the way into the inputs loader
-// (which discovery and the build keys then share).
+// time, and notes where the kustomizations are (loadKustomizations then
+// fills the inputs loader, which discovery and the build keys share).
 func (k *cacheKeys) scan(jobs int) error {
 	var regular []string
 	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
@@ -159,20 +259,22 @@ func (k *cacheKeys) scan(jobs int) error {
 	if err != nil {
 		return fmt.Errorf("cache: hash the repository: %w", err)
 	}
-	kustomizations := kustfile.Names()
 	sums := make([]repoFile, len(regular))
 	var g errgroup.Group
 	g.SetLimit(jobs)
 	for i, p := range regular {
 		g.Go(func() error {
 			sums[i] = hashFile(p)
-			if slices.Contains(kustomizations, filepath.Base(p)) {
-				_, _ = k.inputs.Kustomization(filepath.Dir(p)) // errors are discovery's to report
-			}
 			return nil
 		})
 	}
 	_ = g.Wait()
+	k.kustomizations = k.kustomizations[:0]
+	for _, p := range regular {
+		if slices.Contains(kustfile.Names(), filepath.Base(p)) {
+			k.kustomizations = append(k.kustomizations, filepath.Dir(p))
+		}
+	}
 	for i, p := range regular {
 		k.files[filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))] = sums[i]
 	}

@@ -122,6 +122,9 @@ type Options struct {
 	// cache may hold whether they came from it (called from several
 	// goroutines).
 	ChecksCached func(target string, hit bool)
+	// KustomizationsCached, when set, is told whether the repository's
+	// kustomizations came from the cache (an unchanged tree) or were read.
+	KustomizationsCached func(hit bool)
 	// Prepared, when set, is told what the run compiled.
 	Prepared Prepared
 	// Progress, when set, is told each time a target is built and checked
@@ -167,7 +170,8 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	opts.Build = buildOptions(opts)
 	// Discovery and the cache keys read the same kustomizations: one
-	// parse, made while the cache hashes the repository.
+	// parse once the cache has hashed the repository, none when the
+	// cache holds them (cache.go).
 	kusts := affected.NewLoader(opts.Root)
 	keys, err := newCacheKeys(opts, kusts) // cache.go
 	if err != nil {
