@@ -83,6 +83,8 @@ var decodeCases = []struct {
 	{"helm values", "helmCharts:\n- name: x\n  valuesInline:\n    a: 1\n    b: [true, null, s]\n    c: {d: -3}\n", true},
 	{"helm float value", "helmCharts:\n- name: x\n  valuesInline:\n    a: 1.5\n", false},
 	{"big int", "replicas:\n- name: x\n  count: 99999999999999999999\n", false},
+	{"unicode line separator", "namePrefix: a\u2028b\n", false},
+	{"byte order mark", "\ufeffnamespace: a\n", false},
 	{"CRLF", "namespace: a\r\nresources: [b]\r\n", false},
 	{"deprecated fields", "bases: [../b]\npatchesStrategicMerge: [p.yaml]\nvars:\n- name: V\n  objref: {kind: Service, name: s, apiVersion: v1}\n", true},
 }
