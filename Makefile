@@ -58,6 +58,7 @@ FUZZ_TARGETS := \
 	guard:FuzzCheckContent \
 	config:FuzzParse \
 	kustfile:FuzzParse \
+	kustfile:FuzzDecodeNode \
 	schema:FuzzConvertCRD \
 	policy:FuzzPolicyInput
 

@@ -71,8 +71,11 @@ func Parse(dir, path string, raw []byte) (*File, error) {
 		return nil, fmt.Errorf("parse %s: %w", path, err)
 	}
 	f.Node = node
-	if err := yaml.Unmarshal(raw, &f.K); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
+	if !decodeNode(raw, node.YNode(), &f.K) {
+		f.K = types.Kustomization{}
+		if err := yaml.Unmarshal(raw, &f.K); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
 	}
 	f.K.FixKustomization()
 	return f, nil
