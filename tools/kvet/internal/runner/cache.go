@@ -428,6 +428,27 @@ func toCached(fs []report.Finding) []cachedFinding {
 	return out
 }
 
+// getFindings reads a list of findings stored under key; false on a miss
+// or an entry that does not decode (rebuilt, never trusted).
+func getFindings(c *cache.Cache, key cache.Key) ([]report.Finding, bool) {
+	payload, ok := c.Get(key)
+	if !ok {
+		return nil, false
+	}
+	var cs []cachedFinding
+	if err := json.Unmarshal(payload, &cs); err != nil {
+		return nil, false
+	}
+	return fromCached(cs), true
+}
+
+// putFindings stores fs under key; a failed write only costs a rebuild.
+func putFindings(c *cache.Cache, key cache.Key, fs []report.Finding) {
+	if payload, err := json.Marshal(toCached(fs)); err == nil {
+		_ = c.Put(key, payload)
+	}
+}
+
 func fromCached(cs []cachedFinding) []report.Finding {
 	if cs == nil {
 		return nil
@@ -596,24 +617,14 @@ func (tc *targetCache) lookupSchema() ([]report.Finding, bool) {
 	if !tc.schemaOn() {
 		return nil, false
 	}
-	payload, ok := tc.keys.c.Get(tc.keys.schemaKey(tc.build))
-	if !ok {
-		return nil, false
-	}
-	var cs []cachedFinding
-	if err := json.Unmarshal(payload, &cs); err != nil {
-		return nil, false
-	}
-	return fromCached(cs), true
+	return getFindings(tc.keys.c, tc.keys.schemaKey(tc.build))
 }
 
 func (tc *targetCache) storeSchema(fs []report.Finding) {
 	if !tc.schemaOn() {
 		return
 	}
-	if payload, err := json.Marshal(toCached(fs)); err == nil {
-		_ = tc.keys.c.Put(tc.keys.schemaKey(tc.build), payload)
-	}
+	putFindings(tc.keys.c, tc.keys.schemaKey(tc.build), fs)
 }
 
 // A target's checks (schema findings, rejected kinds, the Checkers'
@@ -779,22 +790,12 @@ func (k *cacheKeys) lookupValidator(kinds map[string]bool) ([]report.Finding, bo
 	if k == nil || k.schemaOff {
 		return nil, false
 	}
-	payload, ok := k.c.Get(k.validatorKey(kinds))
-	if !ok {
-		return nil, false
-	}
-	var cs []cachedFinding
-	if err := json.Unmarshal(payload, &cs); err != nil {
-		return nil, false
-	}
-	return fromCached(cs), true
+	return getFindings(k.c, k.validatorKey(kinds))
 }
 
 func (k *cacheKeys) storeValidator(kinds map[string]bool, fs []report.Finding) {
 	if k == nil || k.schemaOff {
 		return
 	}
-	if payload, err := json.Marshal(toCached(fs)); err == nil {
-		_ = k.c.Put(k.validatorKey(kinds), payload)
-	}
+	putFindings(k.c, k.validatorKey(kinds), fs)
 }
