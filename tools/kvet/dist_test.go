@@ -119,6 +119,9 @@ func TestWorkflowsLint(t *testing.T) {
 	}
 }
 
+// pinnedAction is a third-party action pinned to a commit.
+const pinnedAction = `^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`
+
 // TestWorkflowActionsPinned: every action a workflow uses is pinned to a
 // commit (a tag can be moved to other code; a commit cannot).
 func TestWorkflowActionsPinned(t *testing.T) {
@@ -133,7 +136,7 @@ func TestWorkflowActionsPinned(t *testing.T) {
 			if strings.HasPrefix(m[1], "./") {
 				continue // this repository's own action
 			}
-			assert.Regexp(t, `^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`, m[1], "%s: pin %s to a commit", filepath.Base(f), m[1])
+			assert.Regexp(t, pinnedAction, m[1], "%s: pin %s to a commit", filepath.Base(f), m[1])
 		}
 	}
 }
@@ -238,7 +241,7 @@ func TestActionUsesExistingFlags(t *testing.T) {
 	}
 	for _, s := range a.Runs.Steps {
 		if s.Uses != "" {
-			assert.Regexp(t, `^[\w.-]+/[\w./-]+@[0-9a-f]{40}$`, s.Uses, "step %q: pin the action to a commit", s.Name)
+			assert.Regexp(t, pinnedAction, s.Uses, "step %q: pin the action to a commit", s.Name)
 		}
 	}
 }
