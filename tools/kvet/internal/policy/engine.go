@@ -55,6 +55,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/resolver"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
@@ -197,6 +198,7 @@ type output struct {
 type Engine struct {
 	query      rego.PreparedEvalQuery
 	hasQuery   bool
+	stable     *stableRules
 	outputs    []output
 	config     ast.Value
 	repository ast.Value
@@ -269,6 +271,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("prepare policy query: %w", err)
 	}
 	e.hasQuery = true
+	e.stable = newStableRules(compiler)
 	return e, nil
 }
 
@@ -306,13 +309,20 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 		rego.EvalResolver(dataRef("config"), constResolver{e.config}),
 		rego.EvalResolver(dataRef("repository"), constResolver{e.repository}),
 	}
-	evalOpts := make([]rego.EvalOption, len(base)+1)
+	// One cancellation per target: without it every evaluation starts a
+	// goroutine to watch ctx.
+	cancel := topdown.NewCancel()
+	defer context.AfterFunc(ctx, cancel.Cancel)()
+	base = append(base, rego.EvalExternalCancel(cancel))
+	shared := topdown.NewVirtualCache()
+	evalOpts := make([]rego.EvalOption, len(base)+2)
 	copy(evalOpts, base)
 	for i, obj := range objs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("evaluate policies for %s: %w", t.Path, err)
 		}
 		evalOpts[len(base)] = rego.EvalParsedInput(inputs[i])
+		evalOpts[len(base)+1] = rego.EvalVirtualCache(&sharedCache{rules: e.stable, shared: shared, local: topdown.NewVirtualCache()})
 		rs, err := e.query.Eval(ctx, evalOpts...)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
