@@ -190,14 +190,14 @@ type RuleInfo struct {
 // output is one rule reference the prepared query collects.
 type output struct {
 	binding string
+	ref     ast.Ref
 	info    RuleInfo
 }
 
 // Engine evaluates rendered objects. It is immutable after New and safe for
 // concurrent use.
 type Engine struct {
-	query      rego.PreparedEvalQuery
-	hasQuery   bool
+	queries    *variants
 	stable     *stableRules
 	outputs    []output
 	config     ast.Value
@@ -254,23 +254,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if len(e.outputs) == 0 {
 		return e, nil
 	}
-	var q strings.Builder
-	for i, o := range e.outputs {
-		if i > 0 {
-			q.WriteString("; ")
-		}
-		// A comprehension is always defined, so one rule without values
-		// never makes the whole query undefined.
-		fmt.Fprintf(&q, "%s = [v | some v in %s]", o.binding, o.info.Ref)
+	if e.queries, err = newVariants(ctx, compiler, builtins, e.outputs, mods, e.config); err != nil {
+		return nil, err
 	}
-	e.query, err = rego.New(append(regoOptions(builtins),
-		rego.Compiler(compiler),
-		rego.Query(q.String()),
-	)...).PrepareForEval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("prepare policy query: %w", err)
-	}
-	e.hasQuery = true
 	e.stable = newStableRules(compiler)
 	return e, nil
 }
@@ -283,7 +269,7 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 	for _, x := range e.expiredExceptions(t) {
 		findings = append(findings, x.WithOrder(-1))
 	}
-	if !e.hasQuery {
+	if e.queries == nil {
 		return e.finish(t, findings), nil
 	}
 
@@ -323,7 +309,11 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 		}
 		evalOpts[len(base)] = rego.EvalParsedInput(inputs[i])
 		evalOpts[len(base)+1] = rego.EvalVirtualCache(&sharedCache{rules: e.stable, shared: shared, local: topdown.NewVirtualCache()})
-		rs, err := e.query.Eval(ctx, evalOpts...)
+		q, err := e.queries.forInput(ctx, inputs[i])
+		if err != nil {
+			return nil, fmt.Errorf("evaluate policies for %s: %w", t.Path, err)
+		}
+		rs, err := q.query.Eval(ctx, evalOpts...)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("evaluate policies for %s: %w", t.Path, ctxErr)

@@ -1,0 +1,294 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// Most rules apply to a few kinds, and a rule that cannot apply still
+// costs its evaluation: finding the rule, setting up each definition,
+// failing its first expression. The engine therefore prepares one query
+// per set of rules that can apply to an (apiVersion, kind), and leaves
+// out a rule for objects of a kind only where it provably yields nothing:
+//
+//   - OPA's own rule index, asked with the object's apiVersion and kind
+//     known and everything else unknown, returns none of the rule's
+//     definitions (each of them tests input.kind or input.apiVersion
+//     against something this object's values are not); or
+//   - every definition's first expression reads the pod spec of the
+//     default library (lib.pod_spec, lib.pod_spec_prefix or an element of
+//     lib.containers) and the kind has no pod spec: pod_spec_path, which
+//     reads nothing of the object but its apiVersion and kind, is
+//     undefined for it.
+//
+// A rule left out would have produced no value: findings are the same.
+
+// kindKey identifies the kind of an input: its apiVersion and kind values
+// as Rego terms ("" when absent).
+type kindKey struct{ apiVersion, kind string }
+
+// variant is the prepared query of one set of outputs.
+type variant struct {
+	query rego.PreparedEvalQuery
+}
+
+// variants prepares and remembers the query of each kind. Safe for
+// concurrent use.
+type variants struct {
+	compiler *ast.Compiler
+	builtins []builtin
+	outputs  []output
+	// podGated[i]: every definition of outputs[i] starts by reading the
+	// pod spec. Nil when the pod spec library is not the default one.
+	podGated []bool
+	podProbe *rego.PreparedEvalQuery
+	config   ast.Value
+
+	mu     sync.Mutex
+	byKind map[kindKey]*variant
+	byMask map[string]*variant
+}
+
+func newVariants(ctx context.Context, c *ast.Compiler, bs []builtin, outs []output, mods *moduleSet, config ast.Value) (*variants, error) {
+	v := &variants{
+		compiler: c, builtins: bs, outputs: outs, config: config,
+		byKind: map[kindKey]*variant{}, byMask: map[string]*variant{},
+	}
+	// The query of every rule, prepared now so that a query that does not
+	// compile fails New, as it did before queries were per kind.
+	all := strings.Repeat("1", len(outs))
+	q, err := v.prepare(ctx, all)
+	if err != nil {
+		return nil, err
+	}
+	v.byMask[all] = q
+	if !defaultPodLibrary(c, mods) {
+		return v, nil
+	}
+	v.podGated = make([]bool, len(outs))
+	for i, o := range outs {
+		v.podGated[i] = podGatedRules(c.GetRulesExact(o.ref))
+	}
+	probe, err := rego.New(append(regoOptions(bs),
+		rego.Compiler(c),
+		rego.Query("data.kvet.lib.pod_spec_path(input)"),
+	)...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare pod spec probe: %w", err)
+	}
+	v.podProbe = &probe
+	return v, nil
+}
+
+// forInput returns the query for an object.
+func (v *variants) forInput(ctx context.Context, input ast.Value) (*variant, error) {
+	av, kind := field(input, "apiVersion"), field(input, "kind")
+	key := kindKey{termString(av), termString(kind)}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if q, ok := v.byKind[key]; ok {
+		return q, nil
+	}
+	noPod := false
+	if v.podGated != nil {
+		has, err := v.hasPodSpecPath(ctx, av, kind)
+		if err != nil {
+			return nil, err
+		}
+		noPod = !has
+	}
+	res := kindResolver{apiVersion: av, kind: kind}
+	mask := make([]byte, len(v.outputs))
+	for i, o := range v.outputs {
+		mask[i] = '1'
+		if noPod && v.podGated[i] {
+			mask[i] = '0'
+			continue
+		}
+		if idx := v.compiler.RuleIndex(o.ref); idx != nil {
+			r, err := idx.Lookup(res)
+			if err != nil {
+				return nil, fmt.Errorf("rule index of %s: %w", o.info.Ref, err)
+			}
+			if len(r.Rules) == 0 && len(r.Else) == 0 && r.Default == nil {
+				mask[i] = '0'
+			}
+		}
+	}
+	q, ok := v.byMask[string(mask)]
+	if !ok {
+		var err error
+		if q, err = v.prepare(ctx, string(mask)); err != nil {
+			return nil, err
+		}
+		v.byMask[string(mask)] = q
+	}
+	v.byKind[key] = q
+	return q, nil
+}
+
+// prepare prepares the query of the outputs a mask selects ('1').
+func (v *variants) prepare(ctx context.Context, mask string) (*variant, error) {
+	var q strings.Builder
+	for i, o := range v.outputs {
+		if mask[i] != '1' {
+			continue
+		}
+		if q.Len() > 0 {
+			q.WriteString("; ")
+		}
+		// A comprehension is always defined, so one rule without values
+		// never makes the whole query undefined.
+		fmt.Fprintf(&q, "%s = [v | some v in %s]", o.binding, o.info.Ref)
+	}
+	if q.Len() == 0 {
+		q.WriteString("true") // no rule applies: one empty result
+	}
+	pq, err := rego.New(append(regoOptions(v.builtins),
+		rego.Compiler(v.compiler),
+		rego.Query(q.String()),
+	)...).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare policy query: %w", err)
+	}
+	return &variant{query: pq}, nil
+}
+
+// hasPodSpecPath asks the library whether objects of this apiVersion and
+// kind have a pod spec path.
+func (v *variants) hasPodSpecPath(ctx context.Context, av, kind ast.Value) (bool, error) {
+	obj := ast.NewObject()
+	if av != nil {
+		obj.Insert(ast.StringTerm("apiVersion"), ast.NewTerm(av))
+	}
+	if kind != nil {
+		obj.Insert(ast.StringTerm("kind"), ast.NewTerm(kind))
+	}
+	rs, err := v.podProbe.Eval(ctx,
+		rego.EvalParsedInput(obj),
+		rego.EvalResolver(dataRef("config"), constResolver{v.config}),
+	)
+	if err != nil {
+		return false, fmt.Errorf("pod spec probe: %w", err)
+	}
+	return len(rs) > 0, nil
+}
+
+// defaultPodLibrary holds when the pod spec helpers are the embedded
+// library's: no policy of the user defines anything under data.kvet.lib.
+func defaultPodLibrary(c *ast.Compiler, mods *moduleSet) bool {
+	lib := ast.MustParseRef("data.kvet.lib")
+	if len(c.GetRulesWithPrefix(lib)) == 0 {
+		return false
+	}
+	for name, m := range c.Modules {
+		if mods.defaults[name] {
+			continue
+		}
+		for _, r := range m.Rules {
+			if r.Ref().HasPrefix(lib) || lib.HasPrefix(r.Ref().GroundPrefix()) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// podGatedRules holds when every rule starts with an expression that is
+// undefined for an object without a pod spec.
+func podGatedRules(rules []*ast.Rule) bool {
+	if len(rules) == 0 {
+		return false
+	}
+	for _, r := range rules {
+		if r.Else != nil || len(r.Body) == 0 || !podGatedExpr(r.Body[0]) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	libPodSpec       = ast.MustParseRef("data.kvet.lib.pod_spec")
+	libPodSpecPrefix = ast.MustParseRef("data.kvet.lib.pod_spec_prefix")
+	libContainers    = ast.MustParseRef("data.kvet.lib.containers")
+)
+
+// podGatedExpr holds for an expression that reads lib.pod_spec or
+// lib.pod_spec_prefix (undefined without a pod spec) or an element of
+// lib.containers (empty without one) outside any comprehension: every
+// term of an expression is evaluated, and one undefined term makes it
+// undefined. Negated expressions and `with` are never gates.
+func podGatedExpr(e *ast.Expr) bool {
+	if e.Negated || len(e.With) > 0 {
+		return false
+	}
+	found := false
+	ast.NewGenericVisitor(func(x any) bool {
+		if found {
+			return true
+		}
+		switch x := x.(type) {
+		case *ast.ArrayComprehension, *ast.SetComprehension, *ast.ObjectComprehension, *ast.Every:
+			return true // evaluated apart: may be defined when this is not
+		case ast.Ref:
+			found = hasRefPrefix(x, libPodSpec) || hasRefPrefix(x, libPodSpecPrefix) ||
+				(len(x) > len(libContainers) && hasRefPrefix(x, libContainers))
+		}
+		return found
+	}).Walk(e)
+	return found
+}
+
+// hasRefPrefix is ref.HasPrefix for exactly the terms of prefix.
+func hasRefPrefix(ref, prefix ast.Ref) bool {
+	if len(ref) < len(prefix) {
+		return false
+	}
+	for i := range prefix {
+		if !ref[i].Equal(prefix[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// kindResolver answers the rule index for input.apiVersion and
+// input.kind; everything else is unknown, which keeps the rules that test it.
+type kindResolver struct{ apiVersion, kind ast.Value }
+
+func (r kindResolver) Resolve(ref ast.Ref) (ast.Value, error) {
+	if len(ref) == 2 && ref[0].Equal(ast.InputRootDocument) {
+		switch {
+		case ref[1].Equal(ast.StringTerm("apiVersion")):
+			return r.apiVersion, nil
+		case ref[1].Equal(ast.StringTerm("kind")):
+			return r.kind, nil
+		}
+	}
+	return nil, ast.UnknownValueErr{}
+}
+
+// field returns obj[key] for an object input, nil when absent.
+func field(input ast.Value, key string) ast.Value {
+	obj, ok := input.(ast.Object)
+	if !ok {
+		return nil
+	}
+	if t := obj.Get(ast.StringTerm(key)); t != nil {
+		return t.Value
+	}
+	return nil
+}
+
+func termString(v ast.Value) string {
+	if v == nil {
+		return ""
+	}
+	return v.String()
+}
