@@ -13,18 +13,19 @@ import (
 // Most rules apply to a few kinds, and a rule that cannot apply still
 // costs its evaluation: finding the rule, setting up each definition,
 // failing its first expression. The engine therefore prepares one query
-// per set of rules that can apply to an (apiVersion, kind), and leaves
-// out a rule for objects of a kind only where it provably yields nothing:
+// per set of rules that can apply to an (apiVersion, kind), and leaves a
+// rule out for objects of a kind only where it provably yields nothing:
+// each of its definitions that OPA's rule index keeps for the kind (asked
+// with apiVersion and kind known and everything else unknown) starts with
+// an expression that is undefined for the kind. An expression is
+// undefined when one of its terms (outside comprehensions) is:
 //
-//   - OPA's own rule index, asked with the object's apiVersion and kind
-//     known and everything else unknown, returns none of the rule's
-//     definitions (each of them tests input.kind or input.apiVersion
-//     against something this object's values are not); or
-//   - every definition's first expression reads the pod spec of the
-//     default library (lib.pod_spec, lib.pod_spec_prefix or an element of
-//     lib.containers) and the kind has no pod spec: pod_spec_path, which
-//     reads nothing of the object but its apiVersion and kind, is
-//     undefined for it.
+//   - the default library's pod spec (lib.pod_spec, lib.pod_spec_prefix,
+//     an element of lib.containers) for a kind without one: pod_spec_path
+//     reads nothing of the object but its apiVersion and kind;
+//   - a rule that itself yields nothing for the kind, by the same
+//     reasoning (any reference to a complete rule or a function call; an
+//     element of a partial rule).
 //
 // A rule left out would have produced no value: findings are the same.
 
@@ -43,11 +44,13 @@ type variants struct {
 	compiler *ast.Compiler
 	builtins []builtin
 	outputs  []output
-	// podGated[i]: every definition of outputs[i] starts by reading the
-	// pod spec. Nil when the pod spec library is not the default one.
-	podGated []bool
+	// podProbe asks lib.pod_spec_path; nil when the pod spec library is
+	// not the default one.
 	podProbe *rego.PreparedEvalQuery
 	config   ast.Value
+
+	// everyRule makes every object evaluate every rule (tests compare).
+	everyRule bool
 
 	mu     sync.Mutex
 	byKind map[kindKey]*variant
@@ -70,10 +73,6 @@ func newVariants(ctx context.Context, c *ast.Compiler, bs []builtin, outs []outp
 	if !defaultPodLibrary(c, mods) {
 		return v, nil
 	}
-	v.podGated = make([]bool, len(outs))
-	for i, o := range outs {
-		v.podGated[i] = podGatedRules(c.GetRulesExact(o.ref))
-	}
 	probe, err := rego.New(append(regoOptions(bs),
 		rego.Compiler(c),
 		rego.Query("data.kvet.lib.pod_spec_path(input)"),
@@ -91,33 +90,26 @@ func (v *variants) forInput(ctx context.Context, input ast.Value) (*variant, err
 	key := kindKey{termString(av), termString(kind)}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.everyRule {
+		return v.byMask[strings.Repeat("1", len(v.outputs))], nil
+	}
 	if q, ok := v.byKind[key]; ok {
 		return q, nil
 	}
-	noPod := false
-	if v.podGated != nil {
+	a := &kindAnalysis{c: v.compiler, res: kindResolver{apiVersion: av, kind: kind}, memo: map[*ast.TreeNode]bool{}}
+	if v.podProbe != nil {
 		has, err := v.hasPodSpecPath(ctx, av, kind)
 		if err != nil {
 			return nil, err
 		}
-		noPod = !has
+		a.noPod = !has
 	}
-	res := kindResolver{apiVersion: av, kind: kind}
 	mask := make([]byte, len(v.outputs))
 	for i, o := range v.outputs {
 		mask[i] = '1'
-		if noPod && v.podGated[i] {
+		// An output is a partial set: whether an element of it is undefined.
+		if a.undefinedRef(append(o.ref.Copy(), ast.VarTerm("_"))) {
 			mask[i] = '0'
-			continue
-		}
-		if idx := v.compiler.RuleIndex(o.ref); idx != nil {
-			r, err := idx.Lookup(res)
-			if err != nil {
-				return nil, fmt.Errorf("rule index of %s: %w", o.info.Ref, err)
-			}
-			if len(r.Rules) == 0 && len(r.Else) == 0 && r.Default == nil {
-				mask[i] = '0'
-			}
 		}
 	}
 	q, ok := v.byMask[string(mask)]
@@ -199,32 +191,47 @@ func defaultPodLibrary(c *ast.Compiler, mods *moduleSet) bool {
 	return true
 }
 
-// podGatedRules holds when every rule starts with an expression that is
-// undefined for an object without a pod spec.
-func podGatedRules(rules []*ast.Rule) bool {
-	if len(rules) == 0 {
-		return false
-	}
-	for _, r := range rules {
-		if r.Else != nil || len(r.Body) == 0 || !podGatedExpr(r.Body[0]) {
-			return false
-		}
-	}
-	return true
-}
-
 var (
 	libPodSpec       = ast.MustParseRef("data.kvet.lib.pod_spec")
 	libPodSpecPrefix = ast.MustParseRef("data.kvet.lib.pod_spec_prefix")
 	libContainers    = ast.MustParseRef("data.kvet.lib.containers")
 )
 
-// podGatedExpr holds for an expression that reads lib.pod_spec or
-// lib.pod_spec_prefix (undefined without a pod spec) or an element of
-// lib.containers (empty without one) outside any comprehension: every
-// term of an expression is evaluated, and one undefined term makes it
-// undefined. Negated expressions and `with` are never gates.
-func podGatedExpr(e *ast.Expr) bool {
+// kindAnalysis decides which rules yield nothing for one kind.
+type kindAnalysis struct {
+	c     *ast.Compiler
+	res   kindResolver
+	noPod bool // the default library, and the kind has no pod spec
+	memo  map[*ast.TreeNode]bool
+}
+
+// nothing reports whether the rules at node yield no value for the kind.
+func (a *kindAnalysis) nothing(node *ast.TreeNode) bool {
+	if v, ok := a.memo[node]; ok {
+		return v
+	}
+	a.memo[node] = false // Rego has no recursion; this only ends a cycle
+	rules := node.Values
+	if node.Index != nil {
+		r, err := node.Index.Lookup(a.res)
+		if err != nil || r.Default != nil || len(r.Else) > 0 {
+			return false
+		}
+		rules = r.Rules
+	}
+	for _, r := range rules {
+		if r.Default || r.Else != nil || len(r.Body) == 0 || !a.undefined(r.Body[0]) {
+			return false
+		}
+	}
+	a.memo[node] = true
+	return true
+}
+
+// undefined reports whether an expression is undefined for the kind.
+// Negated expressions and `with` are never: a negation of something
+// undefined holds.
+func (a *kindAnalysis) undefined(e *ast.Expr) bool {
 	if e.Negated || len(e.With) > 0 {
 		return false
 	}
@@ -237,12 +244,48 @@ func podGatedExpr(e *ast.Expr) bool {
 		case *ast.ArrayComprehension, *ast.SetComprehension, *ast.ObjectComprehension, *ast.Every:
 			return true // evaluated apart: may be defined when this is not
 		case ast.Ref:
-			found = hasRefPrefix(x, libPodSpec) || hasRefPrefix(x, libPodSpecPrefix) ||
-				(len(x) > len(libContainers) && hasRefPrefix(x, libContainers))
+			found = a.undefinedRef(x)
 		}
 		return found
 	}).Walk(e)
 	return found
+}
+
+// undefinedRef reports whether a reference (a document, or the operator
+// of a call) is undefined for the kind.
+func (a *kindAnalysis) undefinedRef(ref ast.Ref) bool {
+	if a.noPod && (hasRefPrefix(ref, libPodSpec) || hasRefPrefix(ref, libPodSpecPrefix) ||
+		(len(ref) > len(libContainers) && hasRefPrefix(ref, libContainers))) {
+		return true
+	}
+	node := a.c.RuleTree
+	for i, t := range ref {
+		if node = node.Child(t.Value); node == nil {
+			return false
+		}
+		if len(node.Values) == 0 {
+			continue
+		}
+		// The first rule on the path: a plain rule set with nothing
+		// below it, or the analysis does not know what the path holds.
+		if len(node.Children) > 0 {
+			return false
+		}
+		for _, r := range node.Values {
+			if !r.Head.Ref().IsGround() {
+				return false
+			}
+		}
+		// A partial set or object with no value is empty, not undefined:
+		// only an element of it is undefined.
+		if node.Values[0].Head.RuleKind() == ast.MultiValue || node.Values[0].Head.Value == nil {
+			if i == len(ref)-1 {
+				return false
+			}
+		}
+		return a.nothing(node)
+	}
+	return false
 }
 
 // hasRefPrefix is ref.HasPrefix for exactly the terms of prefix.
