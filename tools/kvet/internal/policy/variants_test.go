@@ -45,7 +45,7 @@ func TestKindQueriesFindWhatEveryRuleFinds(t *testing.T) {
 		all := len(fast.outputs)
 		left := 0
 		for _, q := range fast.queries.byKind {
-			if q != fast.queries.byMask[allMask(all)] {
+			if q != fast.queries.byMask[strings.Repeat("1", all)] {
 				left++
 			}
 		}
@@ -58,14 +58,6 @@ func mustInventory(t *testing.T, objs []Object) *Inventory {
 	inv, err := NewInventory(objs)
 	require.NoError(t, err)
 	return inv
-}
-
-func allMask(n int) string {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = '1'
-	}
-	return string(b)
 }
 
 // TestKindAnalysis pins which rules the analysis leaves out: kind tests
