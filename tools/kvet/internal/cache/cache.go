@@ -108,11 +108,8 @@ func (c *Cache) Get(k Key) ([]byte, bool) {
 // caller to ignore or report: the cache is an optimisation.
 func (c *Cache) Put(k Key, payload []byte) error {
 	name := k.file()
-	if _, ok := c.made.Load(path.Dir(name)); !ok {
-		if err := c.root.MkdirAll(path.Dir(name), 0o700); err != nil {
-			return fmt.Errorf("cache: %w", err)
-		}
-		c.made.Store(path.Dir(name), true)
+	if err := c.mkdir(path.Dir(name)); err != nil {
+		return err
 	}
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
@@ -133,6 +130,19 @@ func (c *Cache) Put(k Key, payload []byte) error {
 		_ = c.root.Remove(tmp)
 		return fmt.Errorf("cache: %w", err)
 	}
+	return nil
+}
+
+// mkdir creates a shard directory once per Cache (a MkdirAll per entry
+// costs a system call per path element).
+func (c *Cache) mkdir(dir string) error {
+	if _, ok := c.made.Load(dir); ok {
+		return nil
+	}
+	if err := c.root.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	c.made.Store(dir, true)
 	return nil
 }
 

@@ -220,7 +220,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
-		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
+		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel, Selection: narrow.String(),
 		SkipSchema: perf.noSchema, Progress: progress.report(), Cache: store, SkipKinds: view.skip, RejectKinds: view.reject,
 		Discovered: picture.discovered(),
 	})

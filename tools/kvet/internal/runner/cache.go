@@ -33,10 +33,12 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
-// The persistent cache (Options.Cache) keeps two things per target: its
+// The persistent cache (Options.Cache) keeps three records per target: its
 // compacted build (objects as JSON, build findings, notes, component patch
-// matches) and its schema findings (the bundled schemas and the API
-// server's Go-side rules, placed at their file:line). Everything that reads
+// matches), its schema findings (the bundled schemas and the API server's
+// Go-side rules, placed at their file:line) and its checks. Every record of
+// a run lives in one file, the run's pack (cache.Pack), read when the run
+// starts and written when it ends. Everything that reads
 // more than one target — the CRDs collected from every build, the cluster
 // views, policies, dependsOn, component patch aggregation, the report's
 // deduplication — runs every time over all objects, cached or fresh, so a
@@ -70,7 +72,10 @@ type repoFile struct {
 }
 
 type cacheKeys struct {
-	c    *cache.Cache
+	c *cache.Cache
+	// p holds the run's records: read from the last run of the same
+	// repository and selection, written when the run ends (cache.Pack).
+	p    *cache.Pack
 	root string
 	// files are the repository's files (repository-relative, "/"), sorted
 	// in names for directory scans.
@@ -130,7 +135,7 @@ func (k *cacheKeys) kustomizationsKey() cache.Key {
 // (jobs at a time) and storing the entry for the next run.
 func (k *cacheKeys) loadKustomizations(opts Options) {
 	key := k.kustomizationsKey()
-	if payload, ok := k.c.Get(key); ok {
+	if payload, ok := k.p.Get(key); ok {
 		if files, ok := decodeKustomizations(payload); ok {
 			for _, f := range files {
 				k.inputs.Preload(f.Dir, f)
@@ -165,7 +170,7 @@ func (k *cacheKeys) loadKustomizations(opts Options) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	if payload, err := json.Marshal(out); err == nil {
-		_ = k.c.Put(key, payload) // best effort
+		_ = k.p.Put(key, payload) // best effort
 	}
 }
 
@@ -207,6 +212,8 @@ func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 		}
 	}
 	all.Sum(k.all[:0])
+	slot, full := packSlot(opts)
+	k.p = opts.Cache.OpenPack(slot, full)
 	k.loadKustomizations(opts)
 	h := sha256.New()
 	writeField(h, "kvet build cache")
@@ -221,6 +228,48 @@ func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 	}
 	h.Sum(k.base[:0])
 	return k, nil
+}
+
+// packSlot names the run's pack: the repository and which of its targets
+// the run checks, so that a run of some targets (a pre-commit hook, a CI
+// shard) does not replace the records of a run of all of them. full is
+// the slot of a run of the whole repository, whose records every run may
+// use.
+func packSlot(opts Options) (slot, full cache.Key) {
+	paths := make([]string, 0, len(opts.Paths))
+	for _, p := range opts.Paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	name := func(paths []string, selection string) cache.Key {
+		h := sha256.New()
+		writeField(h, "kvet run pack")
+		writeField(h, opts.Cache.Version())
+		writeField(h, opts.Root)
+		writeJSON(h, paths)
+		writeField(h, selection)
+		var key cache.Key
+		h.Sum(key[:0])
+		return key
+	}
+	return name(paths, opts.Selection), name([]string{opts.Root}, "")
+}
+
+// commit writes the run's pack; abort drops it (an interrupted or failed
+// run). Both are no-ops without a cache, and after either.
+func (k *cacheKeys) commit() {
+	if k != nil && k.p != nil {
+		_ = k.p.Commit() // best effort: a full disk only costs speed
+	}
+}
+
+func (k *cacheKeys) abort() {
+	if k != nil && k.p != nil {
+		k.p.Abort()
+	}
 }
 
 // scan hashes every file of the repository (but .git) once, jobs at a
@@ -430,7 +479,7 @@ func toCached(fs []report.Finding) []cachedFinding {
 
 // getFindings reads a list of findings stored under key; false on a miss
 // or an entry that does not decode (rebuilt, never trusted).
-func getFindings(c *cache.Cache, key cache.Key) ([]report.Finding, bool) {
+func getFindings(c *cache.Pack, key cache.Key) ([]report.Finding, bool) {
 	payload, ok := c.Get(key)
 	if !ok {
 		return nil, false
@@ -443,7 +492,7 @@ func getFindings(c *cache.Cache, key cache.Key) ([]report.Finding, bool) {
 }
 
 // putFindings stores fs under key; a failed write only costs a rebuild.
-func putFindings(c *cache.Cache, key cache.Key, fs []report.Finding) {
+func putFindings(c *cache.Pack, key cache.Key, fs []report.Finding) {
 	if payload, err := json.Marshal(toCached(fs)); err == nil {
 		_ = c.Put(key, payload)
 	}
@@ -588,7 +637,7 @@ func (tc *targetCache) lookupBuild(t discover.Target) (built, bool) {
 	if tc == nil || !tc.ok {
 		return built{}, false
 	}
-	payload, ok := tc.keys.c.Get(tc.build)
+	payload, ok := tc.keys.p.Get(tc.build)
 	if !ok {
 		return built{}, false
 	}
@@ -604,7 +653,7 @@ func (tc *targetCache) storeBuild(b built) {
 		return
 	}
 	if payload, err := encodeBuilt(b); err == nil {
-		_ = tc.keys.c.Put(tc.build, payload) // best effort: a full disk only costs speed
+		_ = tc.keys.p.Put(tc.build, payload) // best effort: a full disk only costs speed
 	}
 }
 
@@ -617,14 +666,14 @@ func (tc *targetCache) lookupSchema() ([]report.Finding, bool) {
 	if !tc.schemaOn() {
 		return nil, false
 	}
-	return getFindings(tc.keys.c, tc.keys.schemaKey(tc.build))
+	return getFindings(tc.keys.p, tc.keys.schemaKey(tc.build))
 }
 
 func (tc *targetCache) storeSchema(fs []report.Finding) {
 	if !tc.schemaOn() {
 		return
 	}
-	putFindings(tc.keys.c, tc.keys.schemaKey(tc.build), fs)
+	putFindings(tc.keys.p, tc.keys.schemaKey(tc.build), fs)
 }
 
 // A target's checks (schema findings, rejected kinds, the Checkers'
@@ -738,7 +787,7 @@ func (k *cacheKeys) checkKey(opts Options, fp [sha256.Size]byte, b built, tc *ta
 }
 
 func (tc *targetCache) lookupCheck() (*checked, bool) {
-	payload, ok := tc.keys.c.Get(tc.check)
+	payload, ok := tc.keys.p.Get(tc.check)
 	if !ok {
 		return nil, false
 	}
@@ -763,7 +812,7 @@ func (tc *targetCache) storeCheck(rep report.Target, fs []report.Finding) {
 		}
 	}
 	if payload, err := json.Marshal(cachedCheck{Rep: rep, Objects: rep.Objects, Findings: toCached(fs)}); err == nil {
-		_ = tc.keys.c.Put(tc.check, payload)
+		_ = tc.keys.p.Put(tc.check, payload)
 	}
 }
 
@@ -790,12 +839,12 @@ func (k *cacheKeys) lookupValidator(kinds map[string]bool) ([]report.Finding, bo
 	if k == nil || k.schemaOff {
 		return nil, false
 	}
-	return getFindings(k.c, k.validatorKey(kinds))
+	return getFindings(k.p, k.validatorKey(kinds))
 }
 
 func (k *cacheKeys) storeValidator(kinds map[string]bool, fs []report.Finding) {
 	if k == nil || k.schemaOff {
 		return
 	}
-	putFindings(k.c, k.validatorKey(kinds), fs)
+	putFindings(k.p, k.validatorKey(kinds), fs)
 }

@@ -111,6 +111,9 @@ type Options struct {
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
+	// Selection names what Select narrows to ("--shard 2/4"), so that the
+	// cache keeps the records of differently narrowed runs apart.
+	Selection string
 	// Cache, when set, keeps builds and schema findings across runs
 	// (cache.go).
 	Cache *cache.Cache
@@ -177,6 +180,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer keys.abort() // unless committed below
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
 		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
 	if err != nil {
@@ -364,6 +368,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	}
 	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
 	report.Relativize(opts.Root, reps, findings)
+	keys.commit()
 	return report.New(reps, findings), nil
 }
 
