@@ -93,8 +93,14 @@ func (c *Cache) Get(k Key) ([]byte, bool) {
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil, false
 	}
-	b, err := io.ReadAll(f)
-	if err != nil {
+	// Read at the size the file has (io.ReadAll would grow its buffer by
+	// doubling: a run's pack is megabytes); a file that is not that size
+	// any more is not trusted.
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, false
+	}
+	if n, _ := f.Read(make([]byte, 1)); n != 0 {
 		return nil, false
 	}
 	payload, err := c.decode(k, b)

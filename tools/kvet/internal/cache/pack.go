@@ -60,7 +60,10 @@ type Pack struct {
 // pack Commit writes is slot's.
 func (c *Cache) OpenPack(slot Key, also ...Key) *Pack {
 	p := &Pack{c: c, slot: slot, old: map[Key][]byte{}, used: map[Key]bool{}, put: map[Key]bool{}}
-	for _, s := range append([]Key{slot}, also...) {
+	for i, s := range append([]Key{slot}, also...) {
+		if i > 0 && s == slot {
+			continue
+		}
 		payload, ok := c.Get(s)
 		if !ok {
 			continue

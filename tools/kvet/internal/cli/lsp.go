@@ -56,7 +56,7 @@ func lspCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		sess := &lsp.Session{Config: cfg, NewCheckers: func() []runner.Checker { return nil }}
 		if !*noPolicies {
-			rego, err := newPolicyChecker(root, cfg, absPaths(*policies), *noDefaults, false)
+			rego, err := newPolicyChecker(root, cfg, nil, absPaths(*policies), *noDefaults, false)
 			if err != nil {
 				return nil, err
 			}

@@ -105,7 +105,9 @@ func policyObjects(objs []runner.Object) []policy.Object {
 
 // newPolicyChecker reads the policies and their options for the whole
 // run; they are compiled when a target first needs them.
-func newPolicyChecker(root string, cfg *config.Config, dirs []string, noDefaults, unsafeBuiltins bool) (*policyChecker, error) {
+// repo is the repository's manifests as the run reads them (nil: read
+// them here).
+func newPolicyChecker(root string, cfg *config.Config, repo *gitops.Repo, dirs []string, noDefaults, unsafeBuiltins bool) (*policyChecker, error) {
 	opts := policy.Options{
 		AllowUnsafeBuiltins: unsafeBuiltins,
 		Root:                root,
@@ -131,7 +133,10 @@ func newPolicyChecker(root string, cfg *config.Config, dirs []string, noDefaults
 	}
 	opts.RepositoryDirs = repoDirs
 	opts.RepositoryURLs = gitops.RepositoryURLs(root, cfg.RepositoryURLs)
-	opts.RepositoryBranches = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes).Branches()
+	if repo == nil {
+		repo = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes)
+	}
+	opts.RepositoryBranches = repo.Branches()
 	fp, ok, err := policy.Fingerprint(opts)
 	if err != nil {
 		return nil, fmt.Errorf("policies: %w", err)

@@ -78,6 +78,11 @@ func (r *Repo) WithRepositoryURLs(urls []string) *Repo {
 	return r
 }
 
+// Load reads the repository's manifests now rather than on first use (a
+// caller can read them while it does other work); it is safe to call from
+// several goroutines and more than once.
+func (r *Repo) Load() { r.load() }
+
 func (r *Repo) load() {
 	r.once.Do(func() {
 		r.objects = map[string][]valueSource{}

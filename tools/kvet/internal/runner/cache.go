@@ -309,14 +309,23 @@ func (k *cacheKeys) scan(jobs int) error {
 		return fmt.Errorf("cache: hash the repository: %w", err)
 	}
 	sums := make([]repoFile, len(regular))
+	// One copy buffer per worker: io.Copy would allocate 32 KiB per file
+	// (most of a warm run's allocations).
 	var g errgroup.Group
-	g.SetLimit(jobs)
-	for i, p := range regular {
+	next := make(chan int)
+	for range max(jobs, 1) {
 		g.Go(func() error {
-			sums[i] = hashFile(p)
+			buf := make([]byte, 32<<10)
+			for i := range next {
+				sums[i] = hashFile(regular[i], buf)
+			}
 			return nil
 		})
 	}
+	for i := range regular {
+		next <- i
+	}
+	close(next)
 	_ = g.Wait()
 	k.kustomizations = k.kustomizations[:0]
 	for _, p := range regular {
@@ -337,14 +346,15 @@ func (k *cacheKeys) scan(jobs int) error {
 
 // hashFile is a regular file's content hash; odd when it cannot be read
 // (the build reports it, the targets reading it are not cached).
-func hashFile(p string) repoFile {
+func hashFile(p string, buf []byte) repoFile {
 	f, err := os.Open(p)
 	if err != nil {
 		return repoFile{odd: true}
 	}
 	defer f.Close()
 	h := sha256.New()
-	_, err = io.Copy(h, f)
+	// (a bare Reader: *os.File's WriterTo would ignore buf)
+	_, err = io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
 	rf := repoFile{odd: err != nil}
 	h.Sum(rf.sum[:0])
 	return rf

@@ -114,6 +114,9 @@ type Options struct {
 	// Selection names what Select narrows to ("--shard 2/4"), so that the
 	// cache keeps the records of differently narrowed runs apart.
 	Selection string
+	// Repo, when set, is the repository's manifests as the caller already
+	// reads them (gitops.Repo reads them once, on first use).
+	Repo *gitops.Repo
 	// Cache, when set, keeps builds and schema findings across runs
 	// (cache.go).
 	Cache *cache.Cache
@@ -181,6 +184,15 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		return nil, err
 	}
 	defer keys.abort() // unless committed below
+	// dependsOn reads every manifest of the repository at the end of the
+	// run: read them while the targets build.
+	repo := opts.Repo
+	if repo == nil {
+		repo = gitops.NewRepo(opts.Root, opts.Config.Excluded, opts.Config.Limits.MaxFileBytes)
+	}
+	var loading sync.WaitGroup
+	loading.Go(repo.Load)
+	defer loading.Wait()
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
 		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
 	if err != nil {
@@ -366,7 +378,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			findings = append(findings, f)
 		}
 	}
-	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
+	findings = append(findings, dependsOn(opts, repo, results, views)...) // entrypoints.go
 	report.Relativize(opts.Root, reps, findings)
 	keys.commit()
 	return report.New(reps, findings), nil
