@@ -195,9 +195,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	// repository's manifests: once.
 	repo := gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes)
 	if !*noPolicies {
-		if rego, err = newPolicyChecker(root, cfg, repo, absPaths(*policies), *noDefaults, *unsafeBuiltins); err != nil {
-			return ExitUsage, err
-		}
+		rego = newPolicyChecker(root, cfg, repo, absPaths(*policies), *noDefaults, *unsafeBuiltins)
 		checkers = append(checkers, rego)
 	}
 	// A changed schema under a --schema-location changes every verdict too.

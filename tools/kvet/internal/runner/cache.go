@@ -533,8 +533,9 @@ type cachedObject struct {
 }
 
 type cachedBuild struct {
-	Dir             string
-	Objects         []cachedObject
+	Dir string
+	// Objects are laid out apart from the JSON header (cachewire.go).
+	Objects         []cachedObject `json:"-"`
 	Findings        []cachedFinding
 	Err             *string `json:",omitempty"`
 	Notes           []string
@@ -542,9 +543,10 @@ type cachedBuild struct {
 	ComponentMisses []report.Source
 }
 
-// encodeBuilt is b's compacted build as a cache payload: the length of a
-// JSON header (uvarint), the header, then every object's JSON as it is
-// (no base64, no re-validation when read back).
+// encodeBuilt is b's compacted build as a cache payload: the object list
+// (cachewire.go) and a JSON header, each after its length (uvarint), then
+// every object's JSON as it is (no base64, no re-validation when read
+// back).
 func encodeBuilt(b built) ([]byte, error) {
 	r := b.result
 	cb := cachedBuild{Dir: r.Dir, Findings: toCached(r.Findings), Notes: r.Notes, Matched: r.Matched, ComponentMisses: r.ComponentMisses}
@@ -576,8 +578,9 @@ func encodeBuilt(b built) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(header)+size), uint64(len(header)))
-	out = append(out, header...)
+	list := encodeObjectList(cb.Objects)
+	out := appendSection(make([]byte, 0, 2*binary.MaxVarintLen64+len(list)+len(header)+size), list)
+	out = appendSection(out, header)
 	for _, js := range blobs {
 		out = append(out, js...)
 	}
@@ -586,15 +589,21 @@ func encodeBuilt(b built) ([]byte, error) {
 
 // decodeBuilt is the inverse of encodeBuilt.
 func decodeBuilt(t discover.Target, payload []byte) (built, error) {
-	n, w := binary.Uvarint(payload)
-	if w <= 0 || n > uint64(len(payload)-w) {
-		return built{}, errors.New("bad header")
-	}
-	var cb cachedBuild
-	if err := json.Unmarshal(payload[w:w+int(n)], &cb); err != nil {
+	list, rest, err := cutSection(payload)
+	if err != nil {
 		return built{}, err
 	}
-	rest := payload[w+int(n):]
+	header, rest, err := cutSection(rest)
+	if err != nil {
+		return built{}, err
+	}
+	var cb cachedBuild
+	if err := json.Unmarshal(header, &cb); err != nil {
+		return built{}, err
+	}
+	if cb.Objects, err = decodeObjectList(list); err != nil {
+		return built{}, err
+	}
 	r := &build.Result{Dir: cb.Dir, Findings: fromCached(cb.Findings), Notes: cb.Notes, Matched: cb.Matched, ComponentMisses: cb.ComponentMisses}
 	if cb.Err != nil {
 		r.Err = errors.New(*cb.Err)
@@ -697,8 +706,9 @@ func (tc *targetCache) storeSchema(fs []report.Finding) {
 // policies. Only runs whose Checkers are all CachedCheckers cache checks.
 
 type cachedCheck struct {
-	Rep      report.Target
-	Objects  []report.Resource
+	Rep report.Target
+	// Objects are laid out apart from the JSON (cachewire.go).
+	Objects  []report.Resource `json:"-"`
 	Findings []cachedFinding
 }
 
@@ -801,8 +811,15 @@ func (tc *targetCache) lookupCheck() (*checked, bool) {
 	if !ok {
 		return nil, false
 	}
+	list, rest, err := cutSection(payload)
+	if err != nil {
+		return nil, false
+	}
 	var cc cachedCheck
-	if err := json.Unmarshal(payload, &cc); err != nil {
+	if err := json.Unmarshal(rest, &cc); err != nil {
+		return nil, false
+	}
+	if cc.Objects, err = decodeResources(list); err != nil {
 		return nil, false
 	}
 	rep := cc.Rep
@@ -821,8 +838,8 @@ func (tc *targetCache) storeCheck(rep report.Target, fs []report.Finding) {
 			return
 		}
 	}
-	if payload, err := json.Marshal(cachedCheck{Rep: rep, Objects: rep.Objects, Findings: toCached(fs)}); err == nil {
-		_ = tc.keys.p.Put(tc.check, payload)
+	if js, err := json.Marshal(cachedCheck{Rep: rep, Findings: toCached(fs)}); err == nil {
+		_ = tc.keys.p.Put(tc.check, append(appendSection(nil, encodeResources(rep.Objects)), js...))
 	}
 }
 
