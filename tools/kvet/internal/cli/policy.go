@@ -171,11 +171,9 @@ func newPolicyChecker(root string, cfg *config.Config, repo *gitops.Repo, dirs [
 	if repo == nil {
 		repo = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes)
 	}
-	p := &policyChecker{opts: opts, root: root, repo: repo, clusters: map[*runner.Cluster]*clusterInventory{}}
-	// Reading the repository overlaps the run's own start (hashing,
-	// discovery); the first Fingerprint or Prepare waits for it.
-	go func() { _ = p.complete() }()
-	return p
+	// The repository is read on first need: the runner asks for the
+	// fingerprint while it discovers the targets.
+	return &policyChecker{opts: opts, root: root, repo: repo, clusters: map[*runner.Cluster]*clusterInventory{}}
 }
 
 func absAll(root string, dirs []string) []string {

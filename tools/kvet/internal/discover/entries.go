@@ -55,6 +55,9 @@ func addEntryTargets(opts Options, parsed [][]gitops.EntryPoint, kusts map[strin
 // sources resolved (this repository or not), in manifest order.
 func parseEntryPoints(opts Options, manifests []string) [][]gitops.EntryPoint {
 	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
+	if opts.ReadFile != nil {
+		repo.WithReader(opts.ReadFile)
+	}
 	// Most manifests are no entry point: reading them is most of the
 	// work, done on every CPU (the order stays the manifests').
 	out := make([][]gitops.EntryPoint, len(manifests))

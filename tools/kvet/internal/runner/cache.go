@@ -24,6 +24,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/contents"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
@@ -192,13 +193,15 @@ func decodeKustomizations(payload []byte) ([]*kustfile.File, bool) {
 }
 
 // newCacheKeys prepares the keys of a run; nil when the run caches nothing.
-func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
+// The manifests it hashes are kept in store for the passes that read
+// them again (discovery, the GitOps index).
+func newCacheKeys(opts Options, inputs *affected.Loader, store *contents.Store) (*cacheKeys, error) {
 	if opts.Cache == nil || opts.Build.AllowRemote || opts.Build.EnablePlugins || opts.Build.EnableHelm {
 		return nil, nil
 	}
 	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: inputs,
 		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
-	if err := k.scan(opts.Jobs); err != nil {
+	if err := k.scan(opts.Jobs, store, opts.Config.Limits.MaxFileBytes); err != nil {
 		return nil, err
 	}
 	all := sha256.New()
@@ -275,7 +278,7 @@ func (k *cacheKeys) abort() {
 // scan hashes every file of the repository (but .git) once, jobs at a
 // time, and notes where the kustomizations are (loadKustomizations then
 // fills the inputs loader, which discovery and the build keys share).
-func (k *cacheKeys) scan(jobs int) error {
+func (k *cacheKeys) scan(jobs int, store *contents.Store, maxBytes int64) error {
 	var regular []string
 	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
 		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
@@ -317,7 +320,7 @@ func (k *cacheKeys) scan(jobs int) error {
 		g.Go(func() error {
 			buf := make([]byte, 32<<10)
 			for i := range next {
-				sums[i] = hashFile(regular[i], buf)
+				sums[i] = hashFile(regular[i], buf, store, maxBytes)
 			}
 			return nil
 		})
@@ -346,13 +349,34 @@ func (k *cacheKeys) scan(jobs int) error {
 
 // hashFile is a regular file's content hash; odd when it cannot be read
 // (the build reports it, the targets reading it are not cached).
-func hashFile(p string, buf []byte) repoFile {
+// A manifest (.yaml, .yml) up to maxBytes is read whole and kept in store.
+func hashFile(p string, buf []byte, store *contents.Store, maxBytes int64) repoFile {
 	f, err := os.Open(p)
 	if err != nil {
 		return repoFile{odd: true}
 	}
 	defer f.Close()
 	h := sha256.New()
+	if maxBytes <= 0 {
+		maxBytes = 8 << 20
+	}
+	if ext := strings.ToLower(filepath.Ext(p)); store != nil && (ext == ".yaml" || ext == ".yml") {
+		if fi, err := f.Stat(); err == nil && fi.Size() <= maxBytes {
+			b := make([]byte, fi.Size())
+			_, err := io.ReadFull(f, b)
+			if n, _ := f.Read(buf[:1]); err == nil && n == 0 {
+				h.Write(b)
+				store.Keep(p, b)
+				rf := repoFile{}
+				h.Sum(rf.sum[:0])
+				return rf
+			}
+			// It changed while read: hash it as it is now.
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return repoFile{odd: true}
+			}
+		}
+	}
 	// (a bare Reader: *os.File's WriterTo would ignore buf)
 	_, err = io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
 	rf := repoFile{odd: err != nil}

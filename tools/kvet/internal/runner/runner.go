@@ -24,6 +24,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/contents"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
@@ -165,6 +166,10 @@ func repoPath(root, p string) string {
 	return paths.Rel(root, p)
 }
 
+// manifestsBudget bounds the manifests kept in memory between the passes
+// that read them all (contents.Store).
+const manifestsBudget = 64 << 20
+
 // Run validates and returns the report. The error is for kvet itself
 // failing (bad path, unusable configuration), not for findings.
 func Run(ctx context.Context, opts Options) (*report.Report, error) {
@@ -179,22 +184,32 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	// parse once the cache has hashed the repository, none when the
 	// cache holds them (cache.go).
 	kusts := affected.NewLoader(opts.Root)
-	keys, err := newCacheKeys(opts, kusts) // cache.go
+	// The cache's hash reads every file; discovery and the GitOps index
+	// read the manifests again: from memory (released once they are done).
+	store := contents.New(manifestsBudget)
+	keys, err := newCacheKeys(opts, kusts, store) // cache.go
 	if err != nil {
 		return nil, err
 	}
 	defer keys.abort() // unless committed below
-	// dependsOn reads every manifest of the repository at the end of the
-	// run: read them while the targets build.
+	// The policies (data.kvet.repository) and dependsOn read every
+	// manifest of the repository: read them while discovery runs.
 	repo := opts.Repo
 	if repo == nil {
 		repo = gitops.NewRepo(opts.Root, opts.Config.Excluded, opts.Config.Limits.MaxFileBytes)
 	}
+	repo.WithReader(store.ReadFile)
 	var loading sync.WaitGroup
 	loading.Go(repo.Load)
-	defer loading.Wait()
+	for _, c := range opts.Checkers {
+		if cc, ok := c.(CachedChecker); ok {
+			loading.Go(func() { cc.Fingerprint() })
+		}
+	}
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
-		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
+		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization, ReadFile: store.ReadFile}, opts.Paths)
+	loading.Wait()
+	store.Release()
 	if err != nil {
 		return nil, err
 	}
