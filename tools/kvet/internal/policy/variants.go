@@ -18,7 +18,8 @@ import (
 // each of its definitions that OPA's rule index keeps for the kind (asked
 // with apiVersion and kind known and everything else unknown) starts with
 // an expression that is undefined for the kind. An expression is
-// undefined when one of its terms (outside comprehensions) is:
+// undefined when one of its terms (outside comprehensions, with no rule or
+// comprehension before it whose runtime error would have been reported) is:
 //
 //   - the default library's pod spec (lib.pod_spec, lib.pod_spec_prefix,
 //     an element of lib.containers) for a kind without one: pod_spec_path
@@ -108,7 +109,7 @@ func (v *variants) forInput(ctx context.Context, input ast.Value) (*variant, err
 	for i, o := range v.outputs {
 		mask[i] = '1'
 		// An output is a partial set: whether an element of it is undefined.
-		if a.undefinedRef(append(o.ref.Copy(), ast.VarTerm("_"))) {
+		if undefined, _ := a.undefinedRef(append(o.ref.Copy(), ast.VarTerm("_"))); undefined {
 			mask[i] = '0'
 		}
 	}
@@ -228,40 +229,44 @@ func (a *kindAnalysis) nothing(node *ast.TreeNode) bool {
 	return true
 }
 
-// undefined reports whether an expression is undefined for the kind.
+// undefined reports whether an expression is undefined for the kind: a
+// term of it is, and no term before it could fail differently (an error
+// of a rule or a comprehension evaluated first would still be reported).
 // Negated expressions and `with` are never: a negation of something
 // undefined holds.
 func (a *kindAnalysis) undefined(e *ast.Expr) bool {
 	if e.Negated || len(e.With) > 0 {
 		return false
 	}
-	found := false
+	found, stop := false, false
 	ast.NewGenericVisitor(func(x any) bool {
-		if found {
+		if found || stop {
 			return true
 		}
 		switch x := x.(type) {
 		case *ast.ArrayComprehension, *ast.SetComprehension, *ast.ObjectComprehension, *ast.Every:
-			return true // evaluated apart: may be defined when this is not
+			stop = true // evaluated apart: may be defined when this is not
 		case ast.Ref:
-			found = a.undefinedRef(x)
+			var rule bool
+			found, rule = a.undefinedRef(x)
+			stop = !found && rule
 		}
-		return found
+		return found || stop
 	}).Walk(e)
 	return found
 }
 
 // undefinedRef reports whether a reference (a document, or the operator
-// of a call) is undefined for the kind.
-func (a *kindAnalysis) undefinedRef(ref ast.Ref) bool {
+// of a call) is undefined for the kind, and whether it refers to a rule.
+func (a *kindAnalysis) undefinedRef(ref ast.Ref) (undefined, rule bool) {
 	if a.noPod && (hasRefPrefix(ref, libPodSpec) || hasRefPrefix(ref, libPodSpecPrefix) ||
 		(len(ref) > len(libContainers) && hasRefPrefix(ref, libContainers))) {
-		return true
+		return true, true
 	}
 	node := a.c.RuleTree
 	for i, t := range ref {
 		if node = node.Child(t.Value); node == nil {
-			return false
+			return false, i > 0 && len(a.c.GetRulesWithPrefix(ref[:i])) > 0
 		}
 		if len(node.Values) == 0 {
 			continue
@@ -269,23 +274,21 @@ func (a *kindAnalysis) undefinedRef(ref ast.Ref) bool {
 		// The first rule on the path: a plain rule set with nothing
 		// below it, or the analysis does not know what the path holds.
 		if len(node.Children) > 0 {
-			return false
+			return false, true
 		}
 		for _, r := range node.Values {
 			if !r.Head.Ref().IsGround() {
-				return false
+				return false, true
 			}
 		}
 		// A partial set or object with no value is empty, not undefined:
 		// only an element of it is undefined.
-		if node.Values[0].Head.RuleKind() == ast.MultiValue || node.Values[0].Head.Value == nil {
-			if i == len(ref)-1 {
-				return false
-			}
+		if node.Values[0].Head.RuleKind() == ast.MultiValue && i == len(ref)-1 {
+			return false, true
 		}
-		return a.nothing(node)
+		return a.nothing(node), true
 	}
-	return false
+	return false, len(node.Values) > 0 || len(node.Children) > 0 && ref[0].Equal(ast.DefaultRootDocument)
 }
 
 // hasRefPrefix is ref.HasPrefix for exactly the terms of prefix.

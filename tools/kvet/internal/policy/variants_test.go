@@ -62,7 +62,8 @@ func mustInventory(t *testing.T, objs []Object) *Inventory {
 
 // TestKindAnalysis pins which rules the analysis leaves out: kind tests
 // the rule index sees, through helpers and functions; the pod spec of the
-// default library; and never a negation, a default or a `with`.
+// default library; and never a negation, a default, a `with`, or an
+// expression that evaluates a rule before the undefined term.
 func TestKindAnalysis(t *testing.T) {
 	const src = `package t
 
@@ -107,6 +108,12 @@ deny_second contains "x" if {
 	input.metadata.name
 	service
 }
+
+value := 1
+
+deny_rule_first contains "x" if value == lib.pod_spec.hostPID
+
+deny_rule_after contains "x" if lib.pod_spec.hostPID == value
 `
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "t.rego"), []byte(src), 0o600))
@@ -130,8 +137,9 @@ deny_second contains "x" if {
 	}
 	assert.Equal(t, []string{
 		"data.t.deny_direct", "data.t.deny_element", "data.t.deny_helper", "data.t.deny_pod", "data.t.deny_pod_spec",
+		"data.t.deny_rule_after", // deny_rule_first reads a rule first, whose errors would show
 	}, sortedStrings(left("v1", "ConfigMap")))
-	assert.Equal(t, []string{"data.t.deny_pod", "data.t.deny_pod_spec"}, sortedStrings(left("v1", "Service")))
+	assert.Equal(t, []string{"data.t.deny_pod", "data.t.deny_pod_spec", "data.t.deny_rule_after"}, sortedStrings(left("v1", "Service")))
 	assert.Equal(t, []string{"data.t.deny_direct", "data.t.deny_element", "data.t.deny_helper"}, sortedStrings(left("apps/v1", "Deployment")))
 }
 
