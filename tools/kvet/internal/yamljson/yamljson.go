@@ -80,6 +80,11 @@ func Encode(n *kyaml.RNode, a Applier) ([]byte, error) {
 		}
 		return KubectlText([]byte(s))
 	}
+	if doc := n.Document(); doc.Kind != kyaml.DocumentNode || len(doc.Content) == 1 {
+		if js, ok := encodeDirect(n.YNode()); ok {
+			return js, nil
+		}
+	}
 	js, err := n.MarshalJSON()
 	if err != nil {
 		if ke := NonStringKey(n.YNode()); ke != nil {
