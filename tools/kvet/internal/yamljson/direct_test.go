@@ -249,12 +249,12 @@ func TestDirectTakesCommonObjects(t *testing.T) {
 func TestDirectDeclines(t *testing.T) {
 	t.Parallel()
 	for _, text := range []string{
-		"a: &x 1\nb: *x\n",          // alias
+		"a: &x 1\nb: *x\n",            // alias
 		"b: &b {x: 1}\nc: {<<: *b}\n", // merge key
-		"a: 1\na: 2\n",              // duplicate key
-		"5: a\n",                    // non-string key
-		"a: !!str 5\n",              // explicit tag
-		"a: .inf\n",                 // encoding/json refuses +Inf
+		"a: 1\na: 2\n",                // duplicate key
+		"5: a\n",                      // non-string key
+		"a: !!str 5\n",                // explicit tag
+		"a: .inf\n",                   // encoding/json refuses +Inf
 		"a: [2001-12-14t21:59:43Z]\n", // a timestamp the emitter quotes in flow
 	} {
 		docs, err := documents([]byte(text))
