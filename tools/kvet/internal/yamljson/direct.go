@@ -1,9 +1,11 @@
 package yamljson
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -59,12 +61,18 @@ func encodeDirect(n *kyaml.Node) ([]byte, bool) {
 	if n == nil || n.Kind != kyaml.MappingNode {
 		return nil, false
 	}
-	d := direct{buf: make([]byte, 0, 2048)}
+	d := directPool.Get().(*direct)
+	defer directPool.Put(d)
+	d.buf, d.keys = d.buf[:0], d.keys[:0]
 	if !d.node(n, false, 0) {
 		return nil, false
 	}
-	return d.buf, true
+	// The caller keeps the JSON (kvet holds every object's until the checks
+	// end): a copy of its own size, the buffer goes back to the pool.
+	return bytes.Clone(d.buf), true
 }
+
+var directPool = sync.Pool{New: func() any { return &direct{buf: make([]byte, 0, 4096)} }}
 
 func (d *direct) node(n *kyaml.Node, flow bool, depth int) bool {
 	if depth > maxDirectDepth || n.Anchor != "" || n.Style&kyaml.TaggedStyle != 0 {
@@ -229,6 +237,12 @@ func plainTag(v string) string {
 	case 'M':
 		return mapTag(v)
 	}
+	if decimal(v) {
+		return tagInt
+	}
+	if !numeric(v) {
+		return tagStr
+	}
 	// Numbers and timestamps: go-yaml's own resolve (an untagged plain node's
 	// ShortTag is resolve("", v)).
 	n := kyaml.Node{Kind: kyaml.ScalarNode, Value: v}
@@ -287,6 +301,10 @@ func (d *direct) plain(v string, flow bool) bool {
 		d.buf = append(d.buf, v...)
 		return true
 	}
+	if !numeric(v) {
+		d.buf = appendString(d.buf, v)
+		return true
+	}
 	var x any
 	n := kyaml.Node{Kind: kyaml.ScalarNode, Value: v}
 	if err := n.Decode(&x); err != nil {
@@ -324,6 +342,27 @@ func decimal(v string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return false
+		}
+	}
+	return true
+}
+
+// numeric reports whether v may be something other than a string for
+// go-yaml's resolve when it starts with a digit, a sign or a dot: only the
+// bytes of its integers (strconv base 0: 0x, 0o, 0b, hex digits; '_'),
+// floats (1.5e-3), timestamps (2001-12-14t21:59:43.10-05:00, a space before
+// the time) and .inf/.nan can. Quantities (10Mi, 100m), durations (30s) and
+// paths are strings at once, without go-yaml's parsers.
+func numeric(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
+		default:
+			switch c {
+			case 'x', 'X', 'o', 'O', 'p', 'P', 't', 'T', 'z', 'Z', 'i', 'I', 'n', 'N', '+', '-', '.', '_', ':', ' ':
+			default:
+				return false
+			}
 		}
 	}
 	return true

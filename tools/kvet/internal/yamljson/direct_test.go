@@ -164,6 +164,8 @@ var trickyScalars = []string{
 	"2001-1-2", "0001-01-01", "9999-12-31T23:59:59.999999999Z", "2001-13-14", "12:30:45", "1:20",
 	"a: b", "a #b", "#a", "- a", "-", "--", "---", "...", "? a", "?", ":", "a:", "[a]", "{a}", "a,b", "*a", "&a", "!a", "|", ">", "%a", "@a", "`a",
 	" a", "a ", "  ", "a  b", "a\tb", "\t", "a\nb", "a\n", "\n", "a\n\n", "\na", " a\nb", "a \nb", "a\n b", "a\r\nb", "a\rb",
+	"10Mi", "100m", "1.5Gi", "30s", "1e3s", "10.0.0.1", "10.0.0.0/8", "1:2:3", "0X1F", "0O17", "0B101", "0xZZ", "1_000_000", "infinity",
+	".Infinity", "+inf", "-Inf", "0x1p3", "1p3", "1.2.3", "2001-12-14T21:59:43+01:00", "2001-12-14 21:59:43 +1", "2001-12-14Z",
 	"<>&", "<script>", "a\"b", "a'b", "a\\b", "\u2028", "a\u2029b", "\u0085", "\u00a0", "\ufeff", "\u0000", "\u0001", "\u001f", "\u007f",
 	"\b\f", "é", "日本", "😀", "\U0010FFFF", "\ue000", "\ufffd", "\ufffe", strings.Repeat("long words ", 20), strings.Repeat("x", 200),
 }
@@ -301,4 +303,39 @@ func FuzzEncodeMatchesMarshalJSON(f *testing.F) {
 			sameAsMarshalJSON(t, string(b), kyaml.NewRNode(m))
 		}
 	})
+}
+
+// BenchmarkEncode: the objects of the repository's rendered overlays,
+// encoded as kvet compacts them (Encode) and by kyaml's MarshalJSON alone.
+func BenchmarkEncode(b *testing.B) {
+	root, err := filepath.Abs("../../../..")
+	require.NoError(b, err)
+	builder := build.New(build.Options{Root: root})
+	var objs []*kyaml.RNode
+	for _, env := range []string{"dev", "staging", "production"} {
+		res := builder.Build(b.Context(), build.Spec{Dir: filepath.Join(root, "overlays", env)})
+		require.NoError(b, res.Err)
+		for _, o := range res.Objects {
+			objs = append(objs, o.Node)
+		}
+	}
+	for _, bc := range []struct {
+		name   string
+		encode func(*kyaml.RNode) ([]byte, error)
+	}{
+		{"Encode", func(n *kyaml.RNode) ([]byte, error) { return yamljson.Encode(n, yamljson.Kustomize) }},
+		{"MarshalJSON", func(n *kyaml.RNode) ([]byte, error) { return n.MarshalJSON() }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, n := range objs {
+					if _, err := bc.encode(n); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(objs)), "ns/object")
+		})
+	}
 }
