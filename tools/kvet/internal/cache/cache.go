@@ -93,8 +93,14 @@ func (c *Cache) Get(k Key) ([]byte, bool) {
 	if err != nil || !fi.Mode().IsRegular() {
 		return nil, false
 	}
-	b, err := io.ReadAll(f)
-	if err != nil {
+	// Read at the size the file has (io.ReadAll would grow its buffer by
+	// doubling: a run's pack is megabytes); a file that is not that size
+	// any more is not trusted.
+	b := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, false
+	}
+	if n, _ := f.Read(make([]byte, 1)); n != 0 {
 		return nil, false
 	}
 	payload, err := c.decode(k, b)
@@ -108,11 +114,8 @@ func (c *Cache) Get(k Key) ([]byte, bool) {
 // caller to ignore or report: the cache is an optimisation.
 func (c *Cache) Put(k Key, payload []byte) error {
 	name := k.file()
-	if _, ok := c.made.Load(path.Dir(name)); !ok {
-		if err := c.root.MkdirAll(path.Dir(name), 0o700); err != nil {
-			return fmt.Errorf("cache: %w", err)
-		}
-		c.made.Store(path.Dir(name), true)
+	if err := c.mkdir(path.Dir(name)); err != nil {
+		return err
 	}
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
@@ -133,6 +136,19 @@ func (c *Cache) Put(k Key, payload []byte) error {
 		_ = c.root.Remove(tmp)
 		return fmt.Errorf("cache: %w", err)
 	}
+	return nil
+}
+
+// mkdir creates a shard directory once per Cache (a MkdirAll per entry
+// costs a system call per path element).
+func (c *Cache) mkdir(dir string) error {
+	if _, ok := c.made.Load(dir); ok {
+		return nil
+	}
+	if err := c.root.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	c.made.Store(dir, true)
 	return nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -24,6 +25,18 @@ type narrowing struct {
 func (n *narrowing) register(fs *pflag.FlagSet) {
 	fs.StringVar(&n.changedSince, "changed-since", "", "check only the targets whose inputs differ between git revision REF and the work tree (all of them when kvet.yaml, CRDs or policies changed)")
 	fs.StringVar(&n.shard, "shard", "", "check only share I of N of the targets (I/N, e.g. 2/4), for CI matrix jobs; every target is in exactly one share")
+}
+
+// String names the narrowing for the cache ("" for none).
+func (n *narrowing) String() string {
+	var parts []string
+	if n.changedSince != "" {
+		parts = append(parts, "--changed-since "+n.changedSince)
+	}
+	if n.shard != "" {
+		parts = append(parts, "--shard "+n.shard)
+	}
+	return strings.Join(parts, " ")
 }
 
 // selector returns the runner's Select hook for the flags, nil when no

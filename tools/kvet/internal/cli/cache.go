@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -86,17 +91,91 @@ func cacheVersion() (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("cache: identify kvet's executable: %w", err)
 		}
-		f, err := os.Open(exe)
+		id, err := executableID(exe)
 		if err != nil {
 			return "", fmt.Errorf("cache: identify kvet's executable: %w", err)
 		}
-		defer f.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return "", fmt.Errorf("cache: identify kvet's executable: %w", err)
-		}
-		fmt.Fprintf(&b, " exe=%x", h.Sum(nil))
+		fmt.Fprintf(&b, " exe=%s", id)
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return fmt.Sprintf("%s %x", Version, sum), nil
+}
+
+// executableID names the executable's content: the Go build ID the go
+// command writes into every binary it links (its last part is the hash of
+// the linked file), read from the ELF note or the text segment's first
+// bytes as cmd/internal/buildid reads it; the SHA-256 of the whole file
+// when it has none (hashing ~100 MB costs every run ~50 ms).
+func executableID(exe string) (string, error) {
+	if id := goBuildID(exe); id != "" {
+		return "buildid:" + id, nil
+	}
+	f, err := os.Open(exe)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("sha256:%x", h.Sum(nil)), nil
+}
+
+// goBuildID returns exe's Go build ID, "" when it has none that names
+// its content (a binary linked without the go command).
+func goBuildID(exe string) string {
+	id := ""
+	if f, err := elf.Open(exe); err == nil {
+		defer f.Close()
+		if s := f.Section(".note.go.buildid"); s != nil {
+			if note, err := s.Data(); err == nil {
+				id = elfNoteID(note, f.ByteOrder)
+			}
+		}
+	} else if f, err := os.Open(exe); err == nil {
+		defer f.Close()
+		head := make([]byte, 32<<10)
+		n, _ := io.ReadFull(f, head)
+		id = rawBuildID(head[:n])
+	}
+	// The go command's IDs are actionID/contentID pairs; anything else
+	// (a placeholder, a redacted ID) does not name the content.
+	if parts := strings.Split(id, "/"); len(parts) < 2 || slices.Contains(parts, "") {
+		return ""
+	}
+	return id
+}
+
+// elfNoteID reads a Go build ID note: name size, description size, type
+// 4, name "Go\x00\x00", then the ID.
+func elfNoteID(note []byte, order binary.ByteOrder) string {
+	if len(note) < 16 {
+		return ""
+	}
+	nameSize, descSize, typ := order.Uint32(note), order.Uint32(note[4:]), order.Uint32(note[8:])
+	if nameSize != 4 || typ != 4 || string(note[12:16]) != "Go\x00\x00" || uint64(descSize) > uint64(len(note)-16) {
+		return ""
+	}
+	return string(note[16 : 16+descSize])
+}
+
+// rawBuildID finds the ID the linker writes at the start of the text
+// segment of non-ELF binaries: \xff Go build ID: "ID"\n \xff.
+func rawBuildID(head []byte) string {
+	const prefix, end = "\xff Go build ID: \"", "\"\n \xff"
+	i := bytes.Index(head, []byte(prefix))
+	if i < 0 {
+		return ""
+	}
+	rest := head[i+len(prefix)-1:]
+	j := bytes.Index(rest[1:], []byte(end))
+	if j < 0 {
+		return ""
+	}
+	id, err := strconv.Unquote(string(rest[:j+2]))
+	if err != nil {
+		return ""
+	}
+	return id
 }

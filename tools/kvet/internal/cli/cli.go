@@ -18,6 +18,7 @@ import (
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/runner"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/schema"
@@ -190,10 +191,11 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	var checkers []runner.Checker
 	var rego *policyChecker
+	// The policies (their data.kvet.repository) and dependsOn read the
+	// repository's manifests: once.
+	repo := gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes)
 	if !*noPolicies {
-		if rego, err = newPolicyChecker(root, cfg, absPaths(*policies), *noDefaults, *unsafeBuiltins); err != nil {
-			return ExitUsage, err
-		}
+		rego = newPolicyChecker(root, cfg, repo, absPaths(*policies), *noDefaults, *unsafeBuiltins)
 		checkers = append(checkers, rego)
 	}
 	// A changed schema under a --schema-location changes every verdict too.
@@ -220,7 +222,7 @@ func validate(ctx context.Context, args []string, stdout, stderr io.Writer) (int
 	}
 	rep, err := runner.Run(ctx, runner.Options{
 		Root: root, Paths: paths, Config: cfg, KubernetesVersion: *k8s, CRDDirs: crdDirs, SchemaLocations: schemaLocs,
-		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel,
+		Build: c.buildOptions(), Jobs: *jobs, Checkers: checkers, Select: sel, Selection: narrow.String(), Repo: repo,
 		SkipSchema: perf.noSchema, Progress: progress.report(), Cache: store, SkipKinds: view.skip, RejectKinds: view.reject,
 		Discovered: picture.discovered(),
 	})

@@ -56,10 +56,7 @@ func lspCommand(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		sess := &lsp.Session{Config: cfg, NewCheckers: func() []runner.Checker { return nil }}
 		if !*noPolicies {
-			rego, err := newPolicyChecker(root, cfg, absPaths(*policies), *noDefaults, false)
-			if err != nil {
-				return nil, err
-			}
+			rego := newPolicyChecker(root, cfg, nil, absPaths(*policies), *noDefaults, false)
 			// Compiled once per session (an error shows at once); each run
 			// gets its own cluster inventories.
 			if err := rego.Prepare(ctx); err != nil {

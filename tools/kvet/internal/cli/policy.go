@@ -22,9 +22,17 @@ import (
 // compiles nothing); the cluster inventories are converted once and
 // shared by the targets of a cluster.
 type policyChecker struct {
-	opts        policy.Options
-	fingerprint string
-	cacheable   bool
+	opts policy.Options
+	root string
+	repo *gitops.Repo
+
+	// What reads the whole repository (its directories, the branches its
+	// bootstrap sources track) and the fingerprint made of it are
+	// completed once, in the background from the start (complete).
+	completeOnce sync.Once
+	completeErr  error
+	fingerprint  string
+	cacheable    bool
 
 	once     sync.Once
 	e        *policy.Engine
@@ -43,13 +51,42 @@ type clusterInventory struct {
 // the cluster inventories are the run's own.
 func (p *policyChecker) again() *policyChecker {
 	e, err := p.engine(context.Background())
-	q := &policyChecker{opts: p.opts, fingerprint: p.fingerprint, cacheable: p.cacheable, e: e, err: err, clusters: map[*runner.Cluster]*clusterInventory{}}
-	q.once.Do(func() {}) // e and err are set
+	q := &policyChecker{opts: p.opts, root: p.root, repo: p.repo, completeErr: p.completeErr, fingerprint: p.fingerprint, cacheable: p.cacheable,
+		e: e, err: err, clusters: map[*runner.Cluster]*clusterInventory{}}
+	q.completeOnce.Do(func() {}) // completed by p.engine
+	q.once.Do(func() {})         // e and err are set
 	return q
 }
 
+// complete reads what the policies' data.kvet.repository needs from the
+// whole repository and fingerprints the options. An error is the
+// policies' (Prepare returns it): the run then caches no checks.
+func (p *policyChecker) complete() error {
+	p.completeOnce.Do(func() {
+		dirs, err := repositoryDirs(p.root)
+		if err != nil {
+			p.completeErr = err
+			return
+		}
+		p.opts.RepositoryDirs = dirs
+		p.opts.RepositoryBranches = p.repo.Branches()
+		fp, ok, err := policy.Fingerprint(p.opts)
+		if err != nil {
+			p.completeErr = fmt.Errorf("policies: %w", err)
+			return
+		}
+		p.fingerprint, p.cacheable = fp, ok
+	})
+	return p.completeErr
+}
+
 // Fingerprint implements runner.CachedChecker.
-func (p *policyChecker) Fingerprint() (string, bool) { return p.fingerprint, p.cacheable }
+func (p *policyChecker) Fingerprint() (string, bool) {
+	if p.complete() != nil {
+		return "", false
+	}
+	return p.fingerprint, p.cacheable
+}
 
 // Prepare implements runner.CachedChecker: it compiles the policies.
 func (p *policyChecker) Prepare(ctx context.Context) error {
@@ -59,6 +96,9 @@ func (p *policyChecker) Prepare(ctx context.Context) error {
 
 func (p *policyChecker) engine(ctx context.Context) (*policy.Engine, error) {
 	p.once.Do(func() {
+		if p.err = p.complete(); p.err != nil {
+			return
+		}
 		p.e, p.err = policy.New(ctx, p.opts)
 		if p.err != nil {
 			p.err = fmt.Errorf("policies: %w", p.err)
@@ -105,7 +145,9 @@ func policyObjects(objs []runner.Object) []policy.Object {
 
 // newPolicyChecker reads the policies and their options for the whole
 // run; they are compiled when a target first needs them.
-func newPolicyChecker(root string, cfg *config.Config, dirs []string, noDefaults, unsafeBuiltins bool) (*policyChecker, error) {
+// repo is the repository's manifests as the run reads them (nil: read
+// them here).
+func newPolicyChecker(root string, cfg *config.Config, repo *gitops.Repo, dirs []string, noDefaults, unsafeBuiltins bool) *policyChecker {
 	opts := policy.Options{
 		AllowUnsafeBuiltins: unsafeBuiltins,
 		Root:                root,
@@ -125,18 +167,13 @@ func newPolicyChecker(root string, cfg *config.Config, dirs []string, noDefaults
 	for _, s := range cfg.Policy.Severities {
 		opts.Severities = append(opts.Severities, policy.SeverityOverride{Environment: s.Environment, Rule: s.Rule, Severity: report.Severity(s.Severity)})
 	}
-	repoDirs, err := repositoryDirs(root)
-	if err != nil {
-		return nil, err
-	}
-	opts.RepositoryDirs = repoDirs
 	opts.RepositoryURLs = gitops.RepositoryURLs(root, cfg.RepositoryURLs)
-	opts.RepositoryBranches = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes).Branches()
-	fp, ok, err := policy.Fingerprint(opts)
-	if err != nil {
-		return nil, fmt.Errorf("policies: %w", err)
+	if repo == nil {
+		repo = gitops.NewRepo(root, cfg.Excluded, cfg.Limits.MaxFileBytes)
 	}
-	return &policyChecker{opts: opts, fingerprint: fp, cacheable: ok, clusters: map[*runner.Cluster]*clusterInventory{}}, nil
+	// The repository is read on first need: the runner asks for the
+	// fingerprint while it discovers the targets.
+	return &policyChecker{opts: opts, root: root, repo: repo, clusters: map[*runner.Cluster]*clusterInventory{}}
 }
 
 func absAll(root string, dirs []string) []string {

@@ -69,6 +69,9 @@ type Options struct {
 	// parse); it must read through the guard within MaxFileBytes as
 	// discover does, and its files are not changed.
 	Load func(dir string) (*kustfile.File, error)
+	// ReadFile, when set, reads the manifests scanned for entry points
+	// (contents another pass already read); default os.ReadFile.
+	ReadFile func(path string) ([]byte, error)
 }
 
 // Discover returns the targets for the given paths, sorted by Path.

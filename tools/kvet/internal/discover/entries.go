@@ -3,7 +3,10 @@ package discover
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/kustfile"
@@ -52,13 +55,23 @@ func addEntryTargets(opts Options, parsed [][]gitops.EntryPoint, kusts map[strin
 // sources resolved (this repository or not), in manifest order.
 func parseEntryPoints(opts Options, manifests []string) [][]gitops.EntryPoint {
 	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
-	out := make([][]gitops.EntryPoint, 0, len(manifests))
-	for _, m := range manifests {
-		if fi, err := os.Stat(m); err != nil || fi.Size() > opts.MaxFileBytes {
-			continue
-		}
-		out = append(out, gitops.Parse(opts.Root, m, repo))
+	if opts.ReadFile != nil {
+		repo.WithReader(opts.ReadFile)
 	}
+	// Most manifests are no entry point: reading them is most of the
+	// work, done on every CPU (the order stays the manifests').
+	out := make([][]gitops.EntryPoint, len(manifests))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, m := range manifests {
+		g.Go(func() error {
+			if fi, err := os.Stat(m); err == nil && fi.Size() <= opts.MaxFileBytes {
+				out[i] = gitops.Parse(opts.Root, m, repo)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
 	return out
 }
 

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -109,7 +108,7 @@ const (
 // path); root is the repository root. Files that do not parse give none:
 // the build that reads them reports the syntax error.
 func Parse(root, file string, repo *Repo) []EntryPoint {
-	b, err := os.ReadFile(file)
+	b, err := repo.readFile(file)
 	if err != nil || (!bytes.Contains(b, []byte(argoGroup)) && !bytes.Contains(b, []byte(fluxKustomizeGroup)) && !bytes.Contains(b, []byte(fluxHelmGroup))) {
 		return nil
 	}

@@ -49,6 +49,22 @@ type Repo struct {
 	artifacts map[string][]artifactSpec
 	// filters of the repository's GitRepository artifacts (artifactignore.go).
 	filters ArtifactFilters
+	// read reads a manifest (os.ReadFile unless WithReader says otherwise).
+	read func(string) ([]byte, error)
+}
+
+// WithReader makes the Repo read manifests with read (contents another
+// pass already read). Call it before the Repo is used.
+func (r *Repo) WithReader(read func(string) ([]byte, error)) *Repo {
+	r.read = read
+	return r
+}
+
+func (r *Repo) readFile(file string) ([]byte, error) {
+	if r == nil || r.read == nil {
+		return os.ReadFile(file)
+	}
+	return r.read(file)
 }
 
 type valueSource struct {
@@ -77,6 +93,11 @@ func (r *Repo) WithRepositoryURLs(urls []string) *Repo {
 	r.repoURLs = urls
 	return r
 }
+
+// Load reads the repository's manifests now rather than on first use (a
+// caller can read them while it does other work); it is safe to call from
+// several goroutines and more than once.
+func (r *Repo) Load() { r.load() }
 
 func (r *Repo) load() {
 	r.once.Do(func() {
@@ -158,7 +179,7 @@ func placeholder(v string) (string, bool) {
 }
 
 func (r *Repo) scan(file, relFile string) {
-	b, err := os.ReadFile(file)
+	b, err := r.readFile(file)
 	if err != nil || (!bytes.Contains(b, []byte("ConfigMap")) && !bytes.Contains(b, []byte("Secret")) && !bytes.Contains(b, []byte("CustomResourceDefinition")) && !bytes.Contains(b, []byte("toolkit.fluxcd.io")) && !bytes.Contains(b, []byte("fluxcd.controlplane.io")) && !bytes.Contains(b, []byte("extensions.fluxcd.io"))) {
 		return
 	}

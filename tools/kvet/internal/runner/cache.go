@@ -24,6 +24,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/affected"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/contents"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
@@ -33,10 +34,12 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/yamljson"
 )
 
-// The persistent cache (Options.Cache) keeps two things per target: its
+// The persistent cache (Options.Cache) keeps three records per target: its
 // compacted build (objects as JSON, build findings, notes, component patch
-// matches) and its schema findings (the bundled schemas and the API
-// server's Go-side rules, placed at their file:line). Everything that reads
+// matches), its schema findings (the bundled schemas and the API server's
+// Go-side rules, placed at their file:line) and its checks. Every record of
+// a run lives in one file, the run's pack (cache.Pack), read when the run
+// starts and written when it ends. Everything that reads
 // more than one target — the CRDs collected from every build, the cluster
 // views, policies, dependsOn, component patch aggregation, the report's
 // deduplication — runs every time over all objects, cached or fresh, so a
@@ -70,7 +73,10 @@ type repoFile struct {
 }
 
 type cacheKeys struct {
-	c    *cache.Cache
+	c *cache.Cache
+	// p holds the run's records: read from the last run of the same
+	// repository and selection, written when the run ends (cache.Pack).
+	p    *cache.Pack
 	root string
 	// files are the repository's files (repository-relative, "/"), sorted
 	// in names for directory scans.
@@ -130,7 +136,7 @@ func (k *cacheKeys) kustomizationsKey() cache.Key {
 // (jobs at a time) and storing the entry for the next run.
 func (k *cacheKeys) loadKustomizations(opts Options) {
 	key := k.kustomizationsKey()
-	if payload, ok := k.c.Get(key); ok {
+	if payload, ok := k.p.Get(key); ok {
 		if files, ok := decodeKustomizations(payload); ok {
 			for _, f := range files {
 				k.inputs.Preload(f.Dir, f)
@@ -165,7 +171,7 @@ func (k *cacheKeys) loadKustomizations(opts Options) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Dir < out[j].Dir })
 	if payload, err := json.Marshal(out); err == nil {
-		_ = k.c.Put(key, payload) // best effort
+		_ = k.p.Put(key, payload) // best effort
 	}
 }
 
@@ -187,13 +193,15 @@ func decodeKustomizations(payload []byte) ([]*kustfile.File, bool) {
 }
 
 // newCacheKeys prepares the keys of a run; nil when the run caches nothing.
-func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
+// The manifests it hashes are kept in store for the passes that read
+// them again (discovery, the GitOps index).
+func newCacheKeys(opts Options, inputs *affected.Loader, store *contents.Store) (*cacheKeys, error) {
 	if opts.Cache == nil || opts.Build.AllowRemote || opts.Build.EnablePlugins || opts.Build.EnableHelm {
 		return nil, nil
 	}
 	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: inputs,
 		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
-	if err := k.scan(opts.Jobs); err != nil {
+	if err := k.scan(opts.Jobs, store, opts.Config.Limits.MaxFileBytes); err != nil {
 		return nil, err
 	}
 	all := sha256.New()
@@ -207,6 +215,8 @@ func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 		}
 	}
 	all.Sum(k.all[:0])
+	slot, full := packSlot(opts)
+	k.p = opts.Cache.OpenPack(slot, full)
 	k.loadKustomizations(opts)
 	h := sha256.New()
 	writeField(h, "kvet build cache")
@@ -223,10 +233,52 @@ func newCacheKeys(opts Options, inputs *affected.Loader) (*cacheKeys, error) {
 	return k, nil
 }
 
+// packSlot names the run's pack: the repository and which of its targets
+// the run checks, so that a run of some targets (a pre-commit hook, a CI
+// shard) does not replace the records of a run of all of them. full is
+// the slot of a run of the whole repository, whose records every run may
+// use.
+func packSlot(opts Options) (slot, full cache.Key) {
+	paths := make([]string, 0, len(opts.Paths))
+	for _, p := range opts.Paths {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	name := func(paths []string, selection string) cache.Key {
+		h := sha256.New()
+		writeField(h, "kvet run pack")
+		writeField(h, opts.Cache.Version())
+		writeField(h, opts.Root)
+		writeJSON(h, paths)
+		writeField(h, selection)
+		var key cache.Key
+		h.Sum(key[:0])
+		return key
+	}
+	return name(paths, opts.Selection), name([]string{opts.Root}, "")
+}
+
+// commit writes the run's pack; abort drops it (an interrupted or failed
+// run). Both are no-ops without a cache, and after either.
+func (k *cacheKeys) commit() {
+	if k != nil && k.p != nil {
+		_ = k.p.Commit() // best effort: a full disk only costs speed
+	}
+}
+
+func (k *cacheKeys) abort() {
+	if k != nil && k.p != nil {
+		k.p.Abort()
+	}
+}
+
 // scan hashes every file of the repository (but .git) once, jobs at a
 // time, and notes where the kustomizations are (loadKustomizations then
 // fills the inputs loader, which discovery and the build keys share).
-func (k *cacheKeys) scan(jobs int) error {
+func (k *cacheKeys) scan(jobs int, store *contents.Store, maxBytes int64) error {
 	var regular []string
 	err := filepath.WalkDir(k.root, func(p string, d fs.DirEntry, err error) error {
 		rel := filepath.ToSlash(strings.TrimPrefix(p, k.root+string(filepath.Separator)))
@@ -260,14 +312,23 @@ func (k *cacheKeys) scan(jobs int) error {
 		return fmt.Errorf("cache: hash the repository: %w", err)
 	}
 	sums := make([]repoFile, len(regular))
+	// One copy buffer per worker: io.Copy would allocate 32 KiB per file
+	// (most of a warm run's allocations).
 	var g errgroup.Group
-	g.SetLimit(jobs)
-	for i, p := range regular {
+	next := make(chan int)
+	for range max(jobs, 1) {
 		g.Go(func() error {
-			sums[i] = hashFile(p)
+			buf := make([]byte, 32<<10)
+			for i := range next {
+				sums[i] = hashFile(regular[i], buf, store, maxBytes)
+			}
 			return nil
 		})
 	}
+	for i := range regular {
+		next <- i
+	}
+	close(next)
 	_ = g.Wait()
 	k.kustomizations = k.kustomizations[:0]
 	for _, p := range regular {
@@ -288,14 +349,36 @@ func (k *cacheKeys) scan(jobs int) error {
 
 // hashFile is a regular file's content hash; odd when it cannot be read
 // (the build reports it, the targets reading it are not cached).
-func hashFile(p string) repoFile {
+// A manifest (.yaml, .yml) up to maxBytes is read whole and kept in store.
+func hashFile(p string, buf []byte, store *contents.Store, maxBytes int64) repoFile {
 	f, err := os.Open(p)
 	if err != nil {
 		return repoFile{odd: true}
 	}
 	defer f.Close()
 	h := sha256.New()
-	_, err = io.Copy(h, f)
+	if maxBytes <= 0 {
+		maxBytes = 8 << 20
+	}
+	if ext := strings.ToLower(filepath.Ext(p)); store != nil && (ext == ".yaml" || ext == ".yml") {
+		if fi, err := f.Stat(); err == nil && fi.Size() <= maxBytes {
+			b := make([]byte, fi.Size())
+			_, err := io.ReadFull(f, b)
+			if n, _ := f.Read(buf[:1]); err == nil && n == 0 {
+				h.Write(b)
+				store.Keep(p, b)
+				rf := repoFile{}
+				h.Sum(rf.sum[:0])
+				return rf
+			}
+			// It changed while read: hash it as it is now.
+			if _, err := f.Seek(0, io.SeekStart); err != nil {
+				return repoFile{odd: true}
+			}
+		}
+	}
+	// (a bare Reader: *os.File's WriterTo would ignore buf)
+	_, err = io.CopyBuffer(h, struct{ io.Reader }{f}, buf)
 	rf := repoFile{odd: err != nil}
 	h.Sum(rf.sum[:0])
 	return rf
@@ -430,7 +513,7 @@ func toCached(fs []report.Finding) []cachedFinding {
 
 // getFindings reads a list of findings stored under key; false on a miss
 // or an entry that does not decode (rebuilt, never trusted).
-func getFindings(c *cache.Cache, key cache.Key) ([]report.Finding, bool) {
+func getFindings(c *cache.Pack, key cache.Key) ([]report.Finding, bool) {
 	payload, ok := c.Get(key)
 	if !ok {
 		return nil, false
@@ -443,7 +526,7 @@ func getFindings(c *cache.Cache, key cache.Key) ([]report.Finding, bool) {
 }
 
 // putFindings stores fs under key; a failed write only costs a rebuild.
-func putFindings(c *cache.Cache, key cache.Key, fs []report.Finding) {
+func putFindings(c *cache.Pack, key cache.Key, fs []report.Finding) {
 	if payload, err := json.Marshal(toCached(fs)); err == nil {
 		_ = c.Put(key, payload)
 	}
@@ -474,8 +557,9 @@ type cachedObject struct {
 }
 
 type cachedBuild struct {
-	Dir             string
-	Objects         []cachedObject
+	Dir string
+	// Objects are laid out apart from the JSON header (cachewire.go).
+	Objects         []cachedObject `json:"-"`
 	Findings        []cachedFinding
 	Err             *string `json:",omitempty"`
 	Notes           []string
@@ -483,9 +567,10 @@ type cachedBuild struct {
 	ComponentMisses []report.Source
 }
 
-// encodeBuilt is b's compacted build as a cache payload: the length of a
-// JSON header (uvarint), the header, then every object's JSON as it is
-// (no base64, no re-validation when read back).
+// encodeBuilt is b's compacted build as a cache payload: the object list
+// (cachewire.go) and a JSON header, each after its length (uvarint), then
+// every object's JSON as it is (no base64, no re-validation when read
+// back).
 func encodeBuilt(b built) ([]byte, error) {
 	r := b.result
 	cb := cachedBuild{Dir: r.Dir, Findings: toCached(r.Findings), Notes: r.Notes, Matched: r.Matched, ComponentMisses: r.ComponentMisses}
@@ -517,8 +602,9 @@ func encodeBuilt(b built) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := binary.AppendUvarint(make([]byte, 0, binary.MaxVarintLen64+len(header)+size), uint64(len(header)))
-	out = append(out, header...)
+	list := encodeObjectList(cb.Objects)
+	out := appendSection(make([]byte, 0, 2*binary.MaxVarintLen64+len(list)+len(header)+size), list)
+	out = appendSection(out, header)
 	for _, js := range blobs {
 		out = append(out, js...)
 	}
@@ -527,15 +613,21 @@ func encodeBuilt(b built) ([]byte, error) {
 
 // decodeBuilt is the inverse of encodeBuilt.
 func decodeBuilt(t discover.Target, payload []byte) (built, error) {
-	n, w := binary.Uvarint(payload)
-	if w <= 0 || n > uint64(len(payload)-w) {
-		return built{}, errors.New("bad header")
-	}
-	var cb cachedBuild
-	if err := json.Unmarshal(payload[w:w+int(n)], &cb); err != nil {
+	list, rest, err := cutSection(payload)
+	if err != nil {
 		return built{}, err
 	}
-	rest := payload[w+int(n):]
+	header, rest, err := cutSection(rest)
+	if err != nil {
+		return built{}, err
+	}
+	var cb cachedBuild
+	if err := json.Unmarshal(header, &cb); err != nil {
+		return built{}, err
+	}
+	if cb.Objects, err = decodeObjectList(list); err != nil {
+		return built{}, err
+	}
 	r := &build.Result{Dir: cb.Dir, Findings: fromCached(cb.Findings), Notes: cb.Notes, Matched: cb.Matched, ComponentMisses: cb.ComponentMisses}
 	if cb.Err != nil {
 		r.Err = errors.New(*cb.Err)
@@ -588,7 +680,7 @@ func (tc *targetCache) lookupBuild(t discover.Target) (built, bool) {
 	if tc == nil || !tc.ok {
 		return built{}, false
 	}
-	payload, ok := tc.keys.c.Get(tc.build)
+	payload, ok := tc.keys.p.Get(tc.build)
 	if !ok {
 		return built{}, false
 	}
@@ -604,7 +696,7 @@ func (tc *targetCache) storeBuild(b built) {
 		return
 	}
 	if payload, err := encodeBuilt(b); err == nil {
-		_ = tc.keys.c.Put(tc.build, payload) // best effort: a full disk only costs speed
+		_ = tc.keys.p.Put(tc.build, payload) // best effort: a full disk only costs speed
 	}
 }
 
@@ -617,14 +709,14 @@ func (tc *targetCache) lookupSchema() ([]report.Finding, bool) {
 	if !tc.schemaOn() {
 		return nil, false
 	}
-	return getFindings(tc.keys.c, tc.keys.schemaKey(tc.build))
+	return getFindings(tc.keys.p, tc.keys.schemaKey(tc.build))
 }
 
 func (tc *targetCache) storeSchema(fs []report.Finding) {
 	if !tc.schemaOn() {
 		return
 	}
-	putFindings(tc.keys.c, tc.keys.schemaKey(tc.build), fs)
+	putFindings(tc.keys.p, tc.keys.schemaKey(tc.build), fs)
 }
 
 // A target's checks (schema findings, rejected kinds, the Checkers'
@@ -638,8 +730,9 @@ func (tc *targetCache) storeSchema(fs []report.Finding) {
 // policies. Only runs whose Checkers are all CachedCheckers cache checks.
 
 type cachedCheck struct {
-	Rep      report.Target
-	Objects  []report.Resource
+	Rep report.Target
+	// Objects are laid out apart from the JSON (cachewire.go).
+	Objects  []report.Resource `json:"-"`
 	Findings []cachedFinding
 }
 
@@ -738,12 +831,19 @@ func (k *cacheKeys) checkKey(opts Options, fp [sha256.Size]byte, b built, tc *ta
 }
 
 func (tc *targetCache) lookupCheck() (*checked, bool) {
-	payload, ok := tc.keys.c.Get(tc.check)
+	payload, ok := tc.keys.p.Get(tc.check)
 	if !ok {
 		return nil, false
 	}
+	list, rest, err := cutSection(payload)
+	if err != nil {
+		return nil, false
+	}
 	var cc cachedCheck
-	if err := json.Unmarshal(payload, &cc); err != nil {
+	if err := json.Unmarshal(rest, &cc); err != nil {
+		return nil, false
+	}
+	if cc.Objects, err = decodeResources(list); err != nil {
 		return nil, false
 	}
 	rep := cc.Rep
@@ -762,8 +862,8 @@ func (tc *targetCache) storeCheck(rep report.Target, fs []report.Finding) {
 			return
 		}
 	}
-	if payload, err := json.Marshal(cachedCheck{Rep: rep, Objects: rep.Objects, Findings: toCached(fs)}); err == nil {
-		_ = tc.keys.c.Put(tc.check, payload)
+	if js, err := json.Marshal(cachedCheck{Rep: rep, Findings: toCached(fs)}); err == nil {
+		_ = tc.keys.p.Put(tc.check, append(appendSection(nil, encodeResources(rep.Objects)), js...))
 	}
 }
 
@@ -790,12 +890,12 @@ func (k *cacheKeys) lookupValidator(kinds map[string]bool) ([]report.Finding, bo
 	if k == nil || k.schemaOff {
 		return nil, false
 	}
-	return getFindings(k.c, k.validatorKey(kinds))
+	return getFindings(k.p, k.validatorKey(kinds))
 }
 
 func (k *cacheKeys) storeValidator(kinds map[string]bool, fs []report.Finding) {
 	if k == nil || k.schemaOff {
 		return
 	}
-	putFindings(k.c, k.validatorKey(kinds), fs)
+	putFindings(k.p, k.validatorKey(kinds), fs)
 }

@@ -283,3 +283,37 @@ func TestCacheSourceIgnore(t *testing.T) {
 	fresh, _ := cacheRun(t, repo, "", "", &config.Config{})
 	assert.Equal(t, string(fresh), string(warm))
 }
+
+// TestCacheNarrowedRuns: a run of some targets reuses what a run of all of
+// them stored, and keeps its own records apart: the full run after it
+// still finds everything.
+func TestCacheNarrowedRuns(t *testing.T) {
+	t.Parallel()
+	repo, dir := cacheRepo(t), t.TempDir()
+	c, err := cache.Open(dir, "v")
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	run := func(paths ...string) []string {
+		misses := []string{}
+		var mu sync.Mutex
+		_, err := runner.Run(context.Background(), runner.Options{Root: repo, Paths: paths, Config: &config.Config{}, Jobs: 2, Cache: c,
+			CacheUsed: func(target string, hit bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				if !hit {
+					misses = append(misses, target)
+				}
+			}})
+		require.NoError(t, err)
+		sort.Strings(misses)
+		return misses
+	}
+	require.Equal(t, []string{cacheFlux, cacheCRDs, cacheDev, cacheProd}, run(repo))
+	dev := filepath.Join(repo, "overlays", "dev")
+	assert.Empty(t, run(dev), "the full run's records serve a run of one overlay")
+	edit(t, repo, "overlays/dev/patch.yaml", "web:1.0.1", "web:1.0.2")
+	assert.Equal(t, []string{cacheDev}, run(dev))
+	assert.Equal(t, []string{cacheFlux, cacheDev}, run(repo), "the narrowed run did not replace the full run's records")
+	assert.Empty(t, run(dev))
+	assert.Empty(t, run(repo))
+}

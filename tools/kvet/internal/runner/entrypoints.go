@@ -12,7 +12,7 @@ import (
 // Kustomizations and HelmReleases as applied (namespaces after kustomize
 // and targetNamespace), and keeps the findings about manifests under the
 // validated paths. views[i] is the cluster of results[i] (nil: alone).
-func dependsOn(opts Options, results []built, views []*Cluster) []report.Finding {
+func dependsOn(opts Options, repo *gitops.Repo, results []built, views []*Cluster) []report.Finding {
 	var prefixes []string
 	for _, p := range opts.Paths {
 		abs, err := filepath.Abs(p)
@@ -40,7 +40,6 @@ func dependsOn(opts Options, results []built, views []*Cluster) []report.Finding
 	if len(opts.Paths) == 0 {
 		under = nil
 	}
-	repo := gitops.NewRepo(opts.Root, opts.Config.Excluded, 0)
 	seen := map[string]bool{}
 	done := map[*Cluster]bool{}
 	var out []report.Finding

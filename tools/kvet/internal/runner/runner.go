@@ -24,6 +24,7 @@ import (
 	"github.com/example/gitops-go-stack/tools/kvet/internal/build"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/cache"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/config"
+	"github.com/example/gitops-go-stack/tools/kvet/internal/contents"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/discover"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/gitops"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
@@ -111,6 +112,12 @@ type Options struct {
 	// Select, when set, narrows the discovered targets before anything is
 	// built (--changed-since, --shard).
 	Select func(ctx context.Context, targets []discover.Target) ([]discover.Target, error)
+	// Selection names what Select narrows to ("--shard 2/4"), so that the
+	// cache keeps the records of differently narrowed runs apart.
+	Selection string
+	// Repo, when set, is the repository's manifests as the caller already
+	// reads them (gitops.Repo reads them once, on first use).
+	Repo *gitops.Repo
 	// Cache, when set, keeps builds and schema findings across runs
 	// (cache.go).
 	Cache *cache.Cache
@@ -159,6 +166,10 @@ func repoPath(root, p string) string {
 	return paths.Rel(root, p)
 }
 
+// manifestsBudget bounds the manifests kept in memory between the passes
+// that read them all (contents.Store).
+const manifestsBudget = 64 << 20
+
 // Run validates and returns the report. The error is for kvet itself
 // failing (bad path, unusable configuration), not for findings.
 func Run(ctx context.Context, opts Options) (*report.Report, error) {
@@ -173,12 +184,32 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 	// parse once the cache has hashed the repository, none when the
 	// cache holds them (cache.go).
 	kusts := affected.NewLoader(opts.Root)
-	keys, err := newCacheKeys(opts, kusts) // cache.go
+	// The cache's hash reads every file; discovery and the GitOps index
+	// read the manifests again: from memory (released once they are done).
+	store := contents.New(manifestsBudget)
+	keys, err := newCacheKeys(opts, kusts, store) // cache.go
 	if err != nil {
 		return nil, err
 	}
+	defer keys.abort() // unless committed below
+	// The policies (data.kvet.repository) and dependsOn read every
+	// manifest of the repository: read them while discovery runs.
+	repo := opts.Repo
+	if repo == nil {
+		repo = gitops.NewRepo(opts.Root, opts.Config.Excluded, opts.Config.Limits.MaxFileBytes)
+	}
+	repo.WithReader(store.ReadFile)
+	var loading sync.WaitGroup
+	loading.Go(repo.Load)
+	for _, c := range opts.Checkers {
+		if cc, ok := c.(CachedChecker); ok {
+			loading.Go(func() { cc.Fingerprint() })
+		}
+	}
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
-		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization}, opts.Paths)
+		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization, ReadFile: store.ReadFile}, opts.Paths)
+	loading.Wait()
+	store.Release()
 	if err != nil {
 		return nil, err
 	}
@@ -362,8 +393,9 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 			findings = append(findings, f)
 		}
 	}
-	findings = append(findings, dependsOn(opts, results, views)...) // entrypoints.go
+	findings = append(findings, dependsOn(opts, repo, results, views)...) // entrypoints.go
 	report.Relativize(opts.Root, reps, findings)
+	keys.commit()
 	return report.New(reps, findings), nil
 }
 
