@@ -60,7 +60,8 @@ FUZZ_TARGETS := \
 	kustfile:FuzzParse \
 	kustfile:FuzzDecodeNode \
 	schema:FuzzConvertCRD \
-	policy:FuzzPolicyInput
+	policy:FuzzPolicyInput \
+	yamljson:FuzzEncodeMatchesMarshalJSON
 
 .PHONY: fuzz
 fuzz:

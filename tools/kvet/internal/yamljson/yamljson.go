@@ -68,7 +68,9 @@ func (e *KeyError) Error() string {
 func (e *KeyError) Unwrap() error { return e.Err }
 
 // Encode returns the JSON the API server receives for the object n when a
-// applies it.
+// applies it. For Kustomize it is RNode.MarshalJSON's bytes, written straight
+// from the node where that is certain (direct.go) and by MarshalJSON
+// elsewhere.
 func Encode(n *kyaml.RNode, a Applier) ([]byte, error) {
 	if n == nil || n.YNode() == nil {
 		return []byte("null"), nil
@@ -79,6 +81,11 @@ func Encode(n *kyaml.RNode, a Applier) ([]byte, error) {
 			return nil, fmt.Errorf("print object: %w", err)
 		}
 		return KubectlText([]byte(s))
+	}
+	if doc := n.Document(); doc.Kind != kyaml.DocumentNode || len(doc.Content) == 1 {
+		if js, ok := encodeDirect(n.YNode()); ok {
+			return js, nil
+		}
 	}
 	js, err := n.MarshalJSON()
 	if err != nil {
