@@ -56,8 +56,8 @@ deny_gitops_path contains lib.finding(
 	sprintf("%s %s points at path %q, which is not a directory of the repository", [input.kind, input.metadata.name, p]),
 	field,
 ) if {
-	data.kvet.repository.known
 	some [field, p] in repo_paths
+	data.kvet.repository.known
 	not contains(p, "{{")
 	not contains(p, "${")
 	not data.kvet.repository.dirs[clean_path(p)]

@@ -37,16 +37,36 @@ api_group(api_version) := g if {
 # pod_spec_path returns the path segments of obj's pod spec; undefined for
 # objects that carry none. Declarations in kvet.yaml win over built-ins.
 pod_spec_path(obj) := p if {
+	p := pod_spec_path_or_null(obj)
+	p != null
+}
+
+# pod_spec_path_or_null is pod_spec_path, null where that is undefined. OPA
+# remembers a function's value for the arguments only when it is defined,
+# and most objects have no pod spec: the null is what makes the answer for
+# them computed once instead of at every call.
+pod_spec_path_or_null(obj) := p if {
 	p := data.kvet.config.pod_spec_paths[sprintf("%s/%s", [api_group(obj.apiVersion), obj.kind])]
 } else := p if {
 	p := data.kvet.config.pod_spec_paths[obj.kind]
-} else := builtin_pod_spec_paths[api_group(obj.apiVersion)][obj.kind]
+} else := p if {
+	p := builtin_pod_spec_paths[api_group(obj.apiVersion)][obj.kind]
+} else := null
 
 # pod_spec_of returns obj's pod spec object; undefined when obj has none.
 pod_spec_of(obj) := spec if {
-	spec := object.get(obj, pod_spec_path(obj), null)
-	is_object(spec)
+	spec := pod_spec_or_null(obj)
+	spec != null
 }
+
+# pod_spec_or_null is pod_spec_of, null where that is undefined (see
+# pod_spec_path_or_null).
+pod_spec_or_null(obj) := spec if {
+	p := pod_spec_path_or_null(obj)
+	p != null
+	spec := object.get(obj, p, null)
+	is_object(spec)
+} else := null
 
 # pod_labels_of returns the labels of obj's pod template (the metadata beside
 # the pod spec), {} when none are set.

@@ -127,6 +127,7 @@ deny_host_namespaces contains lib.finding(
 	sprintf("the pod shares the node's namespace (%s: true)", [field]),
 	sprintf("%s.%s", [lib.pod_spec_prefix, field]),
 ) if {
+	lib.pod_spec
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
 	lib.pod_spec[field] == true
 }
@@ -257,8 +258,8 @@ deny_seccomp_profile contains lib.finding(
 	sprintf("container %s has no seccomp profile (neither the pod nor the container sets RuntimeDefault or Localhost)", [c.name]),
 	sprintf("%s.securityContext.seccompProfile", [c.path]),
 ) if {
-	not pod_seccomp_ok
 	some c in lib.containers
+	not pod_seccomp_ok
 	not c.container.securityContext.seccompProfile.type
 }
 
@@ -362,6 +363,7 @@ deny_apparmor contains lib.finding(
 	sprintf("annotation %s sets AppArmor profile %s", [k, v]),
 	sprintf("metadata.annotations[%s]", [k]),
 ) if {
+	lib.pod_spec
 	some k, v in lib.pod_annotations_of(input)
 	startswith(k, apparmor_annotation_prefix)
 	v != "runtime/default"

@@ -212,8 +212,8 @@ deny_image_registry contains lib.finding(
 	sprintf("container %s uses image %s from registry %s, which is not allowed (allowed: %s)", [c.name, c.container.image, p.registry, concat(", ", data.kvet.config.allowed_registries)]),
 	sprintf("%s.image", [c.path]),
 ) if {
-	count(data.kvet.config.allowed_registries) > 0
 	some c in lib.containers
+	count(data.kvet.config.allowed_registries) > 0
 	p := image_parts(c.container.image)
 	not registry_allowed(p)
 }

@@ -64,6 +64,28 @@ func BenchmarkEvaluate(b *testing.B) {
 	}
 }
 
+// BenchmarkEvaluateTargets is the shape of a GitOps monorepo (and of the
+// bench corpus): many small targets of mixed kinds (ServiceAccount,
+// ConfigMap, Deployment, Service, HPA, PDB, NetworkPolicy, Ingress), one
+// per namespace, each evaluated on its own against the cluster of all.
+func BenchmarkEvaluateTargets(b *testing.B) {
+	e := newEngine(b, Options{})
+	const targets = 50
+	all := largeTarget(b, targets)
+	per := len(all) / targets
+	cluster, err := NewInventory(all)
+	require.NoError(b, err)
+	for b.Loop() {
+		for i := range targets {
+			t := Target{Path: fmt.Sprintf("apps/app-%d", i), Environment: "prod", Cluster: cluster}
+			fs, err := e.Evaluate(context.Background(), t, all[i*per:(i+1)*per])
+			require.NoError(b, err)
+			require.Empty(b, fs, "%v", summarizeFirst(fs))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(all)), "ns/object")
+}
+
 func summarizeFirst(fs []report.Finding) string {
 	if len(fs) == 0 {
 		return ""

@@ -55,6 +55,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/resolver"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/example/gitops-go-stack/tools/kvet/internal/guard"
 	"github.com/example/gitops-go-stack/tools/kvet/internal/report"
@@ -189,14 +190,15 @@ type RuleInfo struct {
 // output is one rule reference the prepared query collects.
 type output struct {
 	binding string
+	ref     ast.Ref
 	info    RuleInfo
 }
 
 // Engine evaluates rendered objects. It is immutable after New and safe for
 // concurrent use.
 type Engine struct {
-	query      rego.PreparedEvalQuery
-	hasQuery   bool
+	queries    *variants
+	stable     *stableRules
 	outputs    []output
 	config     ast.Value
 	repository ast.Value
@@ -252,23 +254,10 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if len(e.outputs) == 0 {
 		return e, nil
 	}
-	var q strings.Builder
-	for i, o := range e.outputs {
-		if i > 0 {
-			q.WriteString("; ")
-		}
-		// A comprehension is always defined, so one rule without values
-		// never makes the whole query undefined.
-		fmt.Fprintf(&q, "%s = [v | some v in %s]", o.binding, o.info.Ref)
+	if e.queries, err = newVariants(ctx, compiler, builtins, e.outputs, mods, e.config); err != nil {
+		return nil, err
 	}
-	e.query, err = rego.New(append(regoOptions(builtins),
-		rego.Compiler(compiler),
-		rego.Query(q.String()),
-	)...).PrepareForEval(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("prepare policy query: %w", err)
-	}
-	e.hasQuery = true
+	e.stable = newStableRules(compiler)
 	return e, nil
 }
 
@@ -280,7 +269,7 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 	for _, x := range e.expiredExceptions(t) {
 		findings = append(findings, x.WithOrder(-1))
 	}
-	if !e.hasQuery {
+	if e.queries == nil {
 		return e.finish(t, findings), nil
 	}
 
@@ -306,14 +295,25 @@ func (e *Engine) Evaluate(ctx context.Context, t Target, objs []Object) ([]repor
 		rego.EvalResolver(dataRef("config"), constResolver{e.config}),
 		rego.EvalResolver(dataRef("repository"), constResolver{e.repository}),
 	}
-	evalOpts := make([]rego.EvalOption, len(base)+1)
+	// One cancellation per target: without it every evaluation starts a
+	// goroutine to watch ctx.
+	cancel := topdown.NewCancel()
+	defer context.AfterFunc(ctx, cancel.Cancel)()
+	base = append(base, rego.EvalExternalCancel(cancel))
+	shared := topdown.NewVirtualCache()
+	evalOpts := make([]rego.EvalOption, len(base)+2)
 	copy(evalOpts, base)
 	for i, obj := range objs {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("evaluate policies for %s: %w", t.Path, err)
 		}
 		evalOpts[len(base)] = rego.EvalParsedInput(inputs[i])
-		rs, err := e.query.Eval(ctx, evalOpts...)
+		evalOpts[len(base)+1] = rego.EvalVirtualCache(&sharedCache{rules: e.stable, shared: shared, local: topdown.NewVirtualCache()})
+		q, err := e.queries.forInput(ctx, inputs[i])
+		if err != nil {
+			return nil, fmt.Errorf("evaluate policies for %s: %w", t.Path, err)
+		}
+		rs, err := q.query.Eval(ctx, evalOpts...)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("evaluate policies for %s: %w", t.Path, ctxErr)

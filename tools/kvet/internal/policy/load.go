@@ -281,7 +281,7 @@ func collectOutputs(c *ast.Compiler, mods *moduleSet) ([]output, error) {
 				if kind == "warn" {
 					info.Severity = report.SeverityWarning
 				}
-				outs = append(outs, output{binding: fmt.Sprintf("out%d", idx), info: info})
+				outs = append(outs, output{binding: fmt.Sprintf("out%d", idx), ref: r.Ref(), info: info})
 			}
 			applyAnnotations(&outs[idx].info, annotations.Chain(r))
 		}
