@@ -65,9 +65,10 @@ func (p *perfFlags) start() (stop func() error, err error) {
 // gcPercent is the collector's target for a validate run. The run keeps
 // little alive (builds are compacted to JSON as they finish) but allocates
 // a lot, so the default (100) spends a fifth to a third of the CPU time
-// collecting; 300 roughly halves that for a few hundred MiB more at the
-// largest benchmark size, still under the memory budget, which stays the
-// hard limit (runtime/debug.SetMemoryLimit). GOGC, when set, wins.
+// collecting; 300 roughly halves that. The runner's soft memory limit
+// (three times the live heap, at least 448 MiB, runner/isolate.go) keeps a
+// run with a small live heap from growing four times it, and the memory
+// budget stays the hard limit. GOGC, when set, wins.
 const gcPercent = 300
 
 func tuneGC() (restore func()) {

@@ -69,20 +69,40 @@ func crashFinding(check string, r report.Resource, doing string, v any) report.F
 	}
 }
 
+// The collector's target for validate is four times the live heap (GOGC
+// 300, cli/perf.go), which keeps collection cheap; a run whose live heap
+// is small (about 140 MiB at the largest benchmark size) would still grow
+// to several hundred MiB between collections. The soft memory limit is
+// therefore softLimitFactor times the live heap, at least softLimitFloor
+// and at most the budget: a small run stays small, and a run with a large
+// live heap keeps GOGC's room (a limit under the live heap would make the
+// collector run without pause).
+const (
+	softLimitFloor  = 448 << 20
+	softLimitFactor = 3
+)
+
+// softLimit is the soft memory limit for a live heap of live bytes.
+func softLimit(live uint64, budget int64) int64 {
+	l := max(int64(softLimitFloor), softLimitFactor*int64(min(live, uint64(budget))))
+	return min(l, budget)
+}
+
 // watchMemory returns a context that is cancelled, with cause
 // build.ErrMemoryBudget, once the Go heap passes budget; the builds in
 // flight are then abandoned with a memory-budget finding. It also sets
-// the runtime's soft memory limit to the budget for the run, so the
-// collector works harder before the budget is reached.
+// the runtime's soft memory limit for the run (softLimit, never above the
+// budget), so the collector works harder before the budget is reached.
 func watchMemory(ctx context.Context, budget int64) (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
-	old := debug.SetMemoryLimit(budget)
+	limit := softLimit(0, budget)
+	old := debug.SetMemoryLimit(limit)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 		tick := time.NewTicker(50 * time.Millisecond)
 		defer tick.Stop()
 		for {
@@ -96,6 +116,12 @@ func watchMemory(ctx context.Context, budget int64) (context.Context, func()) {
 				if sample[0].Value.Kind() == metrics.KindUint64 && sample[0].Value.Uint64() > uint64(budget) {
 					cancel(build.ErrMemoryBudget)
 					return
+				}
+				if sample[1].Value.Kind() == metrics.KindUint64 {
+					if l := softLimit(sample[1].Value.Uint64(), budget); l != limit {
+						limit = l
+						debug.SetMemoryLimit(l)
+					}
 				}
 			}
 		}

@@ -160,3 +160,24 @@ func TestConcurrentRunsAreIdentical(t *testing.T) {
 		assert.JSONEq(t, string(out[0]), string(out[i]), "run %d differs", i)
 	}
 }
+
+// TestSoftLimit: a small live heap is held near the floor, a large one
+// keeps room to grow, and the limit never passes the budget.
+func TestSoftLimit(t *testing.T) {
+	t.Parallel()
+	const mib = 1 << 20
+	for _, tt := range []struct {
+		live   uint64
+		budget int64
+		want   int64
+	}{
+		{live: 0, budget: 2 << 30, want: softLimitFloor},
+		{live: 140 * mib, budget: 2 << 30, want: softLimitFloor},
+		{live: 400 * mib, budget: 2 << 30, want: 1200 * mib},
+		{live: 1 << 30, budget: 2 << 30, want: 2 << 30},
+		{live: 0, budget: 64 * mib, want: 64 * mib},
+		{live: 1 << 40, budget: 64 * mib, want: 64 * mib},
+	} {
+		assert.Equal(t, tt.want, softLimit(tt.live, tt.budget), "live %d, budget %d", tt.live, tt.budget)
+	}
+}
