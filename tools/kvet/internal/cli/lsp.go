@@ -82,10 +82,17 @@ type stdio struct {
 	io.Writer
 }
 
-// Close ends the stream: the reading side, when it can be closed.
+// Close ends the stream, both sides when they can be closed: a write the
+// client no longer reads (it went away while diagnostics were being sent)
+// then fails instead of holding the check in flight, which the server
+// waits for before it returns.
 func (s stdio) Close() error {
+	var errs []error
 	if c, ok := s.Reader.(io.Closer); ok {
-		return c.Close()
+		errs = append(errs, c.Close())
 	}
-	return nil
+	if c, ok := s.Writer.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
 }

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -569,4 +571,73 @@ type logWriter struct{ t *testing.T }
 func (w logWriter) Write(b []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(b), "\n"))
 	return len(b), nil
+}
+
+// A client that stops reading while the server sends diagnostics (an
+// editor that went away) must not keep kvet lsp from ending: the write
+// in flight fails when the server closes its stream.
+func TestLSPEndsWhileClientStopsReading(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.CopyFS(dir, os.DirFS(filepath.Join("testdata", "lsp"))))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	toServerR, toServerW := io.Pipe()
+	toClientR, toClientW := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		code, _ := lspCommand(ctx, []string{"--debounce", "1ms"}, toServerR, toClientW, logWriter{t})
+		done <- code
+	}()
+	t.Cleanup(func() { _ = toServerW.Close(); _ = toClientR.Close() })
+	send := func(msg string) {
+		_, err := fmt.Fprintf(toServerW, "Content-Length: %d\r\n\r\n%s", len(msg), msg)
+		require.NoError(t, err)
+	}
+	in := bufio.NewReader(toClientR)
+	// next reads one whole message from the server.
+	next := func() string {
+		var n int
+		for {
+			line, err := in.ReadString('\n')
+			require.NoError(t, err)
+			if line == "\r\n" {
+				break
+			}
+			if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+				n, err = strconv.Atoi(strings.TrimSpace(v))
+				require.NoError(t, err)
+			}
+		}
+		b := make([]byte, n)
+		_, err := io.ReadFull(in, b)
+		require.NoError(t, err)
+		return string(b)
+	}
+	send(fmt.Sprintf(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"rootUri":%q,"capabilities":{}}}`, uri.File(dir)))
+	require.Contains(t, next(), `"id":1`)
+	send(`{"jsonrpc":"2.0","method":"initialized","params":{}}`)
+	const deploy = "base/app/deployment.yaml"
+	text, err := os.ReadFile(filepath.Join(dir, deploy))
+	require.NoError(t, err)
+	open, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": map[string]any{
+		"textDocument": map[string]any{"uri": uri.File(filepath.Join(dir, deploy)), "languageId": "yaml", "version": 1, "text": string(text)}}})
+	require.NoError(t, err)
+	send(string(open))
+	for !strings.Contains(next(), "textDocument/publishDiagnostics") {
+	}
+	// Another check; read one byte of what it sends, then nothing more:
+	// the server is now in the middle of a write nobody finishes reading.
+	change, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": "textDocument/didChange", "params": map[string]any{
+		"textDocument":   map[string]any{"uri": uri.File(filepath.Join(dir, deploy)), "version": 2},
+		"contentChanges": []map[string]any{{"text": string(text) + "\n"}}}})
+	require.NoError(t, err)
+	send(string(change))
+	_, err = in.ReadByte()
+	require.NoError(t, err)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("kvet lsp did not end: a write to a client that stopped reading holds it")
+	}
 }
