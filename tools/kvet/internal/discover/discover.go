@@ -69,9 +69,10 @@ type Options struct {
 	// parse); it must read through the guard within MaxFileBytes as
 	// discover does, and its files are not changed.
 	Load func(dir string) (*kustfile.File, error)
-	// ReadFile, when set, reads the manifests scanned for entry points
-	// (contents another pass already read); default os.ReadFile.
-	ReadFile func(path string) ([]byte, error)
+	// Repo, when set, is the repository's GitOps index the caller shares
+	// (its repository URLs, checkout branches and reader already set, as
+	// the fields above would set them); default: discover makes its own.
+	Repo *gitops.Repo
 }
 
 // Discover returns the targets for the given paths, sorted by Path.

@@ -54,9 +54,9 @@ func addEntryTargets(opts Options, parsed [][]gitops.EntryPoint, kusts map[strin
 // parseEntryPoints reads the GitOps entry points of every manifest, their
 // sources resolved (this repository or not), in manifest order.
 func parseEntryPoints(opts Options, manifests []string) [][]gitops.EntryPoint {
-	repo := gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
-	if opts.ReadFile != nil {
-		repo.WithReader(opts.ReadFile)
+	repo := opts.Repo
+	if repo == nil {
+		repo = gitops.NewRepo(opts.Root, opts.Excluded, opts.MaxFileBytes).WithRepositoryURLs(opts.RepositoryURLs).WithCheckoutBranches(opts.CheckoutBranches)
 	}
 	// Most manifests are no entry point: reading them is most of the
 	// work, done on every CPU (the order stays the manifests').

@@ -201,7 +201,7 @@ func newCacheKeys(opts Options, inputs *affected.Loader, store *contents.Store) 
 	}
 	k := &cacheKeys{c: opts.Cache, root: opts.Root, files: map[string]repoFile{}, inputs: inputs,
 		schemaOff: len(opts.SchemaLocations) > 0 || len(opts.Config.SchemaLocations) > 0}
-	if err := k.scan(opts.Jobs, store, opts.Config.Limits.MaxFileBytes); err != nil {
+	if err := k.scan(opts.Jobs, store, opts.Build.Limits.WithDefaults().MaxFileBytes); err != nil {
 		return nil, err
 	}
 	all := sha256.New()
@@ -357,9 +357,6 @@ func hashFile(p string, buf []byte, store *contents.Store, maxBytes int64) repoF
 	}
 	defer f.Close()
 	h := sha256.New()
-	if maxBytes <= 0 {
-		maxBytes = 8 << 20
-	}
 	if ext := strings.ToLower(filepath.Ext(p)); store != nil && (ext == ".yaml" || ext == ".yml") {
 		if fi, err := f.Stat(); err == nil && fi.Size() <= maxBytes {
 			b := make([]byte, fi.Size())

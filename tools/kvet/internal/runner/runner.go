@@ -192,13 +192,15 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		return nil, err
 	}
 	defer keys.abort() // unless committed below
-	// The policies (data.kvet.repository) and dependsOn read every
-	// manifest of the repository: read them while discovery runs.
+	// Discovery (entry points' sources), the policies (data.kvet.repository)
+	// and dependsOn read the repository's GitOps objects: one index, read
+	// while discovery runs.
 	repo := opts.Repo
 	if repo == nil {
 		repo = gitops.NewRepo(opts.Root, opts.Config.Excluded, opts.Config.Limits.MaxFileBytes)
 	}
-	repo.WithReader(store.ReadFile)
+	urls := gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs)
+	repo.WithRepositoryURLs(urls).WithReader(store.ReadFile)
 	var loading sync.WaitGroup
 	loading.Go(repo.Load)
 	for _, c := range opts.Checkers {
@@ -207,7 +209,7 @@ func Run(ctx context.Context, opts Options) (*report.Report, error) {
 		}
 	}
 	targets, err := discover.Discover(ctx, discover.Options{Root: opts.Root, Excluded: opts.Config.Excluded,
-		RepositoryURLs: gitops.RepositoryURLs(opts.Root, opts.Config.RepositoryURLs), Load: kusts.Kustomization, ReadFile: store.ReadFile}, opts.Paths)
+		RepositoryURLs: urls, Load: kusts.Kustomization, Repo: repo}, opts.Paths)
 	loading.Wait()
 	store.Release()
 	if err != nil {
