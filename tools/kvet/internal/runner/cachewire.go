@@ -96,15 +96,45 @@ func (r *wireReader) count() int {
 	return int(n)
 }
 
-// encodeObjectList lays out a build's object list; nil and empty stay apart.
-func encodeObjectList(objs []cachedObject) []byte {
+// encodeList lays out a list, item by item; nil and empty stay apart (the
+// length is written plus one, 0 for nil).
+func encodeList[T any](items []T, item func(*wireWriter, T)) []byte {
 	w := &wireWriter{}
-	if objs == nil {
+	if items == nil {
 		w.uint(0)
 		return w.b
 	}
-	w.uint(uint64(len(objs)) + 1)
-	for _, o := range objs {
+	w.uint(uint64(len(items)) + 1)
+	for _, x := range items {
+		item(w, x)
+	}
+	return w.b
+}
+
+// decodeList reads what encodeList wrote; a spoilt or truncated list, or
+// bytes after it, is an error.
+func decodeList[T any](b []byte, item func(*wireReader) T) ([]T, error) {
+	r := &wireReader{b: b}
+	n := r.count()
+	if r.err != nil {
+		return nil, r.err
+	}
+	var items []T
+	if n > 0 {
+		items = make([]T, n-1)
+	}
+	for i := range items {
+		items[i] = item(r)
+	}
+	if r.err == nil && len(r.b) != 0 {
+		r.err = errWire
+	}
+	return items, r.err
+}
+
+// encodeObjectList and decodeObjectList lay out a build's object list.
+func encodeObjectList(objs []cachedObject) []byte {
+	return encodeList(objs, func(w *wireWriter, o cachedObject) {
 		w.int(int64(o.Index))
 		w.resource(o.Resource)
 		w.uint(uint64(o.Applier))
@@ -117,68 +147,31 @@ func encodeObjectList(objs []cachedObject) []byte {
 		}
 		w.uint(json)
 		w.str(o.Err)
-	}
-	return w.b
+	})
 }
 
 func decodeObjectList(b []byte) ([]cachedObject, error) {
-	r := &wireReader{b: b}
-	n := r.count()
-	if r.err != nil {
-		return nil, r.err
-	}
-	var objs []cachedObject
-	if n > 0 {
-		objs = make([]cachedObject, n-1)
-	}
-	for i := range objs {
-		o := &objs[i]
-		o.Index = int(r.int())
-		o.Resource = r.resource()
-		o.Applier = yamljson.Applier(r.uint())
-		o.Source = report.Source{File: r.str(), Line: int(r.int())}
-		o.Size = int(r.int())
-		o.JSON = r.uint() == 1
-		o.Err = r.str()
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errWire
-	}
-	return objs, r.err
+	return decodeList(b, func(r *wireReader) cachedObject {
+		return cachedObject{
+			Index:    int(r.int()),
+			Resource: r.resource(),
+			Applier:  yamljson.Applier(r.uint()),
+			Source:   report.Source{File: r.str(), Line: int(r.int())},
+			Size:     int(r.int()),
+			JSON:     r.uint() == 1,
+			Err:      r.str(),
+		}
+	})
 }
 
-// encodeResources and decodeResources do the same for a check record's
-// list of the target's objects.
+// encodeResources and decodeResources lay out a check record's list of
+// the target's objects.
 func encodeResources(rs []report.Resource) []byte {
-	w := &wireWriter{}
-	if rs == nil {
-		w.uint(0)
-		return w.b
-	}
-	w.uint(uint64(len(rs)) + 1)
-	for _, x := range rs {
-		w.resource(x)
-	}
-	return w.b
+	return encodeList(rs, (*wireWriter).resource)
 }
 
 func decodeResources(b []byte) ([]report.Resource, error) {
-	r := &wireReader{b: b}
-	n := r.count()
-	if r.err != nil {
-		return nil, r.err
-	}
-	var rs []report.Resource
-	if n > 0 {
-		rs = make([]report.Resource, n-1)
-	}
-	for i := range rs {
-		rs[i] = r.resource()
-	}
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errWire
-	}
-	return rs, r.err
+	return decodeList(b, (*wireReader).resource)
 }
 
 // appendSection and cutSection frame a section: its length, then it.
